@@ -1,0 +1,69 @@
+# Transparencia Metas: `make run` serves the site with the sample report, `make test` runs
+# every test on SQLite and, when a server answers, on PostgreSQL.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+SAMPLE := fixtures/loja-lotaip-a4-2019-08.tsv
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+CHROMIUM ?= /usr/bin/chromium
+# Apt-get only works (and is only needed) as root; elsewhere we say what is missing.
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+
+.PHONY: install run test test-sqlite test-postgres system-packages browser-packages messages static bench clean
+
+install: system-packages $(VENV)/.installed messages
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+# msgfmt (gettext) compiles the Spanish catalogues.
+system-packages:
+	@command -v msgfmt >/dev/null || { \
+	  if [ "$(IS_ROOT)" = yes ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
+	  else echo "Instale gettext (msgfmt): sudo apt-get install gettext" >&2; exit 1; fi; }
+
+# Debian's headless Chromium for the Playwright tests; Playwright never downloads a browser.
+browser-packages:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$(IS_ROOT)" = yes ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; \
+	  else echo "Instale chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+messages: $(VENV)/.installed
+	$(MANAGE) compilemessages --ignore=$(VENV) -v0
+
+run: install
+	DEBUG=true $(MANAGE) migrate --noinput -v0
+	DEBUG=true $(MANAGE) import_report $(SAMPLE)
+	@echo
+	@echo "Para publicar reportes desde /gestion/, cree el primer usuario:"
+	@echo "  DEBUG=true $(MANAGE) createsuperuser"
+	@echo
+	DEBUG=true $(VENV)/bin/gunicorn transparencia.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+
+test: install browser-packages test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed
+	$(VENV)/bin/pytest
+
+# With CI=true a PostgreSQL server that does not answer is a failure, not a skip.
+test-postgres: $(VENV)/.installed
+	@if $(PY) -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+	  echo "== Same suite on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+	  DATABASE_URL="$(TEST_POSTGRES_URL)" $(VENV)/bin/pytest; \
+	elif [ "$(CI)" = true ]; then \
+	  echo "FAILED: no PostgreSQL server answers at $(TEST_POSTGRES_URL), and CI=true requires it." >&2; exit 1; \
+	else \
+	  echo "SKIPPED the PostgreSQL run: no server answers at $(TEST_POSTGRES_URL) (set TEST_POSTGRES_URL)."; \
+	fi
+
+bench: install
+	$(PY) bench/import_bench.py
+	$(PY) bench/pages.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,428 @@
+"""The data model of a LOTAIP "metas y objetivos" report.
+
+An Institution publishes one Report a month. Its ProcessLevels and Units live on across
+months (so a goal can be followed over time); each Goal belongs to one Report and one Unit.
+Parish and Neighbourhood are the territory goals are tagged with.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Avg, Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Institution(models.Model):
+    name = models.CharField(_("name"), max_length=300, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("metas:institution-overview", args=[self.slug])
+
+
+class ProcessLevel(models.Model):
+    """A section of the Format A matrix, e.g. "PROCESOS AGREGADORES DE VALOR / NIVEL OPERATIVO"."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="levels", verbose_name=_("institution")
+    )
+    name = models.CharField(_("name"), max_length=300)
+    # Globally unique so that ?nivel=<slug> needs no institution to be unambiguous.
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    position = models.PositiveIntegerField(_("position in the report"), default=0)
+
+    class Meta:
+        verbose_name = _("process level")
+        verbose_name_plural = _("process levels")
+        ordering = ["institution", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "name"], name="unique_level_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.Model):
+    """An administrative unit as published, e.g. code "6.1", "Gestión Ambiental - Gestión de
+    Calidad Ambiental". A sub-unit points to its parent ("Gestión Ambiental")."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="units", verbose_name=_("institution")
+    )
+    level = models.ForeignKey(
+        ProcessLevel,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name=_("process level"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
+    code = models.CharField(_("code"), max_length=20, blank=True)
+    # The whole name as published ("Gestión Ambiental - Gestión de Calidad Ambiental") ...
+    published_name = models.CharField(_("published name"), max_length=500)
+    # ... and its own part ("Gestión de Calidad Ambiental").
+    name = models.CharField(_("name"), max_length=500)
+    slug = models.SlugField(_("slug"), max_length=255, unique=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["institution", "level__position", "code", "published_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "level", "code", "published_name"], name="unique_unit"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.published_name}".strip()
+
+    def get_absolute_url(self):
+        return reverse("metas:unit-detail", args=[self.slug])
+
+
+class ReportQuerySet(models.QuerySet):
+    def latest_per_institution(self):
+        """Each institution's most recent report."""
+        latest = (
+            Report.objects.filter(institution=models.OuterRef("institution"))
+            .order_by("-period")
+            .values("pk")[:1]
+        )
+        return self.filter(pk=models.Subquery(latest))
+
+
+class Report(models.Model):
+    """One institution's report for one month, with the metadata the law requires."""
+
+    class Format(models.TextChoices):
+        MATRIX = "A", _("Matrix 2015–2023 (Art. 7 a4)")
+        PORTAL = "B", _("National portal (Art. 19 numeral 1.3)")
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="reports", verbose_name=_("institution")
+    )
+    # Always the first day of the month reported on.
+    period = models.DateField(_("period"))
+    format = models.CharField(_("format"), max_length=1, choices=Format.choices)
+    updated_on = models.DateField(_("update date"), null=True, blank=True)
+    periodicity = models.CharField(_("periodicity"), max_length=100, blank=True)
+    holder_unit = models.CharField(_("unit holding the information"), max_length=300, blank=True)
+    responsible = models.CharField(_("person responsible"), max_length=300, blank=True)
+    email = models.CharField(_("e-mail"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=100, blank=True)
+    link_text = models.CharField(_("verification link text"), max_length=500, blank=True)
+    link_url = models.CharField(_("verification link URL"), max_length=1000, blank=True)
+    goal_count = models.PositiveIntegerField(_("number of goals"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["institution", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "period"], name="unique_report_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} {self.period:%Y-%m}"
+
+    @property
+    def period_slug(self):
+        return f"{self.period:%Y-%m}"
+
+    def get_absolute_url(self):
+        return reverse("metas:report-detail", args=[self.institution.slug, self.period_slug])
+
+
+def source_file_path(instance, filename):
+    # The server chooses the stored name; the uploaded name is kept in original_name only.
+    return f"reports/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class SourceFile(models.Model):
+    """An original file a report was read from, kept byte for byte."""
+
+    class Role(models.TextChoices):
+        MATRIX = "matrix", _("matrix")
+        DATASET = "dataset", _("data set")
+        METADATA = "metadata", _("metadata")
+        DICTIONARY = "dictionary", _("dictionary")
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="files", verbose_name=_("report")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    original_name = models.CharField(_("original file name"), max_length=300)
+    file = models.FileField(_("file"), upload_to=source_file_path, max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    # "tsv", "csv", "xlsx"; a ZIP's members are stored one by one.
+    detected_format = models.CharField(_("detected format"), max_length=10)
+    encoding = models.CharField(_("detected encoding"), max_length=30, blank=True)
+    row_count = models.PositiveIntegerField(_("rows read"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("source file")
+        verbose_name_plural = _("source files")
+        ordering = ["report", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Parish(models.Model):
+    class Kind(models.TextChoices):
+        URBAN = "urbana", _("urban")
+        RURAL = "rural", _("rural")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # Other spellings seen in reports, separated by "|".
+    variants = models.CharField(_("spelling variants"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("parish")
+        verbose_name_plural = _("parishes")
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("metas:parish-detail", args=[self.slug])
+
+
+class Neighbourhood(models.Model):
+    """A Junta de Desarrollo Barrial ("JDB …")."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    group = models.PositiveSmallIntegerField(_("group"), null=True, blank=True)
+    variants = models.CharField(_("spelling variants"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("neighbourhood council")
+        verbose_name_plural = _("neighbourhood councils")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("metas:parish-detail", args=[self.slug])
+
+
+class GoalQuerySet(models.QuerySet):
+    def summary(self):
+        """Counts and average progress in one query."""
+        return self.aggregate(
+            total=Count("pk"),
+            average=Avg("progress"),
+            not_applicable=Count("pk", filter=Q(status=Goal.Status.NOT_APPLICABLE)),
+            not_available=Count("pk", filter=Q(status=Goal.Status.NOT_AVAILABLE)),
+            lacking_financing=Count("pk", filter=Q(lacks_financing=True)),
+        )
+
+
+class Goal(models.Model):
+    class Status(models.TextChoices):
+        PERCENT = "percent", _("progress reported")
+        NOT_APPLICABLE = "not_applicable", _("does not apply")
+        NOT_AVAILABLE = "not_available", _("information not available")
+        TEXT = "text", _("text target")
+
+    class Change(models.TextChoices):
+        UP = "sube", _("went up")
+        DOWN = "baja", _("went down")
+        NEW = "nueva", _("new")
+        SAME = "sin-cambio", _("unchanged")
+
+    class Coverage(models.TextChoices):
+        NAMED = "", _("named parishes")
+        URBAN = "urbana", _("all urban parishes")
+        RURAL = "rural", _("all rural parishes")
+        ALL = "todas", _("all parishes")
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="goals", verbose_name=_("report")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="goals", verbose_name=_("unit")
+    )
+    position = models.PositiveIntegerField(_("position in the report"))
+    source_file = models.ForeignKey(
+        SourceFile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("source file"),
+    )
+    # The line of a text file, or the row of a spreadsheet (1-based, as an editor shows it).
+    source_line = models.PositiveIntegerField(_("source line"))
+    objective = models.TextField(_("objective"))
+    indicator = models.TextField(_("indicator"), blank=True)
+    target = models.TextField(_("target as published"), blank=True)
+    progress = models.DecimalField(
+        _("progress (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    lacks_financing = models.BooleanField(_("lacks financing"), default=False)
+    verification_link = models.CharField(_("verification link"), max_length=1000, blank=True)
+    coverage = models.CharField(
+        _("territorial coverage"), max_length=10, choices=Coverage.choices, blank=True, default=""
+    )
+    # Lower-case, accent-free text of objective, indicator, target and unit, for ?q=.
+    search_text = models.TextField(_("search text"), blank=True)
+
+    # History across months: goals of one series are "the same goal" in successive reports.
+    series = models.UUIDField(_("series"), null=True, blank=True, db_index=True)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next",
+        verbose_name=_("same goal in the previous report"),
+    )
+    previous_progress = models.DecimalField(
+        _("previous progress (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    change = models.CharField(
+        _("change since the previous report"),
+        max_length=12,
+        choices=Change.choices,
+        blank=True,
+    )
+    months_unchanged = models.PositiveSmallIntegerField(_("months without change"), default=0)
+
+    parishes = models.ManyToManyField(
+        Parish, through="GoalParish", related_name="goals", verbose_name=_("parishes")
+    )
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood,
+        through="GoalNeighbourhood",
+        related_name="goals",
+        verbose_name=_("neighbourhood councils"),
+    )
+
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["report", "position"]
+        indexes = [
+            models.Index(fields=["report", "position"]),
+            models.Index(fields=["status"]),
+            models.Index(fields=["progress"]),
+        ]
+
+    def __str__(self):
+        return self.objective[:80]
+
+    def get_absolute_url(self):
+        return reverse("metas:goal-detail", args=[self.pk])
+
+
+class GoalParish(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="parish_tags")
+    parish = models.ForeignKey(Parish, on_delete=models.CASCADE, related_name="goal_tags")
+    # The words of the objective that produced the tag, so a reader can see why.
+    matched_text = models.CharField(_("matched words"), max_length=300)
+
+    class Meta:
+        verbose_name = _("parish tag")
+        verbose_name_plural = _("parish tags")
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "parish"], name="unique_goal_parish"),
+        ]
+
+
+class GoalNeighbourhood(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="neighbourhood_tags")
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="goal_tags"
+    )
+    matched_text = models.CharField(_("matched words"), max_length=300)
+
+    class Meta:
+        verbose_name = _("neighbourhood tag")
+        verbose_name_plural = _("neighbourhood tags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["goal", "neighbourhood"], name="unique_goal_neighbourhood"
+            ),
+        ]
+
+
+class ImportLog(models.Model):
+    """One row per import attempt, from the command or the staff page. Never edited."""
+
+    class Source(models.TextChoices):
+        COMMAND = "command", _("command")
+        WEB = "web", _("web upload")
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+        FORBIDDEN = "forbidden", _("forbidden")
+        PREVIEWED = "previewed", _("previewed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    created_at = models.DateTimeField(_("when (UTC)"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    institution = models.CharField(_("institution"), max_length=300, blank=True)
+    period = models.CharField(_("period"), max_length=7, blank=True)
+    file_names = models.TextField(_("file names"), blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    sha256 = models.TextField(_("SHA-256"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    error_count = models.PositiveIntegerField(_("number of errors"), default=0)
+
+    class Meta:
+        verbose_name = _("import log entry")
+        verbose_name_plural = _("import log")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.outcome} {self.file_names}"

@@ -1,0 +1,41 @@
+"""Public URLs are Spanish, as the site's users read them. Staff URLs live under /gestion/."""
+from django.urls import path, register_converter
+
+from . import views
+
+
+class PeriodConverter:
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(PeriodConverter, "period")
+
+app_name = "metas"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("metas/", views.goal_list, name="goal-list"),
+    path("metas.csv", views.goal_export_csv, name="goal-export-csv"),
+    path("metas.json", views.goal_export_json, name="goal-export-json"),
+    path("metas/<int:pk>/", views.goal_detail, name="goal-detail"),
+    path("unidades/", views.unit_list, name="unit-list"),
+    path("unidades/<slug:slug>/", views.unit_detail, name="unit-detail"),
+    path("parroquias/", views.parish_list, name="parish-list"),
+    path("parroquias/<slug:slug>/", views.parish_detail, name="parish-detail"),
+    path("reportes/", views.report_list, name="report-list"),
+    path("reportes/<slug:institution>/<period:period>/", views.report_detail, name="report-detail"),
+    path(
+        "reportes/<slug:institution>/<period:period>/archivos/<int:pk>/",
+        views.source_file_download,
+        name="source-file-download",
+    ),
+    path("datos/", views.data_dictionary, name="data-dictionary"),
+    # Last: an institution's own overview, /<institution-slug>/.
+    path("<slug:slug>/", views.institution_overview, name="institution-overview"),
+]

@@ -1,7 +1,11 @@
 """Fixtures shared by every test. Feature-specific fixtures live beside their tests."""
+import os
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+
+from .browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -16,3 +20,29 @@ def collected_static(tmp_path_factory):
 def private_media_root(settings, tmp_path):
     """Stored original files go to a folder of each test's own."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+# --- Browser tests: Debian's headless Chromium driven by Playwright -------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        message = f"Chromium is not installed at {CHROMIUM} (make test installs it as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab at desktop size; `page.goto(live_server.url + path)`."""
+    context = browser.new_context(viewport=DESKTOP, locale="es-EC")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()

@@ -360,6 +360,8 @@ class GoalParish(models.Model):
     parish = models.ForeignKey(Parish, on_delete=models.CASCADE, related_name="goal_tags")
     # The words of the objective that produced the tag, so a reader can see why.
     matched_text = models.CharField(_("matched words"), max_length=300)
+    # True when the parish is not named but covered by "las parroquias urbanas/rurales".
+    via_coverage = models.BooleanField(_("covered as one of all urban or rural parishes"), default=False)
 
     class Meta:
         verbose_name = _("parish tag")

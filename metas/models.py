@@ -4,6 +4,8 @@ An Institution publishes one Report a month. Its ProcessLevels and Units live on
 months (so a goal can be followed over time); each Goal belongs to one Report and one Unit.
 Parish and Neighbourhood are the territory goals are tagged with.
 """
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Avg, Count, Q
@@ -14,6 +16,13 @@ from django.utils.translation import gettext_lazy as _
 class Institution(models.Model):
     name = models.CharField(_("name"), max_length=300, unique=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    # The staff members who may publish this institution's reports (superusers may publish all).
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="institutions",
+        verbose_name=_("staff members"),
+    )
 
     class Meta:
         verbose_name = _("institution")
@@ -428,3 +437,36 @@ class ImportLog(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.outcome} {self.file_names}"
+
+
+class PendingUpload(models.Model):
+    """An upload that was read without errors and waits for its uploader to publish or cancel it.
+
+    Its files are kept under MEDIA_ROOT/pending/<id>/ with names the server chose; `files` lists
+    them as [{"name": uploaded name, "path": storage path, "size": bytes, "sha256": hex}].
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    # None when a superuser lets the files (or METAS_DEFAULT_INSTITUTION) name the institution.
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("institution"),
+    )
+    period = models.CharField(_("period"), max_length=7, blank=True)
+    files = models.JSONField(_("files"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending upload")
+        verbose_name_plural = _("pending uploads")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user}"

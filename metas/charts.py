@@ -1,0 +1,104 @@
+"""Charts drawn on the server as inline SVG: no JavaScript, no external service.
+
+`bar_chart()` turns rows of (label, value) into the geometry a template needs; the partial
+`templates/metas/_chart_bars.html` draws it. Every chart has a <title> and a <desc> naming each
+value, and pages show the same figures in a table next to it, so nothing is only visual.
+
+The drawing is 320 units wide, about a phone's width, so that text inside it keeps a readable
+size on a 360 px screen; CSS caps its width on large screens.
+"""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from decimal import Decimal
+from numbers import Number
+
+from django.utils.formats import number_format
+
+WIDTH = 320
+LABEL_LINE_HEIGHT = 16
+LABEL_CHARS_PER_LINE = 40
+LABEL_MAX_LINES = 2
+BAR_HEIGHT = 14
+ROW_GAP = 10
+VALUE_TEXT_ROOM = 56  # room kept right of the longest bar for "100 %" or "1.234"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of a chart: `value` None means "no figure" (no bar is drawn, `text` says why)."""
+
+    label: str
+    value: Number | None
+    text: str
+
+
+def percent_text(value, decimal_places=1) -> str:
+    """72.50 -> "72,5 %", 100.00 -> "100 %", None -> "": the way Spanish readers write it."""
+    if value is None:
+        return ""
+    rounded = round(Decimal(value), decimal_places).normalize()
+    # normalize() may give an exponent (1E+2); quantize back to a plain number.
+    if rounded == rounded.to_integral():
+        rounded = rounded.quantize(Decimal(1))
+    return f"{number_format(rounded, use_l10n=True)}\u00a0%"
+
+
+def count_text(value) -> str:
+    """1234 -> "1.234", with the locale's thousands separator."""
+    return number_format(value or 0, force_grouping=True)
+
+
+def _label_lines(label: str) -> list[str]:
+    lines = textwrap.wrap(label, LABEL_CHARS_PER_LINE) or [""]
+    if len(lines) > LABEL_MAX_LINES:
+        lines = lines[:LABEL_MAX_LINES]
+        lines[-1] = lines[-1][: LABEL_CHARS_PER_LINE - 1].rstrip() + "…"
+    return lines
+
+
+def bar_chart(bars: list[Bar], *, maximum, title: str, description: str = "", chart_id: str) -> dict:
+    """The geometry of a horizontal bar chart, for `metas/_chart_bars.html`.
+
+    Each row is its label (wrapped on at most two lines) above a bar whose length is
+    `value / maximum` of the drawing, followed by the row's text. `description` comes first in
+    the SVG's <desc>, followed by every "label: text" pair.
+    """
+    maximum = maximum or 0
+    bar_room = WIDTH - VALUE_TEXT_ROOM
+    rows = []
+    y = 0
+    for bar in bars:
+        lines = _label_lines(bar.label)
+        label_y = [y + LABEL_LINE_HEIGHT * (i + 1) - 4 for i in range(len(lines))]
+        bar_y = y + LABEL_LINE_HEIGHT * len(lines)
+        if bar.value is None or maximum <= 0:
+            length = 0
+        else:
+            share = min(max(float(bar.value) / float(maximum), 0.0), 1.0)
+            # A tiny but non-zero value still shows a sliver, so it is not mistaken for zero.
+            length = round(max(share * bar_room, 2 if share > 0 else 0), 1)
+        rows.append(
+            {
+                "label": bar.label,
+                "label_lines": list(zip(label_y, lines)),
+                "bar_y": bar_y,
+                "bar_length": length,
+                "text": bar.text,
+                "text_x": round(length + 6, 1),
+                "text_y": bar_y + BAR_HEIGHT - 2,
+            }
+        )
+        y = bar_y + BAR_HEIGHT + ROW_GAP
+    summary = "; ".join(f"{bar.label}: {bar.text}" for bar in bars)
+    return {
+        "id": chart_id,
+        "title": title,
+        "description": f"{description} {summary}".strip() if description else summary,
+        "width": WIDTH,
+        "height": max(y - ROW_GAP, 1),
+        "bar_height": BAR_HEIGHT,
+        "bar_room": bar_room,
+        "rows": rows,
+    }

@@ -1,0 +1,390 @@
+"""The goal list's filters, shared by /metas/ and the /metas.csv and /metas.json exports.
+
+Every GET parameter is a filter declared here, so one URL means the same goals on the page and
+in both exports::
+
+    goals = GoalFilter(request.GET)          # or GoalFilter(request.GET, queryset=...)
+    if goals.is_valid():
+        rows = goals.qs                      # filtered, ordered, rows' relations joined
+    goals.applied()                          # {"parroquia": "vilcabamba", ...} for JSON
+    goals.chips(request.path)                # what the page shows as removable chips
+
+Without `periodo` the list holds each institution's latest report; `periodo=todos` holds every
+period.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.db.models import Count, F, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from .charts import percent_text
+from .models import Goal, Institution, Neighbourhood, Parish, ProcessLevel, Report, Unit
+from .text import fold
+
+
+@dataclass(frozen=True)
+class ProgressBand:
+    slug: str
+    label: str
+    condition: Q
+
+
+# The progress bands of ?avance= and of the distribution chart, in reading order.
+PROGRESS_BANDS = [
+    ProgressBand("0-24", _("0 to 24 %"), Q(progress__lt=25)),
+    ProgressBand("25-49", _("25 to 49 %"), Q(progress__gte=25, progress__lt=50)),
+    ProgressBand("50-74", _("50 to 74 %"), Q(progress__gte=50, progress__lt=75)),
+    ProgressBand("75-99", _("75 to 99 %"), Q(progress__gte=75, progress__lt=100)),
+    ProgressBand("100", _("100 %"), Q(progress__gte=100)),
+    ProgressBand("no-aplica", _("does not apply"), Q(status=Goal.Status.NOT_APPLICABLE)),
+    ProgressBand(
+        "no-disponible", _("information not available"), Q(status=Goal.Status.NOT_AVAILABLE)
+    ),
+]
+BANDS_BY_SLUG = {band.slug: band for band in PROGRESS_BANDS}
+
+
+def band_counts(goals) -> dict[str, int]:
+    """How many of `goals` fall in each progress band, in one query: {"0-24": 3, ...}."""
+    return goals.aggregate(
+        **{band.slug: Count("pk", filter=band.condition) for band in PROGRESS_BANDS}
+    )
+
+
+# ?orden= values and the ordering each one means; the first is the default.
+# Goals without a percentage (not applicable, not available) come last both ways.
+ORDERINGS = {
+    "posicion": ("report__institution__name", "-report__period", "position"),
+    "avance": (
+        F("progress").asc(nulls_last=True), "report__institution__name", "-report__period", "position"
+    ),
+    "-avance": (
+        F("progress").desc(nulls_last=True), "report__institution__name", "-report__period", "position"
+    ),
+    "unidad": ("unit__published_name", "report__institution__name", "-report__period", "position"),
+    "periodo": ("report__period", "report__institution__name", "position"),
+    "-periodo": ("-report__period", "report__institution__name", "position"),
+}
+ORDER_CHOICES = [
+    ("posicion", _("as published")),
+    ("avance", _("lowest progress first")),
+    ("-avance", _("highest progress first")),
+    ("unidad", _("unit (A to Z)")),
+    ("periodo", _("oldest period first")),
+    ("-periodo", _("newest period first")),
+]
+DEFAULT_ORDER = "posicion"
+
+ALL_PERIODS = "todos"
+_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+
+
+def public_goals():
+    """Goals with what a list row shows (report, institution, unit, its parent and level)."""
+    return Goal.objects.select_related(
+        "report__institution", "unit__parent", "unit__level"
+    )
+
+
+def period_label(period: date) -> str:
+    """date(2019, 8, 1) -> "agosto de 2019"."""
+    return date_format(period, "YEAR_MONTH_FORMAT")
+
+
+class PeriodField(forms.ChoiceField):
+    """`YYYY-MM` (any real month, even one without reports: the list is then empty) or `todos`.
+
+    The select offers the months that have reports; the choices are read when the form is
+    shown or checked, not when the filter set is declared.
+    """
+
+    default_error_messages = {
+        "invalid_period": _(
+            "Write the period as YYYY-MM, for example 2019-08, or choose “all periods”."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", self.period_choices)
+        super().__init__(**kwargs)
+
+    @staticmethod
+    def period_choices():
+        months = Report.objects.dates("period", "month", order="DESC")
+        return [
+            ("", _("latest report of each institution")),
+            (ALL_PERIODS, _("all periods")),
+            *((f"{month:%Y-%m}", period_label(month)) for month in months),
+        ]
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if value in ("", ALL_PERIODS):
+            return value
+        match = _PERIOD.fullmatch(value)
+        if match:
+            year, month = int(match[1]), int(match[2])
+            if 1 <= month <= 12 and 1900 < year < 2200:
+                return date(year, month, 1)
+        raise forms.ValidationError(self.error_messages["invalid_period"], code="invalid_period")
+
+    def validate(self, value):
+        # Any well-formed month is valid, not only the ones offered in the select.
+        forms.Field.validate(self, value)
+
+
+class PeriodFilter(django_filters.Filter):
+    field_class = PeriodField
+
+    def filter(self, qs, value):
+        if value in ("", None, ALL_PERIODS):
+            return qs  # the default (latest reports) is applied by GoalFilter.filter_queryset
+        return qs.filter(report__period=value)
+
+
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """A model chosen by its slug in the URL; an unknown slug is a form error, not a 404.
+
+    `unknown` is the message for a slug that does not exist, with %(value)s.
+    """
+
+    def __init__(self, *args, unknown, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs["error_messages"] = {"invalid_choice": unknown}
+        super().__init__(*args, **kwargs)
+
+
+def _percent_field_kwargs():
+    return {"min_value": 0, "max_value": 100, "decimal_places": 2}
+
+
+class GoalFilter(django_filters.FilterSet):
+    institucion = SlugChoiceFilter(
+        field_name="report__institution",
+        queryset=Institution.objects.all(),
+        label=_("Institution"),
+        empty_label=_("All institutions"),
+        unknown=_("There is no institution “%(value)s”."),
+    )
+    periodo = PeriodFilter(label=_("Period"))
+    nivel = SlugChoiceFilter(
+        field_name="unit__level",
+        queryset=ProcessLevel.objects.select_related("institution"),
+        label=_("Process level"),
+        empty_label=_("All levels"),
+        unknown=_("There is no process level “%(value)s”."),
+    )
+    unidad = SlugChoiceFilter(
+        method="filter_unit",
+        queryset=Unit.objects.select_related("institution"),
+        label=_("Unit"),
+        empty_label=_("All units"),
+        unknown=_("There is no unit “%(value)s”."),
+        help_text=_("A unit includes its sub-units."),
+    )
+    avance = django_filters.ChoiceFilter(
+        method="filter_band",
+        choices=[(band.slug, band.label) for band in PROGRESS_BANDS],
+        label=_("Progress"),
+        empty_label=_("Any progress"),
+        error_messages={"invalid_choice": _("“%(value)s” is not a progress band; choose one from the list.")},
+    )
+    avance_min = django_filters.NumberFilter(
+        field_name="progress", lookup_expr="gte", label=_("Progress from (%)"),
+        **_percent_field_kwargs(),
+    )
+    avance_max = django_filters.NumberFilter(
+        field_name="progress", lookup_expr="lte", label=_("Progress up to (%)"),
+        **_percent_field_kwargs(),
+    )
+    parroquia = SlugChoiceFilter(
+        field_name="parishes",
+        queryset=Parish.objects.all(),
+        label=_("Parish"),
+        empty_label=_("All parishes"),
+        unknown=_("There is no parish “%(value)s”."),
+    )
+    jdb = SlugChoiceFilter(
+        field_name="neighbourhoods",
+        queryset=Neighbourhood.objects.all(),
+        label=_("Neighbourhood council (JDB)"),
+        empty_label=_("All councils"),
+        unknown=_("There is no neighbourhood council “%(value)s”."),
+    )
+    sin_financiamiento = django_filters.BooleanFilter(
+        method="filter_lacking_financing",
+        label=_("Only goals lacking financing"),
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+    )
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        max_length=200,
+        help_text=_("Accents and capitals do not matter."),
+    )
+    orden = django_filters.ChoiceFilter(
+        method="filter_order",
+        choices=ORDER_CHOICES,
+        label=_("Order"),
+        empty_label=None,
+        error_messages={"invalid_choice": _("“%(value)s” is not a way to order the list; choose one from the list.")},
+    )
+
+    class Meta:
+        model = Goal
+        fields = []  # every filter is declared above
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = public_goals()
+        super().__init__(data, queryset, **kwargs)
+
+    # --- Filtering ----------------------------------------------------------------------
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        queryset = super().filter_queryset(queryset)
+        if not data.get("periodo"):
+            queryset = queryset.filter(report__in=Report.objects.latest_per_institution())
+        if not data.get("orden"):
+            queryset = queryset.order_by(*ORDERINGS[DEFAULT_ORDER])
+        return queryset
+
+    def filter_unit(self, queryset, name, unit):
+        return queryset.filter(unit__in=unit_with_descendants(unit))
+
+    def filter_band(self, queryset, name, slug):
+        return queryset.filter(BANDS_BY_SLUG[slug].condition)
+
+    def filter_lacking_financing(self, queryset, name, value):
+        return queryset.filter(lacks_financing=True) if value else queryset
+
+    def filter_search(self, queryset, name, value):
+        for word in fold(value).split():
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset
+
+    def filter_order(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value])
+
+    # --- What the page and the exports show about the filters ---------------------------
+
+    def _active(self):
+        """(name, cleaned value) of each filter that narrows the list, in declared order."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        data = self.form.cleaned_data
+        return [
+            (name, data[name])
+            for name in self.filters
+            if name != "orden" and data.get(name) not in (None, "", False)
+        ]
+
+    def applied(self) -> dict[str, str]:
+        """The filters in force as URL values, e.g. {"avance": "0-24", "periodo": "todos"}.
+
+        An absent `periodo` means each institution's latest report; `orden` is left out.
+        """
+        return {name: _url_value(value) for name, value in self._active()}
+
+    def chips(self, path: str) -> list[dict]:
+        """Each active filter as {"label", "value", "remove_url"}: the URL without it."""
+        chips = []
+        for name, value in self._active():
+            remaining = [
+                (key, item)
+                for key, items in self.data.lists()
+                if key not in (name, "page")
+                for item in items
+                if item != ""
+            ]
+            query = urlencode(remaining)
+            chips.append(
+                {
+                    "name": name,
+                    "label": self.filters[name].label,
+                    "value": _display_value(name, value),
+                    "remove_url": f"{path}?{query}" if query else path,
+                }
+            )
+        return chips
+
+    # --- The form as shown --------------------------------------------------------------
+
+    def narrow_choices(self):
+        """Offer only the chosen institution's levels and units in the form's selects.
+
+        With many institutions those selects would hold thousands of options; until one
+        institution is chosen (directly, or through a unit or level in the URL) they offer
+        none. Checking still accepts any slug, so shared links keep working.
+        """
+        institution = self.scope_institution()
+        for name in ("nivel", "unidad"):
+            field = self.form.fields[name]
+            if institution is None:
+                field.widget.choices = [("", _("Choose an institution first"))]
+                field.help_text = _("Choose an institution and press “Filter” to see its list.")
+            else:
+                field.widget.choices = [("", field.empty_label)] + [
+                    (obj.slug, str(obj))
+                    for obj in field.queryset.filter(institution=institution)
+                ]
+
+    def scope_institution(self):
+        data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        if data.get("institucion"):
+            return data["institucion"]
+        for name in ("unidad", "nivel"):
+            if data.get(name):
+                return data[name].institution
+        institutions = list(Institution.objects.filter(reports__isnull=False).distinct()[:2])
+        return institutions[0] if len(institutions) == 1 else None
+
+
+def unit_with_descendants(unit) -> list[int]:
+    """The pks of `unit` and of every unit below it, at any depth (one query)."""
+    children = {}
+    for pk, parent_id in Unit.objects.filter(institution_id=unit.institution_id).values_list(
+        "pk", "parent_id"
+    ):
+        children.setdefault(parent_id, []).append(pk)
+    found, pending = [], [unit.pk]
+    while pending:
+        pk = pending.pop()
+        found.append(pk)
+        pending.extend(children.get(pk, []))
+    return found
+
+
+def _url_value(value) -> str:
+    if isinstance(value, date):
+        return f"{value:%Y-%m}"
+    if hasattr(value, "slug"):
+        return value.slug
+    if value is True:
+        return "1"
+    if hasattr(value, "normalize"):  # Decimal: 50.00 -> "50"
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def _display_value(name, value) -> str:
+    if name == "periodo":
+        return str(_("all periods")) if value == ALL_PERIODS else period_label(value)
+    if name == "avance":
+        return str(BANDS_BY_SLUG[value].label)
+    if name in ("avance_min", "avance_max"):
+        return percent_text(value, 2)
+    if name == "sin_financiamiento":
+        return str(_("yes"))
+    if name == "q":
+        return f"“{value}”"
+    return str(value)

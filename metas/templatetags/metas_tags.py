@@ -1,0 +1,50 @@
+"""Template helpers of the public site: `{% load metas_tags %}`."""
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from metas.charts import count_text, percent_text
+
+register = template.Library()
+
+# (label, URL name of the section's page, URL names that belong to the section)
+NAV_SECTIONS = [
+    (_("Home"), "metas:home", {"home", "institution-overview"}),
+    (_("Goals"), "metas:goal-list", {"goal-list", "goal-detail"}),
+    (_("Units"), "metas:unit-list", {"unit-list", "unit-detail"}),
+    (_("Parishes"), "metas:parish-list", {"parish-list", "parish-detail"}),
+    (_("Reports"), "metas:report-list", {"report-list", "report-detail"}),
+    (_("Open data"), "metas:data-dictionary", {"data-dictionary"}),
+]
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context):
+    """The main menu as [{"label", "url", "current"}]; works without a request (500 page)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match and match.namespace == "metas" else None
+    return [
+        {"label": label, "url": reverse(url_name), "current": current in names}
+        for label, url_name, names in NAV_SECTIONS
+    ]
+
+
+@register.filter
+def percent(value, decimal_places=1):
+    """{{ goal.progress|percent }} -> "72,5 %" ("" for None)."""
+    return percent_text(value, int(decimal_places))
+
+
+@register.filter
+def count(value):
+    """{{ 1234|count }} -> "1.234"."""
+    return count_text(value)
+
+
+@register.filter
+def bar_width(value):
+    """A percentage as the width of a 0–100 drawing: clamped, never localised."""
+    if value is None:
+        return "0"
+    return f"{min(max(float(value), 0.0), 100.0):.1f}"

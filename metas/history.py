@@ -1,0 +1,405 @@
+"""Each goal's history across months, and what changed between two reports.
+
+"The same goal" in two reports of one institution is a goal of the same unit (code and
+published name, compared folded) whose objective text is equal up to case, accents and spacing,
+or nearly equal (a typo fixed): exact folded matches are taken first, then the best fuzzy match,
+one to one. The same matching serves the stored history (`link_history`, called by the importer
+inside its transaction) and the staff preview, which compares parsed goals with stored ones
+(`compare`).
+
+Stored history, per goal:
+- `series`: one UUID shared by the same goal across months;
+- `previous` / `previous_progress`: the same goal in the institution's previous report;
+- `change`: "" when the institution has no previous report, "nueva" when no previous goal
+  matched, "sube"/"baja" when the progress went up/down, "sin-cambio" otherwise;
+- `months_unchanged`: 0 for a new goal or one whose progress went up or down, else the previous
+  goal's count plus the months between the two reports.
+A goal of the previous report that no goal matched was removed; that is computed, not stored.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from difflib import SequenceMatcher
+from typing import Any, Sequence
+
+from .models import Goal, Report
+from .text import fold
+
+# Two objectives of one unit whose folded texts are at least this similar are the same goal:
+# high enough that "Pavimentación de vías" and "Pavimentación de vías urbanas" stay apart.
+SIMILARITY_THRESHOLD = 0.9
+
+HISTORY_FIELDS = ["series", "previous", "previous_progress", "change", "months_unchanged"]
+# Rows per UPDATE; SQLite lowers it further to stay under its limit of query parameters.
+BATCH_SIZE = 500
+
+
+# --- Matching -----------------------------------------------------------------------------
+
+def unit_key(code: str, published_name: str) -> tuple[str, str]:
+    """A unit's identity across months."""
+    return fold(code or ""), fold(published_name or "")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A goal as matching and comparing see it, parsed or stored."""
+
+    unit_code: str
+    unit_name: str
+    objective: str
+    progress: Decimal | None
+    status: str
+    goal: Any = None  # the stored Goal or the ParsedGoal it stands for
+
+    @classmethod
+    def of_goal(cls, goal: Goal) -> Entry:
+        return cls(
+            goal.unit.code, goal.unit.published_name, goal.objective, goal.progress, goal.status, goal
+        )
+
+    @classmethod
+    def of_parsed(cls, parsed) -> Entry:
+        return cls(
+            parsed.unit_code, parsed.unit_name, parsed.objective, parsed.progress, parsed.status, parsed
+        )
+
+    @property
+    def unit(self) -> tuple[str, str]:
+        return unit_key(self.unit_code, self.unit_name)
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two folded texts are, from 0 to 1."""
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def match(previous: Sequence[Entry], current: Sequence[Entry]) -> dict[int, int]:
+    """Pair each current entry with the same goal among the previous ones.
+
+    Returns {index in current: index in previous}; unpaired entries are new (current) or
+    removed (previous). Pairs never cross units, and each previous entry is used at most once.
+    """
+    previous_by_unit = defaultdict(list)
+    for index, entry in enumerate(previous):
+        previous_by_unit[entry.unit].append(index)
+    current_by_unit = defaultdict(list)
+    for index, entry in enumerate(current):
+        current_by_unit[entry.unit].append(index)
+
+    pairs: dict[int, int] = {}
+    for unit, current_indices in current_by_unit.items():
+        previous_indices = previous_by_unit.get(unit)
+        if previous_indices:
+            pairs.update(_match_unit(previous, previous_indices, current, current_indices))
+    return pairs
+
+
+def _match_unit(previous, previous_indices, current, current_indices) -> dict[int, int]:
+    folded_previous = {i: fold(previous[i].objective) for i in previous_indices}
+    folded_current = {i: fold(current[i].objective) for i in current_indices}
+
+    # Exact folded matches first, in file order when a text repeats.
+    waiting = defaultdict(list)
+    for i in previous_indices:
+        waiting[folded_previous[i]].append(i)
+    pairs = {}
+    for i in current_indices:
+        candidates = waiting.get(folded_current[i])
+        if candidates:
+            pairs[i] = candidates.pop(0)
+
+    # Then the most similar remaining pairs, best first.
+    used = set(pairs.values())
+    left_previous = [i for i in previous_indices if i not in used]
+    left_current = [i for i in current_indices if i not in pairs]
+    scored = []
+    for c in left_current:
+        for p in left_previous:
+            ratio = _similar_enough(folded_current[c], folded_previous[p])
+            if ratio is not None:
+                scored.append((-ratio, c, p))
+    scored.sort()
+    for _negative_ratio, c, p in scored:
+        if c not in pairs and p not in used:
+            pairs[c] = p
+            used.add(p)
+    return pairs
+
+
+def _similar_enough(a: str, b: str) -> float | None:
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    # The quick upper bounds skip most pairs without the full comparison.
+    if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD:
+        return None
+    if matcher.quick_ratio() < SIMILARITY_THRESHOLD:
+        return None
+    ratio = matcher.ratio()
+    return ratio if ratio >= SIMILARITY_THRESHOLD else None
+
+
+# --- What changed ---------------------------------------------------------------------------
+
+@dataclass
+class Changes:
+    """What changed between an institution's previous report and a new one."""
+
+    previous_period: date | None = None
+    new: list[Entry] = field(default_factory=list)
+    removed: list[Entry] = field(default_factory=list)
+    # (before, after) pairs
+    progress: list[tuple[Entry, Entry]] = field(default_factory=list)
+    not_applicable: list[tuple[Entry, Entry]] = field(default_factory=list)
+    units_added: list[tuple[str, str]] = field(default_factory=list)  # (code, published name)
+    units_removed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_period is not None
+
+    @property
+    def total(self) -> int:
+        return sum(
+            len(items)
+            for items in (
+                self.new,
+                self.removed,
+                self.progress,
+                self.not_applicable,
+                self.units_added,
+                self.units_removed,
+            )
+        )
+
+    @property
+    def went_up(self) -> int:
+        return sum(1 for before, after in self.progress if after.progress > before.progress)
+
+    @property
+    def went_down(self) -> int:
+        return len(self.progress) - self.went_up
+
+
+def build_changes(
+    previous: Sequence[Entry], current: Sequence[Entry], pairs: dict[int, int], previous_period=None
+) -> Changes:
+    """Sort matched and unmatched entries into the categories staff and readers see."""
+    changes = Changes(previous_period=previous_period)
+    if previous_period is None:
+        return changes
+    matched_previous = set(pairs.values())
+    for index, entry in enumerate(current):
+        if index not in pairs:
+            changes.new.append(entry)
+            continue
+        before = previous[pairs[index]]
+        if _progress_change(before.progress, entry.progress) in (Goal.Change.UP, Goal.Change.DOWN):
+            changes.progress.append((before, entry))
+        elif (
+            entry.status == Goal.Status.NOT_APPLICABLE
+            and before.status != Goal.Status.NOT_APPLICABLE
+        ):
+            changes.not_applicable.append((before, entry))
+    changes.removed = [e for i, e in enumerate(previous) if i not in matched_previous]
+
+    previous_units = _units(previous)
+    current_units = _units(current)
+    changes.units_added = [name for key, name in current_units.items() if key not in previous_units]
+    changes.units_removed = [
+        name for key, name in previous_units.items() if key not in current_units
+    ]
+    return changes
+
+
+def _units(entries: Sequence[Entry]) -> dict[tuple[str, str], tuple[str, str]]:
+    units = {}
+    for entry in entries:
+        units.setdefault(entry.unit, (entry.unit_code, entry.unit_name))
+    return units
+
+
+def compare(parsed_goals, institution, period: date) -> Changes:
+    """What publishing these parsed goals for `period` would change, against the institution's
+    stored report just before that period (the preview of a staff upload)."""
+    previous_report = previous_report_of(institution, period) if institution else None
+    if previous_report is None:
+        return Changes()
+    previous = [Entry.of_goal(g) for g in _goals_for_history(previous_report)]
+    current = [Entry.of_parsed(g) for g in parsed_goals]
+    return build_changes(previous, current, match(previous, current), previous_report.period)
+
+
+def stored_changes(report: Report) -> Changes:
+    """What changed in a stored report, read from the stored history links."""
+    previous_report = previous_report_of(report.institution_id, report.period)
+    if previous_report is None:
+        return Changes()
+    previous_goals = list(_goals_for_history(previous_report))
+    current_goals = list(_goals_for_history(report))
+    previous = [Entry.of_goal(g) for g in previous_goals]
+    current = [Entry.of_goal(g) for g in current_goals]
+    index_of_previous = {goal.pk: index for index, goal in enumerate(previous_goals)}
+    pairs = {
+        index: index_of_previous[goal.previous_id]
+        for index, goal in enumerate(current_goals)
+        if goal.previous_id in index_of_previous
+    }
+    return build_changes(previous, current, pairs, previous_report.period)
+
+
+# --- Stored history -----------------------------------------------------------------------
+
+def previous_report_of(institution, period: date) -> Report | None:
+    return (
+        Report.objects.filter(institution=institution, period__lt=period).order_by("-period").first()
+    )
+
+
+def next_report_of(institution, period: date) -> Report | None:
+    return (
+        Report.objects.filter(institution=institution, period__gt=period).order_by("period").first()
+    )
+
+
+def months_between(earlier: date, later: date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def link_history(report: Report) -> None:
+    """Link a just-stored report's goals to the institution's previous report, and the next
+    report's goals (if any) to this one, so that re-importing a middle month keeps the chain.
+
+    Runs inside the importer's transaction; a few queries per report, whatever its size.
+    """
+    previous = previous_report_of(report.institution_id, report.period)
+    following = next_report_of(report.institution_id, report.period)
+    if following is not None:
+        # Free the one-to-one links into the previous report before this report takes them.
+        Goal.objects.filter(report=following).exclude(previous=None).update(previous=None)
+    _link(previous, report)
+    if following is not None:
+        _link(report, following)
+        _carry_forward(following)
+
+
+def _goals_for_history(report: Report):
+    return (
+        Goal.objects.filter(report=report)
+        .select_related("unit")
+        .only(
+            "report_id",
+            "position",
+            "objective",
+            "progress",
+            "status",
+            "previous_id",
+            *HISTORY_FIELDS,
+            "unit__code",
+            "unit__published_name",
+        )
+        .order_by("position", "pk")
+    )
+
+
+def _link(previous_report: Report | None, report: Report) -> None:
+    goals = list(_goals_for_history(report))
+    previous_goals = list(_goals_for_history(previous_report)) if previous_report else []
+    current = [Entry.of_goal(g) for g in goals]
+    pairs = match([Entry.of_goal(g) for g in previous_goals], current)
+    months = months_between(previous_report.period, report.period) if previous_report else 0
+
+    taken_series = {previous_goals[p].series for p in pairs.values()}
+    stored = [_history_state(goal) for goal in goals]
+    for index, goal in enumerate(goals):
+        before = previous_goals[pairs[index]] if index in pairs else None
+        if before is not None:
+            _continue_series(goal, before, months)
+        else:
+            _start_series(goal, taken_series, has_previous_report=previous_report is not None)
+    _save_changed(goals, stored)
+
+
+def _history_state(goal: Goal) -> tuple:
+    return tuple(getattr(goal, Goal._meta.get_field(name).attname) for name in HISTORY_FIELDS)
+
+
+def _save_changed(goals: list[Goal], stored: list[tuple]) -> None:
+    """Write only the goals and fields that changed: a first report only gains its series."""
+    changed_goals, changed_fields = [], set()
+    for goal, before in zip(goals, stored):
+        after = _history_state(goal)
+        if after != before:
+            changed_goals.append(goal)
+            changed_fields.update(
+                name for name, old, new in zip(HISTORY_FIELDS, before, after) if old != new
+            )
+    if changed_goals:
+        fields = [name for name in HISTORY_FIELDS if name in changed_fields]
+        Goal.objects.bulk_update(changed_goals, fields, batch_size=BATCH_SIZE)
+
+
+def _continue_series(goal: Goal, before: Goal, months: int) -> None:
+    goal.series = before.series or uuid.uuid4()
+    goal.previous = before
+    goal.previous_progress = before.progress
+    goal.change = _progress_change(before.progress, goal.progress)
+    moved = goal.change in (Goal.Change.UP, Goal.Change.DOWN)
+    goal.months_unchanged = 0 if moved else before.months_unchanged + months
+
+
+def _start_series(goal: Goal, taken_series: set, *, has_previous_report: bool) -> None:
+    # A goal keeps its series when re-linked (stable feed ids), unless another goal took it.
+    if goal.series is None or goal.series in taken_series:
+        goal.series = uuid.uuid4()
+    goal.previous = None
+    goal.previous_progress = None
+    goal.change = Goal.Change.NEW if has_previous_report else ""
+    goal.months_unchanged = 0
+
+
+def _progress_change(before: Decimal | None, after: Decimal | None) -> str:
+    if before is not None and after is not None:
+        if after > before:
+            return Goal.Change.UP
+        if after < before:
+            return Goal.Change.DOWN
+    return Goal.Change.SAME
+
+
+def _carry_forward(report: Report) -> None:
+    """After `report` was re-linked, pass its series and months without change on to the
+    later reports, stopping at the first report that needs no update."""
+    later_reports = Report.objects.filter(
+        institution=report.institution_id, period__gt=report.period
+    ).order_by("period")
+    for later in later_reports:
+        goals = list(
+            Goal.objects.filter(report=later, previous__isnull=False)
+            .select_related("previous__report")
+            .only(
+                *HISTORY_FIELDS,
+                "report_id",
+                "previous__report__period",
+                "previous__series",
+                "previous__months_unchanged",
+            )
+        )
+        changed = []
+        for goal in goals:
+            before = goal.previous
+            months = months_between(before.report.period, later.period)
+            series = before.series
+            months_unchanged = (
+                0 if goal.change in (Goal.Change.UP, Goal.Change.DOWN)
+                else before.months_unchanged + months
+            )
+            if (goal.series, goal.months_unchanged) != (series, months_unchanged):
+                goal.series, goal.months_unchanged = series, months_unchanged
+                changed.append(goal)
+        if not changed:
+            return
+        Goal.objects.bulk_update(changed, ["series", "months_unchanged"], batch_size=BATCH_SIZE)

@@ -1,9 +1,19 @@
 """Open-data exports: /metas.csv and /metas.json, and the streaming helpers behind them."""
 import csv
+import hashlib
 import io
 import json
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
 
 from metas.exports import Column, neutralise, stream_csv, stream_json
+from metas.models import Goal, GoalParish, Parish, SourceFile
+
+from .factories import make_goal, make_institution, make_level, make_report, make_unit
 
 # --- The streaming helpers, on plain rows ---------------------------------------------------
 
@@ -76,3 +86,253 @@ def test_it_writes_json_with_the_head_members_before_the_results():
 
 def test_it_writes_valid_json_with_no_rows_and_no_head():
     assert json.loads("".join(stream_json([], PLAIN_COLUMNS, {}))) == {"results": []}
+
+
+
+# --- /metas.csv and /metas.json -------------------------------------------------------------
+
+
+def tag_collectively(goal, parish_slug, words):
+    """Tag a goal with a parish it covers as one of "las parroquias rurales" (not named)."""
+    GoalParish.objects.create(
+        goal=goal, parish=Parish.objects.get(slug=parish_slug), matched_text=words, via_coverage=True
+    )
+
+
+def stored_file(report, name="reporte agosto.tsv"):
+    data = b"No.\tDescripci\xc3\xb3n\n"
+    source = SourceFile(
+        report=report,
+        role=SourceFile.Role.MATRIX,
+        original_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        detected_format="tsv",
+        encoding="utf-8",
+        row_count=2,
+    )
+    source.file.save("ignored", ContentFile(data), save=True)
+    return source
+
+
+def body(response):
+    assert response.streaming, "exports must stream"
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def csv_records(response):
+    return read_csv(body(response))
+
+
+@pytest.fixture
+def august(db):
+    """Loja's August 2019 report: a sub-unit goal naming Vilcabamba and a JDB, read from a
+    stored file, and a goal for all rural parishes that does not apply."""
+    loja = make_institution("Municipio de Loja")
+    report = make_report(loja, "2019-08")
+    source = stored_file(report)
+    level = make_level(loja, "Nivel operativo")
+    parent = make_unit(loja, "Gestión Ambiental", level=level, code="6")
+    sub_unit = make_unit(name="Gestión de Calidad Ambiental", parent=parent, code="6.1")
+    named = make_goal(
+        report,
+        sub_unit,
+        objective="Abono orgánico parroquia Vilcabamba y JDB Carigán",
+        target="20% Sólo posee estudios, no se ejecutó por falta de financiamiento",
+        progress=Decimal("20.50"),
+        note="Sólo posee estudios, no se ejecutó por falta de financiamiento",
+        lacks_financing=True,
+        verification_link="https://gpr.loja.gob.ec/",
+        source_file=source,
+        source_line=12,
+        parishes=["vilcabamba"],
+        neighbourhoods=["jdb-carigan"],
+    )
+    collective = make_goal(
+        report,
+        parent,
+        objective="Mantenimiento vial en las parroquias rurales",
+        progress=None,
+        coverage=Goal.Coverage.RURAL,
+    )
+    tag_collectively(collective, "malacatos", "parroquias rurales")
+    return report
+
+
+def test_it_exports_every_field_of_every_goal_as_csv(client, august):
+    named, collective = august.goals.order_by("position")
+
+    response = client.get(reverse("metas:goal-export-csv"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    records = csv_records(response)
+    assert len(records) == 2
+    assert records[0] == {
+        "id": str(named.pk),
+        "institucion": "Municipio de Loja",
+        "periodo": "2019-08",
+        "nivel": "Nivel operativo",
+        "codigo_unidad": "6.1",
+        "unidad": "Gestión Ambiental - Gestión de Calidad Ambiental",
+        "unidad_superior": "Gestión Ambiental",
+        "objetivo": "Abono orgánico parroquia Vilcabamba y JDB Carigán",
+        "indicador": "Porcentaje de avance",
+        "meta_publicada": "20% Sólo posee estudios, no se ejecutó por falta de financiamiento",
+        "avance": "20.5",
+        "estado": "avance reportado",
+        "nota": "Sólo posee estudios, no se ejecutó por falta de financiamiento",
+        "sin_financiamiento": "sí",
+        "parroquias": "Vilcabamba",
+        "jdb": "Carigán",
+        "cobertura": "",
+        "enlace_verificacion": "https://gpr.loja.gob.ec/",
+        "archivo_fuente": "reporte agosto.tsv",
+        "url_archivo_fuente": "http://testserver"
+        + reverse("metas:source-file-download", args=["municipio-de-loja", "2019-08", named.source_file_id]),
+        "linea_fuente": "12",
+        "url": f"http://testserver/metas/{named.pk}/",
+    }
+    # A parish covered as "one of the rural parishes" is not named: the coverage column says so.
+    assert records[1]["parroquias"] == ""
+    assert records[1]["cobertura"] == "todas las parroquias rurales"
+    assert records[1]["estado"] == "no aplica"
+    assert records[1]["avance"] == ""
+    assert records[1]["sin_financiamiento"] == "no"
+    assert records[1]["unidad_superior"] == ""
+
+
+def test_it_serves_the_csv_as_an_attachment_named_by_the_server(client, august):
+    response = client.get(reverse("metas:goal-export-csv"), {"q": "../../etc/passwd"})
+
+    today = timezone.localdate()
+    assert response["Content-Disposition"] == f'attachment; filename="metas-{today:%Y-%m-%d}.csv"'
+    assert response.cookies == {}
+    assert body(response).startswith("\ufeffid,institucion,periodo,")
+
+
+def test_it_applies_the_filters_of_the_goal_list(client, august):
+    make_goal(make_report(make_institution("Municipio de Catamayo"), "2019-08"), objective="Educación vial")
+    make_goal(make_report(august.institution, "2019-07"), objective="Educación ambiental en julio")
+
+    default = csv_records(client.get(reverse("metas:goal-export-csv")))
+    by_parish = csv_records(client.get(reverse("metas:goal-export-csv"), {"parroquia": "vilcabamba"}))
+    searched = csv_records(
+        client.get(reverse("metas:goal-export-csv"), {"q": "educacion", "periodo": "todos"})
+    )
+    july = csv_records(
+        client.get(reverse("metas:goal-export-csv"), {"institucion": "municipio-de-loja", "periodo": "2019-07"})
+    )
+
+    # Without a period, each institution's latest report.
+    assert sorted((r["institucion"], r["periodo"]) for r in default) == [
+        ("Municipio de Catamayo", "2019-08"),
+        ("Municipio de Loja", "2019-08"),
+        ("Municipio de Loja", "2019-08"),
+    ]
+    assert [r["objetivo"] for r in by_parish] == ["Abono orgánico parroquia Vilcabamba y JDB Carigán"]
+    assert sorted(r["objetivo"] for r in searched) == ["Educación ambiental en julio", "Educación vial"]
+    assert [r["objetivo"] for r in july] == ["Educación ambiental en julio"]
+
+
+def test_it_neutralises_imported_text_a_spreadsheet_would_run(client, db):
+    loja = make_institution()
+    make_goal(
+        make_report(loja),
+        make_unit(loja, "@Unidad", code="-1"),
+        objective="=1+1",
+        indicator="+SUMA(A1:A9)",
+        target="-5% =HYPERLINK(\"http://x\")",
+        note="\tnota",
+        verification_link="\r=cmd",
+        progress=None,
+        status=Goal.Status.TEXT,
+    )
+
+    [record] = csv_records(client.get(reverse("metas:goal-export-csv")))
+
+    assert record["objetivo"] == "'=1+1"
+    assert record["indicador"] == "'+SUMA(A1:A9)"
+    assert record["meta_publicada"] == "'-5% =HYPERLINK(\"http://x\")"
+    assert record["nota"] == "'\tnota"
+    assert record["enlace_verificacion"] == "'\r=cmd"
+    assert record["unidad"] == "'@Unidad"
+    assert record["codigo_unidad"] == "'-1"
+
+
+def test_it_refuses_invalid_filters_with_a_spanish_message(client, august):
+    response = client.get(reverse("metas:goal-export-csv"), {"periodo": "agosto", "avance_min": "x"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("Los filtros de esta dirección no son válidos:")
+    assert "- periodo: " in text
+    assert "- avance_min: " in text
+    assert response.cookies == {}
+
+
+def test_it_exports_json_with_the_count_the_filters_and_the_same_fields(client, august):
+    named = august.goals.get(position=1)
+    csv_rows = csv_records(client.get(reverse("metas:goal-export-csv"), {"periodo": "2019-08"}))
+
+    response = client.get(reverse("metas:goal-export-json"), {"periodo": "2019-08", "orden": "avance"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.cookies == {}
+    document = json.loads(body(response))
+    assert document["count"] == 2
+    assert document["filters"] == {"periodo": "2019-08"}
+    first = document["results"][0]
+    assert list(first) == list(csv_rows[0])
+    assert first["id"] == named.pk
+    assert first["avance"] == 20.5
+    assert first["sin_financiamiento"] is True
+    assert first["parroquias"] == ["Vilcabamba"]
+    assert first["jdb"] == ["Carigán"]
+    assert first["linea_fuente"] == 12
+    # JSON is not for spreadsheets: text is kept exactly as published.
+    assert first["meta_publicada"] == named.target
+    second = document["results"][1]
+    assert second["avance"] is None
+    assert second["cobertura"] == "todas las parroquias rurales"
+
+
+def test_it_answers_invalid_json_filters_with_a_json_error(client, august):
+    response = client.get(reverse("metas:goal-export-json"), {"institucion": "no-existe"})
+
+    assert response.status_code == 400
+    document = json.loads(response.content)
+    assert document["error"].startswith("Los filtros de esta dirección no son válidos:")
+    assert list(document["filters"]) == ["institucion"]
+
+
+def test_it_counts_and_exports_an_empty_selection(client, august):
+    response = client.get(reverse("metas:goal-export-json"), {"periodo": "2001-01"})
+
+    assert json.loads(body(response)) == {"count": 0, "filters": {"periodo": "2001-01"}, "results": []}
+    assert csv_records(client.get(reverse("metas:goal-export-csv"), {"periodo": "2001-01"})) == []
+
+
+@pytest.mark.parametrize("export", ["metas:goal-export-csv", "metas:goal-export-json"])
+def test_it_reads_the_same_number_of_queries_for_few_or_many_goals(
+    client, august, export, django_assert_max_num_queries
+):
+    params = {"institucion": "municipio-de-loja", "parroquia": "vilcabamba", "periodo": "todos"}
+
+    with django_assert_max_num_queries(6) as few:
+        body(client.get(reverse(export), params))
+    unit = august.goals.first().unit
+    for _ in range(40):
+        make_goal(
+            august,
+            unit,
+            objective="Obra en Vilcabamba",
+            parishes=["vilcabamba"],
+            neighbourhoods=["jdb-carigan"],
+        )
+    with django_assert_max_num_queries(len(few)) as many:
+        content = body(client.get(reverse(export), params))
+
+    assert content.count("Obra en Vilcabamba") == 40

@@ -23,6 +23,7 @@ import django_filters
 from django import forms
 from django.db.models import Count, F, Q
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .charts import percent_text
@@ -44,9 +45,9 @@ PROGRESS_BANDS = [
     ProgressBand("50-74", _("50 to 74 %"), Q(progress__gte=50, progress__lt=75)),
     ProgressBand("75-99", _("75 to 99 %"), Q(progress__gte=75, progress__lt=100)),
     ProgressBand("100", _("100 %"), Q(progress__gte=100)),
-    ProgressBand("no-aplica", _("does not apply"), Q(status=Goal.Status.NOT_APPLICABLE)),
+    ProgressBand("no-aplica", _("Does not apply"), Q(status=Goal.Status.NOT_APPLICABLE)),
     ProgressBand(
-        "no-disponible", _("information not available"), Q(status=Goal.Status.NOT_AVAILABLE)
+        "no-disponible", _("Information not available"), Q(status=Goal.Status.NOT_AVAILABLE)
     ),
 ]
 BANDS_BY_SLUG = {band.slug: band for band in PROGRESS_BANDS}
@@ -95,8 +96,8 @@ def public_goals():
 
 
 def period_label(period: date) -> str:
-    """date(2019, 8, 1) -> "agosto de 2019"."""
-    return date_format(period, "YEAR_MONTH_FORMAT")
+    """date(2019, 8, 1) -> "Agosto de 2019"."""
+    return capfirst(date_format(period, "YEAR_MONTH_FORMAT"))
 
 
 class PeriodField(forms.ChoiceField):
@@ -108,7 +109,7 @@ class PeriodField(forms.ChoiceField):
 
     default_error_messages = {
         "invalid_period": _(
-            "Write the period as YYYY-MM, for example 2019-08, or choose “all periods”."
+            "Write the period as YYYY-MM, for example 2019-08, or choose “All periods”."
         ),
     }
 
@@ -120,8 +121,8 @@ class PeriodField(forms.ChoiceField):
     def period_choices():
         months = Report.objects.dates("period", "month", order="DESC")
         return [
-            ("", _("latest report of each institution")),
-            (ALL_PERIODS, _("all periods")),
+            ("", _("Latest report of each institution")),
+            (ALL_PERIODS, _("All periods")),
             *((f"{month:%Y-%m}", period_label(month)) for month in months),
         ]
 
@@ -167,6 +168,13 @@ def _percent_field_kwargs():
 
 
 class GoalFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        max_length=200,
+        widget=forms.SearchInput,
+        help_text=_("Accents and capitals do not matter."),
+    )
     institucion = SlugChoiceFilter(
         field_name="report__institution",
         queryset=Institution.objects.all(),
@@ -224,12 +232,6 @@ class GoalFilter(django_filters.FilterSet):
         label=_("Only goals lacking financing"),
         widget=forms.CheckboxInput(attrs={"value": "1"}),
     )
-    q = django_filters.CharFilter(
-        method="filter_search",
-        label=_("Search"),
-        max_length=200,
-        help_text=_("Accents and capitals do not matter."),
-    )
     orden = django_filters.ChoiceFilter(
         method="filter_order",
         choices=ORDER_CHOICES,
@@ -246,6 +248,7 @@ class GoalFilter(django_filters.FilterSet):
         if queryset is None:
             queryset = public_goals()
         super().__init__(data, queryset, **kwargs)
+        self.form.label_suffix = ""
 
     # --- Filtering ----------------------------------------------------------------------
 
@@ -378,7 +381,7 @@ def _url_value(value) -> str:
 
 def _display_value(name, value) -> str:
     if name == "periodo":
-        return str(_("all periods")) if value == ALL_PERIODS else period_label(value)
+        return str(_("All periods")) if value == ALL_PERIODS else period_label(value)
     if name == "avance":
         return str(BANDS_BY_SLUG[value].label)
     if name in ("avance_min", "avance_max"):

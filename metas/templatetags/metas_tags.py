@@ -1,5 +1,7 @@
 """Template helpers of the public site: `{% load metas_tags %}`."""
 from django import template
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -48,3 +50,21 @@ def bar_width(value):
     if value is None:
         return "0"
     return f"{min(max(float(value), 0.0), 100.0):.1f}"
+
+
+@register.filter
+def web_url(value):
+    """An imported link if it is http(s), else "": a published "javascript:" is never a link."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def email_address(value):
+    """An imported e-mail address if it is one (then it may be a mailto: link), else ""."""
+    value = (value or "").strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        return ""
+    return value

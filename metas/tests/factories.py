@@ -9,10 +9,12 @@ the importer would give them.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import date
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.utils.text import slugify
 
 from metas.models import (
@@ -24,6 +26,7 @@ from metas.models import (
     Parish,
     ProcessLevel,
     Report,
+    SourceFile,
     Unit,
 )
 from metas.text import fold
@@ -69,8 +72,27 @@ def make_report(institution=None, period="2019-08", **fields):
     return Report.objects.create(institution=institution, period=period, **{**defaults, **fields})
 
 
+def make_source_file(report, name="loja-lotaip-a4-2019-08.tsv", data=b"No.\tObjetivo\n", **fields):
+    """An original file of `report`, stored under MEDIA_ROOT like the importer stores it."""
+    fields.setdefault("role", SourceFile.Role.MATRIX)
+    fields.setdefault("detected_format", name.rsplit(".", 1)[-1])
+    source = SourceFile(
+        report=report,
+        original_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        **fields,
+    )
+    source.file.save(name, ContentFile(data), save=True)
+    return source
+
+
 def make_level(institution=None, name="PROCESOS AGREGADORES DE VALOR / NIVEL OPERATIVO", **fields):
+    """The institution's level of that name: made the first time, then the same one."""
     institution = institution or make_institution()
+    existing = institution.levels.filter(name=name).first()
+    if existing:
+        return existing
     fields.setdefault("slug", _unique_slug(ProcessLevel, f"{institution.slug}-{name}"))
     fields.setdefault("position", institution.levels.count() + 1)
     return ProcessLevel.objects.create(institution=institution, name=name, **fields)
@@ -81,7 +103,8 @@ def make_unit(
 ):
     """A unit; with a parent, `name` is its own part and the published name joins both.
 
-    A sub-unit takes its parent's institution and level unless told otherwise.
+    A sub-unit takes its parent's institution and level unless told otherwise. Asking twice
+    for the same unit (level, code and name) gives the same one.
     """
     if parent is not None:
         institution = institution or parent.institution
@@ -89,10 +112,19 @@ def make_unit(
     institution = institution or (level.institution if level else make_institution())
     published = f"{parent.published_name} - {name}" if parent else name
     fields.setdefault("published_name", published)
+    existing = institution.units.filter(
+        level=level, code=code, published_name=fields["published_name"]
+    ).first()
+    if existing:
+        return existing
     fields.setdefault("slug", _unique_slug(Unit, f"{code} {published}"))
     return Unit.objects.create(
         institution=institution, level=level, parent=parent, code=code, name=name, **fields
     )
+
+
+def _default_unit(institution):
+    return make_unit(institution, "Gestión Ambiental", level=make_level(institution))
 
 
 def make_goal(
@@ -110,7 +142,7 @@ def make_goal(
     `progress=None` with no `status` makes a goal that does not apply.
     """
     report = report or make_report()
-    unit = unit or make_unit(report.institution, level=make_level(report.institution))
+    unit = unit or _default_unit(report.institution)
     if progress is not None:
         progress = Decimal(progress)
     fields.setdefault(

@@ -1,9 +1,146 @@
-"""PLACEHOLDER until this area's work lands: every view answers 404."""
-from django.http import Http404
+"""The public overview of each institution's latest report, the goal list and a goal's page.
+
+Every page runs a fixed number of queries whatever the number of goals: figures are
+aggregated in the database and lists are paginated.
+"""
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Avg, Count
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ..charts import Bar, bar_chart, count_text, percent_text
+from ..filters import PROGRESS_BANDS, GoalFilter, band_counts, public_goals
+from ..models import Goal, Institution, Report
+
+PAGE_SIZE = 50
 
 
-def _not_yet(request, *args, **kwargs):
-    raise Http404
+def home(request):
+    """One institution: its overview. Several: the list of them. None yet: a friendly word."""
+    reports = list(
+        Report.objects.latest_per_institution()
+        .select_related("institution")
+        .annotate(goal_total=Count("goals"), average=Avg("goals__progress"))
+        .order_by("institution__name")
+    )
+    if not reports:
+        return render(request, "metas/home.html")
+    if len(reports) == 1:
+        report = reports[0]
+        context = overview_context(report.institution, report)
+        context["canonical_url"] = request.build_absolute_uri(report.institution.get_absolute_url())
+        return render(request, "metas/institution_overview.html", context)
+    return render(request, "metas/institution_list.html", {"reports": reports})
 
 
-home = institution_overview = goal_list = goal_detail = _not_yet
+def institution_overview(request, slug):
+    institution = get_object_or_404(Institution, slug=slug)
+    report = institution.reports.order_by("-period").first()
+    return render(
+        request, "metas/institution_overview.html", overview_context(institution, report)
+    )
+
+
+def overview_context(institution, report):
+    """What the overview of `report` (an institution's latest, or None) shows."""
+    if report is None:
+        return {"institution": institution, "report": None}
+    goals = Goal.objects.filter(report=report)
+    summary = goals.summary()
+    levels = list(
+        goals.values("unit__level__slug", "unit__level__name", "unit__level__position")
+        .annotate(total=Count("pk"), average=Avg("progress"))
+        .order_by("unit__level__position", "unit__level__name")
+    )
+    bands = band_counts(goals)
+
+    def list_url(**params):
+        return goal_list_url(institucion=institution.slug, periodo=report.period_slug, **params)
+
+    for level in levels:
+        level["url"] = list_url(nivel=level["unit__level__slug"]) if level["unit__level__slug"] else ""
+    distribution = [
+        {"label": band.label, "count": bands[band.slug], "url": list_url(avance=band.slug)}
+        for band in PROGRESS_BANDS
+    ]
+    # Goals whose target is words, not a percentage, fall in no band.
+    in_words = max(summary["total"] - sum(bands.values()), 0)
+    return {
+        "institution": institution,
+        "report": report,
+        "summary": summary,
+        "levels": levels,
+        "distribution": distribution,
+        "in_words": in_words,
+        "files": list(report.files.all()),
+        "all_goals_url": list_url(),
+        "not_applicable_url": list_url(avance="no-aplica"),
+        "not_available_url": list_url(avance="no-disponible"),
+        "lacking_financing_url": list_url(sin_financiamiento="1"),
+        "level_chart": bar_chart(
+            [
+                Bar(
+                    level["unit__level__name"] or _("No process level"),
+                    level["average"],
+                    percent_text(level["average"]) or _("no percentage"),
+                )
+                for level in levels
+            ],
+            maximum=100,
+            title=_("Average progress by process level"),
+            chart_id="grafico-niveles",
+        ),
+        "distribution_chart": bar_chart(
+            [Bar(str(row["label"]), row["count"], count_text(row["count"]))
+             for row in distribution],
+            maximum=summary["total"],
+            title=_("Goals by progress band"),
+            description=_("Number of goals in each band of progress."),
+            chart_id="grafico-avance",
+        ),
+    }
+
+
+def goal_list_url(**params):
+    """/metas/ with these filters, e.g. goal_list_url(avance="0-24")."""
+    return f"{reverse('metas:goal-list')}?{urlencode(params)}" if params else reverse(
+        "metas:goal-list"
+    )
+
+
+def goal_list(request):
+    """The filtered list. Invalid filters show their message, no goals, and answer 400."""
+    goal_filter = GoalFilter(request.GET)
+    valid = goal_filter.is_valid()
+    goal_filter.narrow_choices()
+    page_obj = Paginator(goal_filter.qs, PAGE_SIZE).get_page(request.GET.get("page")) if valid else None
+    context = {
+        "filter": goal_filter,
+        "form": goal_filter.form,
+        "page_obj": page_obj,
+        "goals": page_obj.object_list if page_obj else [],
+        "chips": goal_filter.chips(request.path),
+        "error_fields": [field for field in goal_filter.form if field.errors],
+    }
+    return render(request, "metas/goal_list.html", context, status=200 if valid else 400)
+
+
+def goal_detail(request, pk):
+    goal = get_object_or_404(public_goals().select_related("source_file"), pk=pk)
+    parish_tags = goal.parish_tags.select_related("parish").order_by("parish__kind", "parish__name")
+    neighbourhood_tags = goal.neighbourhood_tags.select_related("neighbourhood").order_by(
+        "neighbourhood__name"
+    )
+    return render(
+        request,
+        "metas/goal_detail.html",
+        {
+            "goal": goal,
+            "report": goal.report,
+            "parish_tags": list(parish_tags),
+            "neighbourhood_tags": list(neighbourhood_tags),
+        },
+    )

@@ -323,12 +323,14 @@ class GoalFilter(django_filters.FilterSet):
     # --- The form as shown --------------------------------------------------------------
 
     def narrow_choices(self):
-        """Offer only the chosen institution's levels and units in the form's selects.
+        """Prepare the form to be shown: offer only the chosen institution's levels and units.
 
         With many institutions those selects would hold thousands of options; until one
         institution is chosen (directly, or through a unit or level in the URL) they offer
         none. Checking still accepts any slug, so shared links keep working.
         """
+        # Read the months once: the select would otherwise ask for them twice.
+        self.form.fields["periodo"].choices = PeriodField.period_choices()
         institution = self.scope_institution()
         for name in ("nivel", "unidad"):
             field = self.form.fields[name]
@@ -355,9 +357,8 @@ class GoalFilter(django_filters.FilterSet):
 def unit_with_descendants(unit) -> list[int]:
     """The pks of `unit` and of every unit below it, at any depth (one query)."""
     children = {}
-    for pk, parent_id in Unit.objects.filter(institution_id=unit.institution_id).values_list(
-        "pk", "parent_id"
-    ):
+    units = Unit.objects.filter(institution_id=unit.institution_id).order_by()
+    for pk, parent_id in units.values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
     found, pending = [], [unit.pk]
     while pending:

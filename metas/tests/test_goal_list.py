@@ -1,0 +1,323 @@
+"""/metas/: every filter, its chip, invalid values, ordering and pagination."""
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from metas.filters import GoalFilter
+from metas.models import Goal
+
+from .factories import make_goal, make_institution, make_level, make_report, make_unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loja(db):
+    """Loja's August report (seven goals across two levels and three units, Gestión Ambiental
+    with two sub-units) and its July report (one goal); Zamora's June report (one goal)."""
+    institution = make_institution("Municipio de Loja")
+    directive = make_level(institution, "PROCESOS GOBERNANTES / NIVEL DIRECTIVO")
+    operative = make_level(institution, "PROCESOS AGREGADORES DE VALOR / NIVEL OPERATIVO")
+    mayor = make_unit(institution, "Alcaldía", level=directive, code="1")
+    environment = make_unit(institution, "Gestión Ambiental", level=operative, code="6")
+    quality = make_unit(name="Gestión de Calidad Ambiental", parent=environment, code="6.1")
+    parks = make_unit(name="Gestión de Parques", parent=environment, code="6.2")
+    works = make_unit(institution, "Gestión de Obras Públicas", level=operative, code="8")
+
+    july = make_report(institution, "2019-07")
+    make_goal(july, quality, objective="Reforestación de microcuencas", progress=50)
+
+    august = make_report(institution, "2019-08")
+    make_goal(august, mayor, objective="Cumplir y hacer cumplir la Constitución", progress=None)
+    make_goal(august, quality, objective="Educación Ambiental en el cantón Loja", progress=100)
+    make_goal(
+        august, parks, objective="Mejoramiento de parques en Vilcabamba", progress=45,
+        parishes=["vilcabamba"], neighbourhoods=["jdb-belen"],
+    )
+    make_goal(
+        august, works, objective="Pavimentación de vías", progress=10, lacks_financing=True,
+        parishes=["malacatos"],
+    )
+    make_goal(august, works, objective="Construcción de aceras", progress=80)
+    make_goal(august, works, objective="Adecuación del mercado", progress=60)
+    make_goal(
+        august, works, objective="Plan de movilidad", progress=None,
+        status=Goal.Status.NOT_AVAILABLE, target="Sin información",
+    )
+
+    zamora = make_institution("Municipio de Zamora")
+    make_goal(make_report(zamora, "2019-06"), objective="Educación vial en Zamora", progress=30)
+    return institution
+
+
+def objectives(response):
+    """The objectives listed, in order."""
+    return re.findall(r'<h3><a href="/metas/\d+/">(.*?)</a></h3>', response.content.decode())
+
+
+def chips(response):
+    """{chip text: removal link}."""
+    found = re.findall(
+        r'<a class="chip" href="([^"]*)"><span>(.*?)</span>', response.content.decode()
+    )
+    return {text: href.replace("&amp;", "&") for href, text in found}
+
+
+def test_it_lists_each_institutions_latest_report_by_default(client, loja):
+    response = client.get("/metas/")
+    assert response.status_code == 200
+    listed = objectives(response)
+    assert len(listed) == 8
+    assert "Reforestación de microcuencas" not in listed
+    assert "Educación vial en Zamora" in listed
+    assert "8 metas" in response.content.decode()
+    assert chips(response) == {}
+
+
+def test_it_lists_every_period_with_todos(client, loja):
+    response = client.get("/metas/?periodo=todos")
+    assert len(objectives(response)) == 9
+    assert chips(response) == {"Periodo: Todos los periodos": "/metas/"}
+
+
+def test_it_filters_by_period(client, loja):
+    response = client.get("/metas/?periodo=2019-07")
+    assert objectives(response) == ["Reforestación de microcuencas"]
+    assert "Periodo: Julio de 2019" in chips(response)
+
+
+def test_it_filters_by_institution(client, loja):
+    response = client.get("/metas/?institucion=municipio-de-zamora")
+    assert objectives(response) == ["Educación vial en Zamora"]
+    assert chips(response) == {"Institución: Municipio de Zamora": "/metas/"}
+
+
+def test_it_filters_by_level(client, loja):
+    level = loja.levels.get(name="PROCESOS GOBERNANTES / NIVEL DIRECTIVO")
+    response = client.get(f"/metas/?nivel={level.slug}")
+    assert objectives(response) == ["Cumplir y hacer cumplir la Constitución"]
+    assert "Nivel de proceso: PROCESOS GOBERNANTES / NIVEL DIRECTIVO" in chips(response)
+
+
+def test_it_selects_the_sub_units_of_a_parent_unit(client, loja):
+    parent = loja.units.get(code="6")
+    response = client.get(f"/metas/?unidad={parent.slug}")
+    assert objectives(response) == [
+        "Educación Ambiental en el cantón Loja",
+        "Mejoramiento de parques en Vilcabamba",
+    ]
+    assert "Unidad: 6 Gestión Ambiental" in chips(response)
+
+
+def test_it_selects_only_a_sub_unit_itself(client, loja):
+    sub_unit = loja.units.get(code="6.2")
+    response = client.get(f"/metas/?unidad={sub_unit.slug}")
+    assert objectives(response) == ["Mejoramiento de parques en Vilcabamba"]
+
+
+@pytest.mark.parametrize(
+    "band, expected, chip",
+    [
+        ("0-24", ["Pavimentación de vías"], "Avance: 0 a 24 %"),
+        ("25-49", ["Mejoramiento de parques en Vilcabamba", "Educación vial en Zamora"],
+         "Avance: 25 a 49 %"),
+        ("50-74", ["Adecuación del mercado"], "Avance: 50 a 74 %"),
+        ("75-99", ["Construcción de aceras"], "Avance: 75 a 99 %"),
+        ("100", ["Educación Ambiental en el cantón Loja"], "Avance: 100 %"),
+        ("no-aplica", ["Cumplir y hacer cumplir la Constitución"], "Avance: No aplica"),
+        ("no-disponible", ["Plan de movilidad"], "Avance: Información no disponible"),
+    ],
+)
+def test_it_filters_by_progress_band(client, loja, band, expected, chip):
+    response = client.get(f"/metas/?avance={band}")
+    assert sorted(objectives(response)) == sorted(expected)
+    assert chip in chips(response)
+
+
+def test_it_filters_by_a_progress_range(client, loja):
+    response = client.get("/metas/?avance_min=50&avance_max=90")
+    assert objectives(response) == ["Construcción de aceras", "Adecuación del mercado"]
+    assert set(chips(response)) == {"Avance desde (%): 50\u00a0%", "Avance hasta (%): 90\u00a0%"}
+
+
+def test_it_filters_by_parish_and_neighbourhood_council(client, loja):
+    by_parish = client.get("/metas/?parroquia=vilcabamba")
+    assert objectives(by_parish) == ["Mejoramiento de parques en Vilcabamba"]
+    assert "Parroquia: Vilcabamba" in chips(by_parish)
+    by_council = client.get("/metas/?jdb=jdb-belen")
+    assert objectives(by_council) == ["Mejoramiento de parques en Vilcabamba"]
+    assert "Junta de Desarrollo Barrial (JDB): Belén" in chips(by_council)
+
+
+def test_it_filters_goals_lacking_financing(client, loja):
+    response = client.get("/metas/?sin_financiamiento=1")
+    assert objectives(response) == ["Pavimentación de vías"]
+    assert "Solo metas sin financiamiento: sí" in chips(response)
+
+
+def test_it_searches_ignoring_accents_and_case(client, loja):
+    response = client.get("/metas/?q=educacion")
+    assert objectives(response) == [
+        "Educación Ambiental en el cantón Loja",
+        "Educación vial en Zamora",
+    ]
+    assert "Buscar: “educacion”" in chips(response)
+    assert objectives(client.get("/metas/?q=EDUCACIÓN++zamora")) == ["Educación vial en Zamora"]
+    assert objectives(client.get("/metas/?q=canton loja ambiental")) == [
+        "Educación Ambiental en el cantón Loja"
+    ]
+
+
+def test_it_combines_filters_and_each_chip_removes_only_its_own(client, loja):
+    response = client.get("/metas/?parroquia=vilcabamba&avance=25-49&q=parques&page=1")
+    assert objectives(response) == ["Mejoramiento de parques en Vilcabamba"]
+    assert chips(response) == {
+        "Buscar: “parques”": "/metas/?parroquia=vilcabamba&avance=25-49",
+        "Avance: 25 a 49 %": "/metas/?parroquia=vilcabamba&q=parques",
+        "Parroquia: Vilcabamba": "/metas/?avance=25-49&q=parques",
+    }
+
+
+def test_it_links_both_exports_with_the_same_filters(client, loja):
+    content = client.get("/metas/?parroquia=vilcabamba&page=1").content.decode()
+    assert 'href="/metas.csv?parroquia=vilcabamba"' in content
+    assert 'href="/metas.json?parroquia=vilcabamba"' in content
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("periodo=2019-13", "Escriba el periodo como AAAA-MM, por ejemplo 2019-08"),
+        ("periodo=agosto", "Escriba el periodo como AAAA-MM, por ejemplo 2019-08"),
+        ("avance=abc", "«abc» no es un tramo de avance; elija uno de la lista."),
+        ("avance_min=150", "Asegúrese de que este valor es menor o igual a 100."),
+        ("avance_max=-5", "Asegúrese de que este valor es mayor o igual a 0."),
+        ("avance_min=mucho", "Introduzca un número."),
+        ("unidad=no-existe", "No existe la unidad «no-existe»."),
+        ("parroquia=atlantida", "No existe la parroquia «atlantida»."),
+        ("jdb=jdb-ninguna", "No existe la junta de desarrollo barrial «jdb-ninguna»."),
+        ("institucion=%3Cscript%3E", "No existe la institución «&lt;script&gt;»."),
+        ("orden=objective", "«objective» no es un orden posible; elija uno de la lista."),
+    ],
+)
+def test_it_explains_an_invalid_value_in_spanish(client, loja, query, message):
+    response = client.get(f"/metas/?{query}")
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Algunos filtros no son válidos" in content
+    assert message in content
+    assert objectives(response) == []
+    assert "<script>" not in content
+
+
+def test_it_orders_by_an_allowed_key(client, loja):
+    lowest_first = objectives(client.get("/metas/?institucion=municipio-de-loja&orden=avance"))
+    assert lowest_first[:3] == [
+        "Pavimentación de vías", "Mejoramiento de parques en Vilcabamba", "Adecuación del mercado"
+    ]
+    # Goals without a percentage come last both ways.
+    assert set(lowest_first[-2:]) == {"Cumplir y hacer cumplir la Constitución", "Plan de movilidad"}
+    highest_first = objectives(client.get("/metas/?institucion=municipio-de-loja&orden=-avance"))
+    assert highest_first[:2] == ["Educación Ambiental en el cantón Loja", "Construcción de aceras"]
+    assert set(highest_first[-2:]) == {"Cumplir y hacer cumplir la Constitución", "Plan de movilidad"}
+
+
+def test_it_orders_as_published_by_default(client, loja):
+    assert objectives(client.get("/metas/?institucion=municipio-de-loja")) == [
+        "Cumplir y hacer cumplir la Constitución",
+        "Educación Ambiental en el cantón Loja",
+        "Mejoramiento de parques en Vilcabamba",
+        "Pavimentación de vías",
+        "Construcción de aceras",
+        "Adecuación del mercado",
+        "Plan de movilidad",
+    ]
+
+
+def add_goals(report, count, objective="Meta numerada"):
+    unit = report.goals.first().unit
+    start = report.goals.count() + 1
+    Goal.objects.bulk_create(
+        Goal(report=report, unit=unit, position=start + i, source_line=start + i,
+             objective=f"{objective} {i}", search_text=f"{objective.lower()} {i}",
+             progress=Decimal(i % 101), status=Goal.Status.PERCENT)
+        for i in range(count)
+    )
+
+
+def test_it_paginates_and_keeps_the_query_in_the_links(client, loja):
+    add_goals(loja.reports.get(period__month=8), 120)
+    first = client.get("/metas/?q=numerada")
+    content = first.content.decode()
+    assert "120 metas" in content
+    assert len(objectives(first)) == 50
+    assert 'rel="next" href="?q=numerada&amp;page=2"' in content
+    assert 'rel="prev"' not in content
+    second = client.get("/metas/?q=numerada&page=2").content.decode()
+    assert 'rel="prev" href="?q=numerada&amp;page=1"' in second
+    assert 'rel="next" href="?q=numerada&amp;page=3"' in second
+    assert "Página 2 de 3" in second
+    last = client.get("/metas/?q=numerada&page=3")
+    assert len(objectives(last)) == 20
+    assert 'rel="next"' not in last.content.decode()
+
+
+def test_it_shows_the_last_page_for_a_page_number_too_high(client, loja):
+    response = client.get("/metas/?page=999")
+    assert response.status_code == 200
+    assert len(objectives(response)) == 8
+
+
+def test_it_escapes_imported_text(client, loja):
+    make_goal(
+        loja.reports.get(period__month=8),
+        objective="<script>alert('meta')</script>",
+        note="<img src=x onerror=alert(1)>",
+    )
+    content = client.get("/metas/").content.decode()
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&#x27;meta&#x27;)&lt;/script&gt;" in content
+    assert "<img src=x" not in content
+
+
+def test_it_offers_units_only_once_an_institution_is_chosen(client, loja):
+    unchosen = client.get("/metas/").content.decode()
+    assert "Elija antes una institución" in unchosen
+    assert "Gestión de Parques" not in unchosen.split('name="unidad"')[1].split("</select>")[0]
+    chosen = client.get("/metas/?institucion=municipio-de-loja").content.decode()
+    units = chosen.split('name="unidad"')[1].split("</select>")[0]
+    assert "6.2 Gestión Ambiental - Gestión de Parques" in units
+    assert "Todas las unidades" in units
+
+
+def test_it_gives_the_exports_the_filters_applied(loja):
+    unit = loja.units.get(code="6")
+    goals = GoalFilter({"unidad": unit.slug, "avance_min": "25", "periodo": "todos", "orden": "avance"})
+    assert goals.is_valid()
+    assert goals.applied() == {"periodo": "todos", "unidad": unit.slug, "avance_min": "25"}
+    assert sorted(goals.qs.values_list("objective", flat=True)) == [
+        "Educación Ambiental en el cantón Loja",
+        "Mejoramiento de parques en Vilcabamba",
+        "Reforestación de microcuencas",
+    ]
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?q=meta", "?institucion=municipio-de-loja&avance=0-24&parroquia=vilcabamba"]
+)
+def test_it_runs_the_same_queries_whatever_the_number_of_goals(client, loja, query):
+    august = loja.reports.get(period__month=8)
+    add_goals(august, 5)
+    few = queries_for(client, f"/metas/{query}")
+    add_goals(august, 115)
+    assert queries_for(client, f"/metas/{query}") == few
+    assert few <= 12

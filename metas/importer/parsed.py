@@ -32,16 +32,21 @@ class Problem:
     line: int | None = None  # 1-based line of a text file, or sheet row of a spreadsheet
     column: str | None = None  # the column's header as published, e.g. "Meta cuantificable"
     value: str = ""
+    sheet: str = ""  # the worksheet's name when the file is a spreadsheet
 
     def __str__(self) -> str:
         from django.utils.translation import gettext as _
 
-        where = [self.file]
-        if self.line is not None:
+        where = [self.file] if self.file else []
+        if self.sheet:
+            where.append(_("sheet “%(sheet)s”") % {"sheet": self.sheet})
+            if self.line is not None:
+                where.append(_("row %(row)s") % {"row": self.line})
+        elif self.line is not None:
             where.append(_("line %(line)s") % {"line": self.line})
         if self.column:
             where.append(_("column “%(column)s”") % {"column": self.column})
-        return f"{', '.join(where)}: {self.message}"
+        return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
 class ReportInvalid(Exception):
@@ -62,6 +67,8 @@ class ReportMetadata:
     phone: str = ""
     link_text: str = ""
     link_url: str = ""
+    # Where each field was read: field name -> (file, line), for messages about its value.
+    locations: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +97,9 @@ class ParsedFile:
     detected_format: str  # "tsv", "csv" or "xlsx"
     encoding: str  # "" for xlsx
     row_count: int = 0
+    # The headers as published, by ParsedGoal field ("target" -> "Meta cuantificable").
+    columns: dict[str, str] = field(default_factory=dict)
+    sheet: str = ""  # the worksheet read, for a spreadsheet
 
 
 @dataclass

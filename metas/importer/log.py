@@ -1,0 +1,37 @@
+"""The import log: one ImportLog row per attempt, from the command or the staff page."""
+from __future__ import annotations
+
+from metas.models import ImportLog
+
+from .parsed import InputFile, Problem
+from .result import ImportResult
+
+
+def record_attempt(
+    *,
+    source: str,
+    outcome: str,
+    files: list[InputFile],
+    user=None,
+    institution: str = "",
+    period: str = "",
+    result: ImportResult | None = None,
+    problems: tuple[Problem, ...] | list[Problem] = (),
+) -> ImportLog:
+    """Writes one ImportLog row: which files (names, total size, SHA-256s), the outcome, the
+    counts of a successful import and the number of problems of a refused one."""
+    if result is not None:
+        institution = institution or result.institution
+        period = period or result.period_label
+    return ImportLog.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        source=source,
+        institution=str(institution or "")[:300],
+        period=str(period or "")[:7],
+        file_names="\n".join(file.name for file in files),
+        size=sum(len(file.data) for file in files),
+        sha256="\n".join(file.sha256 for file in files),
+        outcome=outcome,
+        counts=result.counts() if result is not None else {},
+        error_count=len(problems),
+    )

@@ -1,0 +1,137 @@
+"""read_report: from the files a user gave to a validated ParsedReport, or every problem."""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from .layout import DATASET, DICTIONARY, MATRIX, METADATA, recognise
+from .matrix import parse_matrix
+from .parsed import InputFile, ParsedFile, ParsedReport, Problem, ReportInvalid, ReportMetadata
+from .portal import duplicate_role_problem, parse_dataset, parse_dictionary, parse_metadata
+from .result import role_label
+from .sources import Table, Unreadable, expand_archives, read_table
+
+FORMAT_A, FORMAT_B = "A", "B"
+
+
+def read_report(files: list[InputFile]) -> ParsedReport:
+    """Detects the format (a Format A matrix, or the Format B files, maybe in a ZIP) and the
+    encodings from the bytes, reads and validates everything.
+
+    Raises ReportInvalid listing every problem of every file. Touches no database.
+    """
+    if not files:
+        raise ReportInvalid([Problem("", _("No file was given. Choose the month's report."))])
+    inputs, problems = expand_archives(files)
+    tables = []
+    for file in inputs:
+        try:
+            tables.append(read_table(file))
+        except Unreadable as unreadable:
+            problems.append(unreadable.problem)
+
+    by_role = {MATRIX: [], DATASET: [], METADATA: [], DICTIONARY: []}
+    for table in tables:
+        role, header = recognise(table)
+        if role is None:
+            problems.append(unrecognised_problem(table))
+        else:
+            by_role[role].append((table, header))
+
+    if by_role[MATRIX]:
+        report, more_problems = assemble_matrix(by_role)
+    else:
+        report, more_problems = assemble_portal(by_role, tables or inputs or files)
+    problems += more_problems
+    if problems:
+        raise ReportInvalid(problems)
+    return report
+
+
+def unrecognised_problem(table: Table) -> Problem:
+    return table.problem(_(
+        "This file was not recognised. A report needs a header row with the columns "
+        "“Descripción de la unidad” (or “Unidad”), “Objetivo de la unidad”, “Indicador” and "
+        "“Meta cuantificable”; the portal's metadata file starts with “FECHA ACTUALIZACIÓN DE "
+        "LA INFORMACIÓN” and its dictionary with “Institución”."
+    ))
+
+
+def parsed_file(table: Table, role: str, header=None) -> ParsedFile:
+    return ParsedFile(
+        source=table.source,
+        role=role,
+        detected_format=table.detected_format,
+        encoding=table.encoding,
+        row_count=len(table.cells),
+        columns=dict(header.labels) if header else {},
+        sheet=table.sheet,
+    )
+
+
+def assemble_matrix(by_role) -> tuple[ParsedReport | None, list[Problem]]:
+    problems = []
+    (first, _header), *others = by_role[MATRIX]
+    for table, _ignored in others:
+        problems.append(table.problem(_(
+            "There is more than one report matrix (the first is “%(first)s”). "
+            "Import one month at a time."
+        ) % {"first": first.name}))
+    for role in (DATASET, METADATA, DICTIONARY):
+        for table, _ignored in by_role[role]:
+            problems.append(table.problem(_(
+                "This file of the transparency portal (%(role)s) cannot be imported together "
+                "with a report matrix. Import them separately."
+            ) % {"role": role_label(role)}))
+    matrices = [(table, header, parse_matrix(table, header)) for table, header in by_role[MATRIX]]
+    for _table, _header, matrix in matrices:
+        problems += matrix.problems
+    table, header, matrix = matrices[0]
+    report = ParsedReport(
+        format=FORMAT_A,
+        files=[parsed_file(table, MATRIX, header)],
+        metadata=matrix.metadata,
+        levels=matrix.levels,
+        goals=matrix.goals,
+    )
+    return report, problems
+
+
+def assemble_portal(by_role, given) -> tuple[ParsedReport | None, list[Problem]]:
+    problems = []
+    for role in (DATASET, METADATA, DICTIONARY):
+        first = by_role[role][0][0] if by_role[role] else None
+        for table, _header in by_role[role][1:]:
+            problems.append(duplicate_role_problem(table, role_label(role), first))
+    if not by_role[DATASET]:
+        if not problems:
+            name = getattr(given[0], "name", "")
+            problems.append(Problem(name, _(
+                "The goals are missing: none of the files is a report matrix or the portal's "
+                "data set (with the columns “Unidad”, “Objetivo”, “Indicador” and “Meta "
+                "cuantificable”). Add that file."
+            )))
+        return None, problems
+
+    table, header = by_role[DATASET][0]
+    dataset = parse_dataset(table, header)
+    problems += dataset.problems
+    files = [parsed_file(table, DATASET, header)]
+    metadata = ReportMetadata()
+    if by_role[METADATA]:
+        metadata_table = by_role[METADATA][0][0]
+        metadata, metadata_problems = parse_metadata(metadata_table)
+        problems += metadata_problems
+        files.append(parsed_file(metadata_table, METADATA))
+    institution = None
+    if by_role[DICTIONARY]:
+        dictionary_table = by_role[DICTIONARY][0][0]
+        institution = parse_dictionary(dictionary_table)
+        files.append(parsed_file(dictionary_table, DICTIONARY))
+    report = ParsedReport(
+        format=FORMAT_B,
+        files=files,
+        metadata=metadata,
+        goals=dataset.goals,
+        institution=institution,
+    )
+    return report, problems

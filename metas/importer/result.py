@@ -1,0 +1,100 @@
+"""What an import did (or, on a dry run, would do), and its summary in Spanish."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+@dataclass
+class ImportResult:
+    report: Any  # the stored metas.models.Report, None on a dry run
+    institution: str
+    period: date  # first day of the month
+    format: str  # "A" or "B"
+    # (name, detected_format, encoding, role, row_count) per file read
+    files: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    levels: int = 0
+    units: int = 0  # units that have goals in this report
+    goals: int = 0
+    not_applicable: int = 0
+    not_available: int = 0
+    text_targets: int = 0
+    lacking_financing: int = 0
+    parishes_tagged: int = 0  # goals with at least one parish
+    neighbourhoods_tagged: int = 0  # goals with at least one neighbourhood council
+    replaced: bool = False  # a report of that institution and period existed
+    dry_run: bool = False
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+    def counts(self) -> dict[str, int]:
+        """The numbers, for the import log."""
+        return {
+            "levels": self.levels,
+            "units": self.units,
+            "goals": self.goals,
+            "not_applicable": self.not_applicable,
+            "not_available": self.not_available,
+            "text_targets": self.text_targets,
+            "lacking_financing": self.lacking_financing,
+            "parishes_tagged": self.parishes_tagged,
+            "neighbourhoods_tagged": self.neighbourhoods_tagged,
+            "replaced": int(self.replaced),
+        }
+
+    def summary_lines(self) -> list[str]:
+        """The summary the command prints and the staff page shows."""
+        if self.dry_run:
+            outcome = (_("Dry run: nothing was stored. The existing report would be replaced.")
+                       if self.replaced else
+                       _("Dry run: nothing was stored. It would be a new report."))
+        else:
+            outcome = (_("Report replaced (the previous import of this period was removed).")
+                       if self.replaced else _("New report stored."))
+        lines = [
+            outcome,
+            _("Institution: %(name)s") % {"name": self.institution},
+            _("Period: %(period)s") % {"period": self.period_label},
+            _("Format: %(format)s") % {"format": format_label(self.format)},
+        ]
+        for name, detected_format, encoding, role, row_count in self.files:
+            lines.append(_("File: %(name)s (%(role)s, %(format)s, %(encoding)s, %(rows)s rows)") % {
+                "name": name,
+                "role": role_label(role),
+                "format": detected_format.upper(),
+                "encoding": encoding or _("no encoding: spreadsheet"),
+                "rows": row_count,
+            })
+        lines += [
+            _("Process levels: %(count)s") % {"count": self.levels},
+            _("Units: %(count)s") % {"count": self.units},
+            _("Goals: %(count)s") % {"count": self.goals},
+            _("Do not apply: %(count)s") % {"count": self.not_applicable},
+            _("Information not available: %(count)s") % {"count": self.not_available},
+            _("Lacking financing: %(count)s") % {"count": self.lacking_financing},
+            _("Goals tagged with a parish: %(count)s") % {"count": self.parishes_tagged},
+            _("Goals tagged with a neighbourhood council: %(count)s") % {
+                "count": self.neighbourhoods_tagged},
+        ]
+        return lines
+
+
+def format_label(code: str) -> str:
+    return {
+        "A": _("A, matrix 2015–2023 (Art. 7 a4)"),
+        "B": _("B, national portal (Art. 19 numeral 1.3)"),
+    }.get(code, code)
+
+
+def role_label(role: str) -> str:
+    return {
+        "matrix": _("report matrix"),
+        "dataset": _("data set"),
+        "metadata": _("metadata"),
+        "dictionary": _("dictionary"),
+    }.get(role, role)

@@ -1,0 +1,496 @@
+"""store_report: a validated ParsedReport into the database, all or nothing.
+
+Everything that can be checked is checked before the first write. Then ONE transaction
+replaces the institution's report for that period (and only that one) with the new report,
+its files, goals and territory tags. If anything fails, the database is as it was and the
+files this import saved are removed again.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from metas.models import (
+    Goal,
+    GoalNeighbourhood,
+    GoalParish,
+    Institution,
+    Neighbourhood,
+    Parish,
+    ProcessLevel,
+    Report,
+    SourceFile,
+    Unit,
+)
+from metas.text import fold
+
+from .parsed import ParsedGoal, ParsedReport, Problem, ReportInvalid
+from .reader import read_report
+from .result import ImportResult
+from .values import parse_period
+
+GOAL_BATCH = 2000
+
+# "Gestión Ambiental - Gestión de Calidad Ambiental", "Gestión de Higiene- Mercados": a dash
+# with a space on at least one side ("Voz-IP" is one word).
+_SEPARATOR = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
+
+
+def link_history(report: Report) -> None:
+    """Links each goal to the same goal in the previous month (metas.history, to come)."""
+
+
+def import_report(files, **options) -> ImportResult:
+    """read_report, then store_report with the same keyword arguments."""
+    return store_report(read_report(files), **options)
+
+
+def store_report(
+    parsed: ParsedReport,
+    *,
+    institution: str | None = None,
+    period: str | date | None = None,
+    user=None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Stores the report (see the module's docstring). With dry_run, writes nothing and
+    returns what it would store, its `report` an unsaved Report (pk None) for a preview.
+    Raises ReportInvalid, with nothing stored, when the institution or period cannot be
+    settled or a value does not fit the database."""
+    name = (institution or parsed.institution or settings.METAS_DEFAULT_INSTITUTION).strip()
+    period_date = resolve_period(parsed, period)
+    check_sizes(parsed, name)
+    units = plan_units(parsed.goals)
+    tags = tag_goals(parsed.goals)
+    result = count(parsed, name, period_date, units, tags, dry_run)
+    result.replaced = Report.objects.filter(
+        institution__name=name, period=period_date
+    ).exists()
+    if dry_run:
+        institution = Institution.objects.filter(name=name).first() or Institution(
+            name=name, slug=slugify(name)
+        )
+        result.report = new_report(institution, parsed, period_date, user)
+        return result
+
+    saved = []  # files this import added to the storage, removed again on failure
+    try:
+        with transaction.atomic():
+            result.report, result.replaced = write(parsed, name, period_date, units, tags, user, saved)
+    except BaseException:
+        for stored_name in saved:
+            default_storage.delete(stored_name)
+        raise
+    return result
+
+
+# --- Checks before writing --------------------------------------------------------------------
+
+def resolve_period(parsed: ParsedReport, period) -> date:
+    first_file = parsed.files[0].source.name if parsed.files else ""
+    if period not in (None, ""):
+        period_date = parse_period(period)
+        if period_date is None:
+            raise ReportInvalid([Problem(first_file, _(
+                "The period “%(value)s” is not a month. Write it as YYYY-MM, e.g. 2019-08."
+            ) % {"value": period}, value=str(period))])
+        return period_date
+    if parsed.metadata.updated_on is not None:
+        return parsed.metadata.updated_on.replace(day=1)
+    if parsed.format == "B" and not any(f.role == "metadata" for f in parsed.files):
+        message = _(
+            "The period is unknown: the data set comes without its metadata file (the one "
+            "starting with “FECHA ACTUALIZACIÓN DE LA INFORMACIÓN”). Add the metadata file of "
+            "the same month, or give the period (YYYY-MM)."
+        )
+    else:
+        message = _(
+            "The period is unknown: the report has no update date (“FECHA ACTUALIZACIÓN DE LA "
+            "INFORMACIÓN”). Add it to the report, or give the period (YYYY-MM)."
+        )
+    raise ReportInvalid([Problem(first_file, message)])
+
+
+def check_sizes(parsed: ParsedReport, institution: str) -> None:
+    """Values longer than their database field: refused here, as PostgreSQL would refuse
+    them mid-transaction (and SQLite would store them silently)."""
+    problems = []
+    first_file = parsed.files[0].source.name if parsed.files else ""
+
+    def limit(model, field_name):
+        return model._meta.get_field(field_name).max_length
+
+    if not institution:
+        problems.append(Problem(first_file, _("The institution's name is empty.")))
+    elif len(institution) > limit(Institution, "name"):
+        problems.append(too_long(first_file, None, _("institution"), institution,
+                                 limit(Institution, "name")))
+    for field_name, (file, line) in parsed.metadata.locations.items():
+        value = getattr(parsed.metadata, field_name)
+        if isinstance(value, str) and len(value) > limit(Report, field_name):
+            problems.append(too_long(file, line, None, value, limit(Report, field_name)))
+    if len(parsed.metadata.link_url) > limit(Report, "link_url"):
+        file, line = parsed.metadata.locations.get("link_text", (first_file, None))
+        problems.append(too_long(file, line, None, parsed.metadata.link_url,
+                                 limit(Report, "link_url")))
+    columns = {f.source.name: f.columns for f in parsed.files}
+    level_limit = limit(ProcessLevel, "name")
+    checks = (
+        ("unit_code", limit(Unit, "code")),
+        ("unit_name", limit(Unit, "published_name")),
+        ("verification_link", limit(Goal, "verification_link")),
+    )
+    for goal in parsed.goals:
+        for field_name, max_length in checks:
+            value = getattr(goal, field_name)
+            if len(value) > max_length:
+                column = columns.get(goal.file, {}).get(field_name, field_name)
+                problems.append(too_long(goal.file, goal.line, column, value, max_length))
+        if goal.level and len(goal.level) > level_limit:
+            problems.append(too_long(goal.file, goal.line, None, goal.level, level_limit))
+    if problems:
+        raise ReportInvalid(problems)
+
+
+def too_long(file, line, column, value, max_length) -> Problem:
+    return Problem(file, _(
+        "The text is too long (%(length)s characters; at most %(max)s). Shorten it."
+    ) % {"length": len(value), "max": max_length}, line=line, column=column, value=value[:80])
+
+
+# --- Units: the hierarchy, planned before writing ---------------------------------------------
+
+@dataclass
+class PlannedUnit:
+    level: str | None
+    code: str
+    published_name: str
+    name: str  # its own part of the published name
+    parent_key: tuple | None = None  # a unit named as the first part of this one's name
+    parent_code: str = ""  # "10" for "10.5 Puerto Seco Comercial": any known unit "10"
+
+
+def unit_key(level: str | None, code: str, published_name: str) -> tuple:
+    return (fold(level) if level else None, code, fold(published_name))
+
+
+def parent_code(code: str) -> str:
+    """ "6.1" -> "6", "23.2" -> "23"; a code without a dot is its own parent's code."""
+    return code.rsplit(".", 1)[0] if "." in code else code
+
+
+def plan_units(goals: list[ParsedGoal]) -> dict[tuple, PlannedUnit]:
+    """Every unit the goals need, parents before children, by unit_key.
+
+    "A - B" makes B a sub-unit of A (same level, parent code "6" for "6.1"); a dotted code
+    without a separator ("10.5 Puerto Seco Comercial") goes under the unit of code "10" in
+    the same level, if one is known.
+    """
+    planned: dict[tuple, PlannedUnit] = {}
+
+    def plan(level, code, published_name) -> tuple:
+        key = unit_key(level, code, published_name)
+        if key in planned:
+            return key
+        unit = PlannedUnit(level, code, published_name, name=published_name)
+        separators = list(_SEPARATOR.finditer(published_name))
+        if separators:
+            last = separators[-1]
+            unit.name = published_name[last.end():].strip()
+            parent_name = published_name[: last.start()].strip()
+            unit.parent_key = plan(level, parent_code(code), parent_name)
+        elif "." in code:
+            unit.parent_code = parent_code(code)
+        planned[key] = unit
+        return key
+
+    for goal in goals:
+        plan(goal.level, goal.unit_code, goal.unit_name)
+    return planned
+
+
+# --- Territory --------------------------------------------------------------------------------
+
+def tag_goals(goals: list[ParsedGoal]) -> list:
+    """The territory tags of each goal's objective; each distinct objective is tagged once."""
+    from .territory import Gazetteer
+
+    gazetteer = Gazetteer.from_database()
+    tags_by_objective = {}
+    tags = []
+    for goal in goals:
+        if goal.objective not in tags_by_objective:
+            tags_by_objective[goal.objective] = gazetteer.tag(goal.objective)
+        tags.append(tags_by_objective[goal.objective])
+    return tags
+
+
+# --- Counting (also what a dry run reports) ---------------------------------------------------
+
+def count(parsed, institution, period, units, tags, dry_run) -> ImportResult:
+    statuses = Counter(goal.status for goal in parsed.goals)
+    return ImportResult(
+        report=None,
+        institution=institution,
+        period=period,
+        format=parsed.format,
+        files=[
+            (f.source.name, f.detected_format, f.encoding, f.role, f.row_count)
+            for f in parsed.files
+        ],
+        levels=len(parsed.levels),
+        units=len({unit_key(g.level, g.unit_code, g.unit_name) for g in parsed.goals}),
+        goals=len(parsed.goals),
+        not_applicable=statuses[Goal.Status.NOT_APPLICABLE],
+        not_available=statuses[Goal.Status.NOT_AVAILABLE],
+        text_targets=statuses[Goal.Status.TEXT],
+        lacking_financing=sum(goal.lacks_financing for goal in parsed.goals),
+        parishes_tagged=sum(bool(tag.parishes) for tag in tags),
+        neighbourhoods_tagged=sum(bool(tag.neighbourhoods) for tag in tags),
+        dry_run=dry_run,
+    )
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+def write(parsed, institution_name, period, units, tags, user, saved) -> tuple[Report, bool]:
+    institution = get_institution(institution_name)
+    replaced = replace_existing(institution, period)
+    levels = store_levels(institution, parsed.levels)
+    stored_units = store_units(institution, levels, units)
+    report = new_report(institution, parsed, period, user)
+    report.save()
+    files = store_files(report, parsed, saved)
+    goals = store_goals(report, parsed, levels, stored_units, files, tags)
+    store_tags(goals, tags)
+    link_history(report)  # <- metas.history (staff upload + history) links goals across months
+    return report, replaced
+
+
+def new_report(institution, parsed, period, user) -> Report:
+    return Report(
+        institution=institution,
+        period=period,
+        format=parsed.format,
+        updated_on=parsed.metadata.updated_on,
+        periodicity=parsed.metadata.periodicity,
+        holder_unit=parsed.metadata.holder_unit,
+        responsible=parsed.metadata.responsible,
+        email=parsed.metadata.email,
+        phone=parsed.metadata.phone,
+        link_text=parsed.metadata.link_text,
+        link_url=parsed.metadata.link_url,
+        goal_count=len(parsed.goals),
+        published_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+def get_institution(name: str) -> Institution:
+    institution = Institution.objects.filter(name=name).first()
+    if institution is None:
+        institution = Institution.objects.create(
+            name=name, slug=unique_slug(Institution, slugify(name), None)
+        )
+    # Serialises imports of one institution (PostgreSQL; SQLite serialises all writes anyway).
+    return Institution.objects.select_for_update().get(pk=institution.pk)
+
+
+def replace_existing(institution: Institution, period: date) -> bool:
+    existing = Report.objects.filter(institution=institution, period=period).first()
+    if existing is None:
+        return False
+    old_files = list(existing.files.values_list("file", flat=True))
+    existing.delete()
+    transaction.on_commit(lambda: delete_unreferenced(old_files))
+    return True
+
+
+def delete_unreferenced(names: list[str]) -> None:
+    """Removes replaced files that no report refers to any more (files are stored by
+    content, so a re-imported file is shared with the new report)."""
+    still_used = set(SourceFile.objects.filter(file__in=names).values_list("file", flat=True))
+    for name in set(names) - still_used:
+        default_storage.delete(name)
+
+
+def unique_slug(model, base: str, institution: Institution | None) -> str:
+    """A slug unique across ALL institutions: the plain one when free; if another
+    institution has it, with this institution's slug appended; then a counter."""
+    max_length = model._meta.get_field("slug").max_length
+    base = base[: max_length - 10].strip("-") or model._meta.model_name
+    candidates = [base]
+    owner = model.objects.filter(slug=base).values_list(
+        "institution_id" if institution else "pk", flat=True
+    ).first()
+    if institution is not None and owner is not None and owner != institution.pk:
+        candidates.append(f"{base}-{institution.slug}"[: max_length - 10].strip("-"))
+    for candidate in candidates:
+        if not model.objects.filter(slug=candidate).exists():
+            return candidate
+    stem, number = candidates[-1], 2
+    while model.objects.filter(slug=f"{stem}-{number}").exists():
+        number += 1
+    return f"{stem}-{number}"
+
+
+def store_levels(institution: Institution, names: list[str]) -> dict[str, ProcessLevel]:
+    """The report's process levels by folded name, reused across months, in report order."""
+    existing = {fold(level.name): level for level in institution.levels.all()}
+    levels = {}
+    for position, name in enumerate(names, start=1):
+        level = existing.get(fold(name))
+        if level is None:
+            level = ProcessLevel.objects.create(
+                institution=institution,
+                name=name,
+                slug=unique_slug(ProcessLevel, slugify(name), institution),
+                position=position,
+            )
+        elif level.position != position:
+            level.position = position
+            level.save(update_fields=["position"])
+        levels[fold(name)] = level
+    return levels
+
+
+def store_units(institution, levels, planned: dict[tuple, PlannedUnit]) -> dict[tuple, Unit]:
+    """Every planned unit, reusing the institution's existing ones, parents first."""
+    units = {
+        unit_key(u.level.name if u.level else None, u.code, u.published_name): u
+        for u in institution.units.select_related("level")
+    }
+    stored = {}
+    for key, plan in planned.items():
+        unit = units.get(key)
+        if unit is None:
+            level = levels[fold(plan.level)] if plan.level else None
+            unit = Unit.objects.create(
+                institution=institution,
+                level=level,
+                parent=find_parent(plan, stored, units),
+                code=plan.code,
+                published_name=plan.published_name,
+                name=plan.name,
+                slug=unique_slug(Unit, slugify(f"{plan.code.replace('.', '-')} {plan.name}"),
+                                 institution),
+            )
+            units[key] = unit
+        stored[key] = unit
+    return stored
+
+
+def find_parent(plan: PlannedUnit, stored: dict, units: dict) -> Unit | None:
+    if plan.parent_key is not None:
+        return stored[plan.parent_key]
+    if plan.parent_code:
+        level = fold(plan.level) if plan.level else None
+        for pool in (stored, units):  # this report's units first, then earlier months'
+            for (unit_level, code, _name), unit in pool.items():
+                if unit_level == level and code == plan.parent_code and unit.parent_id is None:
+                    return unit
+    return None
+
+
+def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, SourceFile]:
+    """The original bytes of each file, under a name the server chooses (its SHA-256)."""
+    files = {}
+    for parsed_file in parsed.files:
+        source = parsed_file.source
+        record = SourceFile(
+            report=report,
+            role=parsed_file.role,
+            original_name=source.name[-SourceFile._meta.get_field("original_name").max_length:],
+            sha256=source.sha256,
+            size=len(source.data),
+            detected_format=parsed_file.detected_format,
+            encoding=parsed_file.encoding,
+            row_count=parsed_file.row_count,
+        )
+        name = record.file.field.generate_filename(record, source.name)
+        if default_storage.exists(name):
+            record.file.name = name  # the same bytes are already stored
+        else:
+            record.file.save(source.name, ContentFile(source.data), save=False)
+            saved.append(record.file.name)
+        record.save()
+        files[source.name] = record
+    return files
+
+
+def store_goals(report, parsed, levels, units, files, tags) -> list[Goal]:
+    fold_cached = cached(fold)
+    goals = []
+    for position, (goal, tag) in enumerate(zip(parsed.goals, tags), start=1):
+        unit = units[unit_key(goal.level, goal.unit_code, goal.unit_name)]
+        level_name = levels[fold(goal.level)].name if goal.level else ""
+        search_text = " ".join(filter(None, (
+            fold(goal.objective),
+            fold_cached(goal.indicator),
+            fold_cached(goal.target),
+            fold_cached(unit.published_name),
+            fold_cached(level_name),
+        )))
+        goals.append(Goal(
+            report=report,
+            unit=unit,
+            position=position,
+            source_file=files.get(goal.file),
+            source_line=goal.line,
+            objective=goal.objective,
+            indicator=goal.indicator,
+            target=goal.target,
+            progress=goal.progress,
+            status=goal.status,
+            note=goal.note,
+            lacks_financing=goal.lacks_financing,
+            verification_link=goal.verification_link,
+            coverage=tag.coverage,
+            search_text=search_text,
+        ))
+    return Goal.objects.bulk_create(goals, batch_size=GOAL_BATCH)
+
+
+def store_tags(goals: list[Goal], tags: list) -> None:
+    parish_ids = dict(Parish.objects.values_list("slug", "pk"))
+    neighbourhood_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
+    parish_tags, neighbourhood_tags = [], []
+    for goal, tag in zip(goals, tags):
+        parish_tags += [
+            GoalParish(
+                goal=goal,
+                parish_id=parish_ids[place.slug],
+                matched_text=place.matched_text[:300],
+                via_coverage=place.via_coverage,
+            )
+            for place in tag.parishes
+        ]
+        neighbourhood_tags += [
+            GoalNeighbourhood(
+                goal=goal,
+                neighbourhood_id=neighbourhood_ids[place.slug],
+                matched_text=place.matched_text[:300],
+            )
+            for place in tag.neighbourhoods
+        ]
+    GoalParish.objects.bulk_create(parish_tags, batch_size=GOAL_BATCH)
+    GoalNeighbourhood.objects.bulk_create(neighbourhood_tags, batch_size=GOAL_BATCH)
+
+
+def cached(function):
+    results = {}
+
+    def lookup(text):
+        if text not in results:
+            results[text] = function(text)
+        return results[text]
+
+    return lookup

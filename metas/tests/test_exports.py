@@ -1,19 +1,24 @@
 """Open-data exports: /metas.csv and /metas.json, and the streaming helpers behind them."""
 import csv
-import hashlib
 import io
 import json
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
 from metas.exports import Column, neutralise, stream_csv, stream_json
-from metas.models import Goal, GoalParish, Parish, SourceFile
+from metas.models import Goal, GoalParish, Parish
 
-from .factories import make_goal, make_institution, make_level, make_report, make_unit
+from .factories import (
+    make_goal,
+    make_institution,
+    make_level,
+    make_report,
+    make_source_file,
+    make_unit,
+)
 
 # --- The streaming helpers, on plain rows ---------------------------------------------------
 
@@ -99,22 +104,6 @@ def tag_collectively(goal, parish_slug, words):
     )
 
 
-def stored_file(report, name="reporte agosto.tsv"):
-    data = b"No.\tDescripci\xc3\xb3n\n"
-    source = SourceFile(
-        report=report,
-        role=SourceFile.Role.MATRIX,
-        original_name=name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        detected_format="tsv",
-        encoding="utf-8",
-        row_count=2,
-    )
-    source.file.save("ignored", ContentFile(data), save=True)
-    return source
-
-
 def body(response):
     assert response.streaming, "exports must stream"
     return b"".join(response.streaming_content).decode("utf-8")
@@ -130,7 +119,7 @@ def august(db):
     stored file, and a goal for all rural parishes that does not apply."""
     loja = make_institution("Municipio de Loja")
     report = make_report(loja, "2019-08")
-    source = stored_file(report)
+    source = make_source_file(report, name="reporte agosto.tsv")
     level = make_level(loja, "Nivel operativo")
     parent = make_unit(loja, "Gestión Ambiental", level=level, code="6")
     sub_unit = make_unit(name="Gestión de Calidad Ambiental", parent=parent, code="6.1")

@@ -1,9 +1,337 @@
-"""PLACEHOLDER until this area's work lands: every view answers 404."""
-from django.http import Http404
+"""/unidades/ and /parroquias/: the goals by administrative unit and by territory.
+
+The lists count the goals of the same scope as /metas/ (`institucion` and `periodo`; by default
+each institution's latest report), with a fixed number of queries: counts and sums are
+aggregated by the database, the tree and the tables are put together in Python.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from ..filters import GoalFilter, public_goals, unit_with_descendants
+from ..models import (
+    Goal,
+    GoalNeighbourhood,
+    GoalParish,
+    Institution,
+    Neighbourhood,
+    Parish,
+    Report,
+    Unit,
+)
+
+SCOPE_PARAMETERS = ("institucion", "periodo")
+# A parish page lists this many goals of each kind; the goal list has them all.
+PARISH_GOALS_SHOWN = 50
 
 
-def _not_yet(request, *args, **kwargs):
-    raise Http404
+# --- Scope: which goals a page counts ------------------------------------------------------
 
 
-unit_list = unit_detail = parish_list = parish_detail = _not_yet
+def goal_scope(request):
+    """A GoalFilter over only `institucion` and `periodo` of the request."""
+    data = QueryDict(mutable=True)
+    for name in SCOPE_PARAMETERS:
+        if request.GET.get(name):
+            data[name] = request.GET[name]
+    return GoalFilter(data, queryset=Goal.objects.all())
+
+
+def _scope_context(scope):
+    """The scope form, and the period to keep in links to /metas/ ("" for the default)."""
+    applied = scope.applied() if scope.is_valid() else {}
+    return {"scope_form": scope.form, "period": applied.get("periodo", "")}
+
+
+def _render(request, template, context, scope):
+    status = 200 if scope.is_valid() else 400
+    return render(request, template, {**_scope_context(scope), **context}, status=status)
+
+
+@dataclass
+class Tally:
+    """Goals counted, and the sum and number of those with a percentage, for averages."""
+
+    goals: int = 0
+    progress_sum: Decimal = Decimal(0)
+    with_progress: int = 0
+
+    def add(self, other: Tally):
+        self.goals += other.goals
+        self.progress_sum += other.progress_sum
+        self.with_progress += other.with_progress
+
+    @property
+    def average(self):
+        return self.progress_sum / self.with_progress if self.with_progress else None
+
+
+TALLY = {
+    "goal_count": Count("pk"),
+    "progress_sum": Sum("progress"),
+    "with_progress": Count("progress"),
+}
+
+
+def _tally(row) -> Tally:
+    return Tally(row["goal_count"], row["progress_sum"] or Decimal(0), row["with_progress"])
+
+
+# --- /unidades/ ----------------------------------------------------------------------------
+
+
+@dataclass
+class UnitNode:
+    unit: Unit
+    own: Tally = field(default_factory=Tally)
+    children: list[UnitNode] = field(default_factory=list)
+
+    @property
+    def total(self) -> Tally:
+        """This unit's goals and its sub-units', as /metas/?unidad= selects them."""
+        total = Tally()
+        total.add(self.own)
+        for child in self.children:
+            total.add(child.total)
+        return total
+
+
+@dataclass
+class LevelGroup:
+    name: str | None  # None: units of reports without process levels (format B)
+    units: list[UnitNode]
+
+
+def _code_key(code: str):
+    """Natural order of unit codes: 2 before 10, 16.6 before 16.10."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"[.\s]+", code)]
+
+
+def _unit_order(node: UnitNode):
+    return (_code_key(node.unit.code), node.unit.published_name)
+
+
+def unit_tree(institution, goals) -> list[LevelGroup]:
+    """The institution's units that have goals among `goals`, nested under their parents and
+    grouped by process level in the report's order; units without a level come last."""
+    tallies = {
+        row["unit_id"]: _tally(row)
+        for row in goals.order_by().values("unit_id").annotate(**TALLY)
+    }
+    nodes = {
+        unit.pk: UnitNode(unit, tallies.get(unit.pk, Tally()))
+        for unit in Unit.objects.filter(institution=institution).select_related("level")
+    }
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.unit.parent_id)
+        (parent.children if parent else roots).append(node)
+    groups = {}
+    for node in _pruned(roots):
+        groups.setdefault(node.unit.level, []).append(node)
+    ordered = sorted(groups, key=lambda level: (level is None, level.position if level else 0))
+    return [LevelGroup(level.name if level else None, groups[level]) for level in ordered]
+
+
+def _pruned(nodes):
+    """Nodes with goals somewhere below them, in code order, recursively."""
+    kept = []
+    for node in sorted(nodes, key=_unit_order):
+        node.children = _pruned(node.children)
+        if node.own.goals or node.children:
+            kept.append(node)
+    return kept
+
+
+def _reports_in_scope(goals):
+    """[{institution, reports, tally}] of the institutions with goals in scope, by name."""
+    rows = (
+        goals.order_by()
+        .values("report_id", "report__period", "report__institution_id")
+        .annotate(**TALLY)
+    )
+    by_institution = {}
+    for row in rows:
+        entry = by_institution.setdefault(
+            row["report__institution_id"], {"periods": [], "tally": Tally()}
+        )
+        entry["periods"].append(row["report__period"])
+        entry["tally"].add(_tally(row))
+    institutions = Institution.objects.filter(pk__in=by_institution).order_by("name")
+    return [
+        {
+            "institution": institution,
+            "periods": sorted(by_institution[institution.pk]["periods"], reverse=True),
+            "tally": by_institution[institution.pk]["tally"],
+        }
+        for institution in institutions
+    ]
+
+
+def unit_list(request):
+    """The unit tree of one institution; with several in scope, first a choice among them."""
+    scope = goal_scope(request)
+    context = {"institutions": [], "tree": [], "chosen": None}
+    if scope.is_valid():
+        goals = scope.qs
+        institutions = _reports_in_scope(goals)
+        context["institutions"] = institutions
+        if len(institutions) == 1:
+            chosen = institutions[0]
+            context["chosen"] = chosen
+            context["tree"] = unit_tree(chosen["institution"], goals)
+    return _render(request, "metas/unit_list.html", context, scope)
+
+
+def unit_detail(request, slug):
+    unit = get_object_or_404(
+        Unit.objects.select_related("institution", "level", "parent"), slug=slug
+    )
+    unit_ids = unit_with_descendants(unit)
+    sub_units = sorted(
+        Unit.objects.filter(parent=unit), key=lambda u: (_code_key(u.code), u.published_name)
+    )
+    # The latest report with goals of this unit: usually the institution's latest.
+    report = (
+        Report.objects.filter(goals__unit__in=unit_ids).order_by("-period").distinct().first()
+    )
+    goals = []
+    if report is not None:
+        goals = list(
+            public_goals().filter(report=report, unit__in=unit_ids).order_by("position")
+        )
+    tally = Tally(
+        goals=len(goals),
+        progress_sum=sum((g.progress for g in goals if g.progress is not None), Decimal(0)),
+        with_progress=sum(1 for g in goals if g.progress is not None),
+    )
+    return render(
+        request,
+        "metas/unit_detail.html",
+        {
+            "unit": unit,
+            "sub_units": sub_units,
+            "report": report,
+            "goals": goals,
+            "tally": tally,
+        },
+    )
+
+
+# --- /parroquias/ --------------------------------------------------------------------------
+
+
+def parish_list(request):
+    """Every parish and neighbourhood council with the goals that name it; the goals that
+    cover all urban or all rural parishes together are counted apart."""
+    scope = goal_scope(request)
+    context = {}
+    if scope.is_valid():
+        goals = scope.qs.order_by().values("pk")
+        named, collective = {}, {}
+        parish_counts = (
+            GoalParish.objects.filter(goal__in=goals)
+            .values("parish_id", "via_coverage")
+            .annotate(goal_count=Count("goal_id"))
+        )
+        for row in parish_counts:
+            target = collective if row["via_coverage"] else named
+            target[row["parish_id"]] = row["goal_count"]
+        council_counts = dict(
+            GoalNeighbourhood.objects.filter(goal__in=goals)
+            .values("neighbourhood_id")
+            .annotate(goal_count=Count("goal_id"))
+            .values_list("neighbourhood_id", "goal_count")
+        )
+        parishes = [
+            {"parish": p, "named": named.get(p.pk, 0), "collective": collective.get(p.pk, 0)}
+            for p in Parish.objects.all()
+        ]
+        context = {
+            "urban": [row for row in parishes if row["parish"].kind == Parish.Kind.URBAN],
+            "rural": [row for row in parishes if row["parish"].kind == Parish.Kind.RURAL],
+            "councils": [
+                {"council": c, "named": council_counts.get(c.pk, 0)}
+                for c in Neighbourhood.objects.all()
+            ],
+            "coverage": _coverage_counts(scope.qs),
+        }
+    return _render(request, "metas/parish_list.html", context, scope)
+
+
+def _coverage_counts(goals):
+    """How many goals cover all urban, all rural or all parishes, as labels and counts."""
+    counts = goals.order_by().aggregate(
+        **{
+            value: Count("pk", filter=Q(coverage=value))
+            for value, _label in Goal.Coverage.choices
+            if value
+        }
+    )
+    return [
+        {"value": value, "label": label, "count": counts[value]}
+        for value, label in Goal.Coverage.choices
+        if value
+    ]
+
+
+def parish_detail(request, slug):
+    """A parish, or a neighbourhood council ("jdb-..." slugs): the goals that name it and,
+    apart, the goals that cover it together with every urban or rural parish."""
+    place = Parish.objects.filter(slug=slug).first()
+    is_parish = place is not None
+    if not is_parish:
+        place = Neighbourhood.objects.filter(slug=slug).first()
+    if place is None:
+        raise Http404(_("There is no parish or neighbourhood council with this address."))
+    scope = goal_scope(request)
+    context = {"place": place, "is_parish": is_parish, "filter_name": "parroquia" if is_parish else "jdb"}
+    if scope.is_valid():
+        goals = scope.qs.order_by().values("pk")
+        if is_parish:
+            tags = GoalParish.objects.filter(parish=place, goal__in=goals)
+            named_tags, collective_tags = (
+                tags.filter(via_coverage=False),
+                tags.filter(via_coverage=True),
+            )
+            counts = tags.aggregate(
+                named=Count("pk", filter=Q(via_coverage=False)),
+                collective=Count("pk", filter=Q(via_coverage=True)),
+            )
+        else:
+            named_tags = GoalNeighbourhood.objects.filter(neighbourhood=place, goal__in=goals)
+            collective_tags = GoalNeighbourhood.objects.none()
+            counts = {"named": named_tags.count(), "collective": 0}
+        context.update(
+            {
+                "named": _tagged_goals(named_tags, counts["named"]),
+                "collective": _tagged_goals(collective_tags, counts["collective"]),
+            }
+        )
+    return _render(request, "metas/parish_detail.html", context, scope)
+
+
+def _tagged_goals(tags, count):
+    """The first goals of `tags`, each with the words that tagged it."""
+    if not count:
+        return {"count": 0, "items": [], "more": False}
+    shown = (
+        tags.select_related(
+            "goal__report__institution", "goal__unit__parent", "goal__unit__level"
+        ).order_by("goal__report__institution__name", "-goal__report__period", "goal__position")[
+            :PARISH_GOALS_SHOWN
+        ]
+    )
+    items = []
+    for tag in shown:
+        goal = tag.goal
+        goal.matched_text = tag.matched_text
+        items.append(goal)
+    return {"count": count, "items": items, "more": count > len(items)}

@@ -1,0 +1,203 @@
+"""/parroquias/ (every parish and neighbourhood council with its goals) and /parroquias/<slug>/."""
+import re
+
+import pytest
+from django.urls import reverse
+
+from metas.models import Goal, GoalParish, Parish
+
+from .factories import make_goal, make_institution, make_level, make_report, make_unit
+
+PARISHES = reverse("metas:parish-list")
+
+
+def text_of(response):
+    html = response.content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
+
+
+def row_of(response, slug):
+    """The cells of the table row headed by the place with this slug, as text."""
+    html = response.content.decode()
+    start = html.index(f'href="/parroquias/{slug}/"')
+    row = html[start : html.index("</tr>", start)]
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def cover_all_rural(goal):
+    """Tag a goal as the tagger does for "las parroquias rurales": every rural parish, by coverage."""
+    goal.coverage = Goal.Coverage.RURAL
+    goal.save(update_fields=["coverage"])
+    for parish in Parish.objects.filter(kind=Parish.Kind.RURAL):
+        GoalParish.objects.create(
+            goal=goal, parish=parish, matched_text="parroquias rurales", via_coverage=True
+        )
+
+
+@pytest.fixture
+def loja(db):
+    """August 2019: two goals name Vilcabamba (one also JDB Carigán), one names Sucre, one is
+    for all rural parishes; July 2019, older, names Malacatos."""
+    loja = make_institution("Municipio de Loja")
+    unit = make_unit(loja, "Gestión de Higiene", level=make_level(loja), code="7")
+    august = make_report(loja, "2019-08")
+    make_goal(
+        august, unit, objective="Abono orgánico parroquia Vilcabamba", parishes=["vilcabamba"]
+    )
+    make_goal(
+        august,
+        unit,
+        objective="Vía a Vilcabamba y JDB Carigán",
+        progress=30,
+        parishes=["vilcabamba"],
+        neighbourhoods=["jdb-carigan"],
+    )
+    make_goal(august, unit, objective="Mercado de Sucre", parishes=["sucre"])
+    cover_all_rural(make_goal(august, unit, objective="Vías de las parroquias rurales", progress=50))
+    make_goal(make_report(loja, "2019-07"), unit, objective="Julio en Malacatos", parishes=["malacatos"])
+    return loja
+
+
+def test_it_counts_named_goals_and_apart_those_for_all_rural_parishes(client, loja):
+    response = client.get(PARISHES)
+
+    assert response.status_code == 200
+    assert row_of(response, "vilcabamba") == ["2", "1"]
+    assert row_of(response, "malacatos") == ["0", "1"]
+    assert row_of(response, "sucre") == ["1", "0"]
+    assert row_of(response, "el-sagrario") == ["0", "0"]
+    text = text_of(response)
+    assert "1 meta para todas las parroquias rurales" in text
+    assert "0 metas para todas las parroquias urbanas" in text
+    assert text.index("Parroquias urbanas") < text.index("Sucre") < text.index("Parroquias rurales")
+
+
+def test_it_lists_every_parish_and_neighbourhood_council(client, loja):
+    response = client.get(PARISHES)
+
+    html = response.content.decode()
+    for parish in Parish.objects.all():
+        assert f'href="/parroquias/{parish.slug}/"' in html
+    # Carigán is both an urban parish and a neighbourhood council.
+    assert row_of(response, "carigan") == ["0", "0"]
+    assert row_of(response, "jdb-carigan")[1] == "1"
+    assert 'href="/metas/?jdb=jdb-carigan"' in html
+    assert html.count("<h1") == 1
+
+
+def test_it_counts_the_period_asked_for(client, loja):
+    response = client.get(PARISHES, {"periodo": "2019-07"})
+
+    assert row_of(response, "malacatos") == ["1", "0"]
+    assert row_of(response, "vilcabamba") == ["0", "0"]
+
+
+def test_it_answers_invalid_values_with_a_spanish_message(client, loja):
+    response = client.get(PARISHES, {"periodo": "julio"})
+
+    assert response.status_code == 400
+    assert "Algunos valores de esta dirección no son válidos" in text_of(response)
+
+
+def test_it_lists_parishes_with_a_constant_number_of_queries(
+    client, loja, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(10) as few:
+        client.get(PARISHES)
+    august = loja.reports.get(period__month=8)
+    unit = loja.units.get()
+    for number in range(30):
+        make_goal(august, unit, objective=f"Obra {number}", parishes=["el-valle", "taquil"],
+                  neighbourhoods=["jdb-carigan"])
+
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(PARISHES)
+    assert row_of(response, "el-valle") == ["30", "0"]
+
+
+# --- /parroquias/<slug>/ -------------------------------------------------------------------
+
+
+def test_it_shows_the_goals_that_name_a_parish_with_the_words_matched(client, loja):
+    GoalParish.objects.filter(goal__objective__startswith="Vía a").update(matched_text="Vilcabamba")
+
+    response = client.get(reverse("metas:parish-detail", args=["vilcabamba"]))
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "2 metas la nombran" in text
+    assert "Abono orgánico parroquia Vilcabamba" in text
+    assert "Palabras encontradas «Vilcabamba»" in text
+    assert "Mercado de Sucre" not in text
+    html = response.content.decode()
+    assert 'href="/metas/?parroquia=vilcabamba"' in html
+
+
+def test_it_shows_apart_the_goals_that_cover_a_parish_with_all_rural_parishes(client, loja):
+    response = client.get(reverse("metas:parish-detail", args=["vilcabamba"]))
+
+    text = text_of(response)
+    named, collective = text.split("1 meta para todas las parroquias rurales")
+    assert "Vías de las parroquias rurales" not in named
+    assert "Vías de las parroquias rurales" in collective
+    assert "Estas metas no nombran Vilcabamba" in collective
+    assert "«parroquias rurales»" in collective
+
+
+def test_it_shows_a_neighbourhood_council_by_its_jdb_slug(client, loja):
+    response = client.get(reverse("metas:parish-detail", args=["jdb-carigan"]))
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Carigán" in text
+    assert "Junta de Desarrollo Barrial de la ciudad de Loja." in text
+    assert "1 meta la nombra" in text
+    assert "Vía a Vilcabamba y JDB Carigán" in text
+    assert "parroquias rurales" not in text
+    assert 'href="/metas/?jdb=jdb-carigan"' in response.content.decode()
+
+
+def test_it_says_when_no_goal_names_a_parish(client, loja):
+    text = text_of(client.get(reverse("metas:parish-detail", args=["el-sagrario"])))
+
+    assert "0 metas la nombran" in text
+    assert "0 metas para todas las parroquias urbanas" in text
+
+
+def test_it_answers_an_unknown_parish_with_404(client, loja):
+    assert client.get(reverse("metas:parish-detail", args=["atlantida"])).status_code == 404
+
+
+def test_it_shows_a_parish_with_a_constant_number_of_queries(
+    client, loja, django_assert_max_num_queries
+):
+    url = reverse("metas:parish-detail", args=["vilcabamba"])
+    with django_assert_max_num_queries(10) as few:
+        client.get(url)
+    august = loja.reports.get(period__month=8)
+    for number in range(30):
+        unit = make_unit(loja, f"Unidad {number}", code=str(number))
+        make_goal(august, unit, objective=f"Obra {number} en Vilcabamba", parishes=["vilcabamba"])
+        cover_all_rural(make_goal(august, unit, objective=f"Rural {number}"))
+
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+    assert "32 metas la nombran" in text_of(response)
+
+
+def test_it_shows_the_first_goals_and_links_to_all_of_them(client, loja):
+    august = loja.reports.get(period__month=8)
+    unit = loja.units.get()
+    for number in range(55):
+        make_goal(august, unit, objective=f"Obra {number} en Sucre", parishes=["sucre"])
+
+    text = text_of(client.get(reverse("metas:parish-detail", args=["sucre"])))
+
+    assert "56 metas la nombran" in text
+    assert "Aquí se muestran solo las primeras 50" in text
+
+
+def test_it_sets_no_cookie(client, loja):
+    for url in (PARISHES, reverse("metas:parish-detail", args=["vilcabamba"])):
+        assert not client.get(url).cookies, url

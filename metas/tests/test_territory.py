@@ -4,11 +4,14 @@ Objectives in quotes are copied from the sample report, fixtures/loja-lotaip-a4-
 unless a test says it made one up to pin down a rule.
 """
 import unicodedata
+from pathlib import Path
 
 import pytest
 
+from metas.importer import InputFile, import_report
 from metas.importer.territory import Gazetteer, Match, Place
 from metas.models import Goal, Neighbourhood, Parish
+from metas.text import fold
 
 URBAN_PARISHES = ["el-sagrario", "san-sebastian", "sucre", "el-valle", "punzara", "carigan"]
 RURAL_PARISHES = [
@@ -398,3 +401,137 @@ def test_it_tags_nothing_when_it_knows_no_place():
     tags = Gazetteer(parishes=[], neighbourhoods=[]).tag("JDB La Banda, parroquia Chantaco")
 
     assert (tags.parishes, tags.neighbourhoods, tags.coverage) == ([], [], "")
+
+
+# --- The sample report, imported -------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
+
+
+@pytest.fixture
+def sample(db):
+    """The Municipio de Loja's report for August 2019, imported as `make run` does."""
+    return import_report([InputFile(SAMPLE.name, SAMPLE.read_bytes())]).report
+
+
+def stored_goal(report, objective):
+    return report.goals.get(objective=objective)
+
+
+def stored_parishes(goal):
+    tags = goal.parish_tags.select_related("parish").order_by("pk")
+    return [(tag.parish.slug, tag.matched_text, tag.via_coverage) for tag in tags]
+
+
+def stored_councils(goal):
+    tags = goal.neighbourhood_tags.select_related("neighbourhood").order_by("pk")
+    return [(tag.neighbourhood.slug, tag.matched_text) for tag in tags]
+
+
+@pytest.mark.parametrize(
+    "objective, expected",
+    [
+        (
+            "Continuación de alcantarillado sanitario parte urbana de la parroquia Chantaco",
+            [("chantaco", "Chantaco", False)],
+        ),
+        (
+            "Estudio para la ampliación de la planta de tratamiento de aguas servidas cabecera "
+            "parroquial de Gualiel",
+            [("gualel", "Gualiel", False)],
+        ),
+        ('Proyecto "Ruta natural" Gualel', [("gualel", "Gualel", False)]),
+        (
+            "Construcción del alcantarillado en la Av. Loja, Taxiche, Trinidad (colegio) y "
+            "conexión Saguaynuma, Belén y Ceibopamba de la parroquia Malacatos, Etapa II",
+            [("malacatos", "Malacatos", False)],
+        ),
+        (
+            "Mujeres y desarrollo local San Pedro de Vilcabamba",
+            [("san-pedro-de-vilcabamba", "San Pedro de Vilcabamba", False)],
+        ),
+        ("Mujeres y desarrollo local Taquil", [("taquil", "Taquil", False)]),
+    ],
+)
+def test_an_imported_goal_keeps_the_parish_it_names_and_why(sample, objective, expected):
+    goal = stored_goal(sample, objective)
+
+    assert stored_parishes(goal) == expected
+    assert stored_councils(goal) == []
+    assert goal.coverage == Goal.Coverage.NAMED
+
+
+@pytest.mark.parametrize(
+    "objective, expected",
+    [
+        (
+            "Adecuación de canchas en las calles Landangui y Santiago JDB La Banda",
+            [("jdb-la-banda", "JDB La Banda")],
+        ),
+        (
+            "Construcción de cubierta y adecuación del área recreativa de la JDB Carigán.",
+            [("jdb-carigan", "JDB Carigán")],
+        ),
+        (
+            "Construcción de graderío en el área deportiva del barrio San Pedro de Bellavista "
+            "JDB San Pedro",
+            [("jdb-san-pedro", "JDB San Pedro")],
+        ),
+        (
+            "Iluminación de canchas y adecuación del área verde del parque La Pradera j JDB "
+            "Pradera",
+            [("jdb-la-pradera", "JDB Pradera")],
+        ),
+        (
+            "Manejo de sistemas agroforestales, alternativas para implementar la reforestación en "
+            "las microcuencas de Shucos, Celen, Campana Malacatos y Tambo Blanco y sistemas "
+            "silvopastoriles en las zonas de amortiguamiento",
+            [],
+        ),
+        (
+            "Adecuación de pisos y tumbados de aulas prefabricadas de Escuelas Municipales "
+            "(Borja, Ecológica, Tierras Coloradas)",
+            [],
+        ),
+    ],
+)
+def test_an_imported_goal_names_no_parish_for_a_street_watershed_or_council(
+    sample, objective, expected
+):
+    goal = stored_goal(sample, objective)
+
+    assert stored_parishes(goal) == []
+    assert stored_councils(goal) == expected
+
+
+def test_an_imported_goal_for_the_six_urban_parishes_covers_each_of_them(sample):
+    goal = stored_goal(sample, "Mantenimiento de casas comunales en las 6 parroquias urbanas")
+
+    assert goal.coverage == Goal.Coverage.URBAN
+    assert sorted(stored_parishes(goal)) == sorted(
+        (slug, "las 6 parroquias urbanas", True) for slug in URBAN_PARISHES
+    )
+
+
+def test_imported_goals_for_urban_sectors_and_rural_parishes_cover_every_parish(sample):
+    goals = sample.goals.filter(objective__contains="sectores urbanos y parroquias rurales")
+
+    assert goals.count() == 4
+    for goal in goals:
+        assert goal.coverage == Goal.Coverage.ALL
+        slugs = {slug for slug, _, _ in stored_parishes(goal)}
+        assert slugs == set(URBAN_PARISHES + RURAL_PARISHES)
+
+
+def test_the_goals_naming_a_parish_are_the_ones_a_reader_finds_in_the_report(sample):
+    named_chantaco = sample.goals.filter(
+        parish_tags__parish__slug="chantaco", parish_tags__via_coverage=False
+    ).order_by("position")
+
+    objectives = [
+        line.split("\t")[2]
+        for line in SAMPLE.read_text(encoding="utf-8").splitlines()
+        if line.count("\t") >= 2 and "chantaco" in fold(line.split("\t")[2])
+    ]
+    assert list(named_chantaco.values_list("objective", flat=True)) == objectives
+    assert len(objectives) == 5

@@ -1,0 +1,665 @@
+"""Demo data at scale: many institutions × many months, varied from the sample report.
+
+    summary = generate(institutions=100, months=12, seed=0)
+
+Every demo institution ("Municipio de <cantón>") has the sample's process levels and units, and
+the sample's goals with their wording varied a little (place names kept, so the parish and JDB
+tags stay meaningful) and their progress moving month to month: mostly up or unchanged, now and
+then corrected down, capped at 100; stuck where the sample says financing is lacking; now and
+then "información no disponible"; a few goals appear in later months. Everything is written
+through the models the importer fills, history fields included (`series`, `previous`,
+`previous_progress`, `change`, `months_unchanged`), so every page, filter and export has
+realistic data to show.
+
+The same seed gives the same data. Planning (what to write) is plain Python with one
+random.Random per institution; writing is a handful of bulk inserts per institution, each
+institution in its own transaction, so 100 × 12 (about 165,000 goals) takes well under a minute
+on SQLite.
+
+Demo institutions are recognised by name only. `generate()` refuses to touch an existing
+institution of the same name unless `replace=True`, which deletes it first with all its reports
+and goals. "Municipio de Loja", the sample's own institution, is never a demo name.
+"""
+from __future__ import annotations
+
+import calendar
+import random
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache, partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.text import slugify
+
+from .importer.parsed import InputFile
+from .importer.reader import read_report
+from .importer.store import plan_units, unit_key
+from .importer.territory import Gazetteer
+from .models import (
+    Goal,
+    GoalNeighbourhood,
+    GoalParish,
+    Institution,
+    Neighbourhood,
+    Parish,
+    ProcessLevel,
+    Report,
+    Unit,
+)
+from .text import fold
+
+SAMPLE = settings.BASE_DIR / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
+# The sample's own month: by default the demo's last month, so demo and sample line up.
+DEFAULT_LAST_PERIOD = date(2019, 8, 1)
+
+# Real cantones of Ecuador, in the order demo institutions take them. Left out: Loja (the
+# sample's own institution) and the cantones named like a parish or JDB of cantón Loja
+# (Santiago, Sucre, Santo Domingo, San Vicente, Pucará, 24 de Mayo, Isidro Ayora), so an
+# institution's name never reads as a place its goals are tagged with.
+CANTONS = [
+    "Cuenca", "Guayaquil", "Quito", "Ambato", "Riobamba", "Machala", "Portoviejo", "Ibarra",
+    "Latacunga", "Esmeraldas", "Manta", "Babahoyo", "Quevedo", "Tulcán", "Azogues", "Guaranda",
+    "Zamora", "Tena", "Macas", "Puyo", "Nueva Loja", "Francisco de Orellana", "Santa Elena",
+    "Catamayo", "Saraguro", "Macará", "Calvas", "Paltas", "Celica", "Zapotillo", "Gonzanamá",
+    "Espíndola", "Puyango", "Sozoranga", "Chaguarpamba", "Quilanga", "Pindal", "Olmedo",
+    "Gualaceo", "Paute", "Girón", "Sígsig", "Nabón", "Santa Isabel", "Chordeleg", "Oña",
+    "Cañar", "La Troncal", "Biblián", "Déleg", "El Tambo", "Suscal", "Otavalo", "Cotacachi",
+    "Antonio Ante", "Pimampiro", "Cayambe", "Mejía", "Rumiñahui", "Pedro Moncayo",
+    "Puerto Quito", "Salcedo", "Pujilí", "Saquisilí", "Sigchos", "La Maná", "Pangua", "Alausí",
+    "Guano", "Colta", "Chambo", "Chunchi", "Guamote", "Pallatanga", "Penipe", "Cumandá",
+    "Baños de Agua Santa", "Cevallos", "Mocha", "Patate", "Quero", "Tisaleo",
+    "Santiago de Píllaro", "San Pedro de Pelileo", "Chillanes", "Chimbo", "Echeandía",
+    "San Miguel", "Caluma", "Las Naves", "Espejo", "Mira", "Montúfar", "Huaquillas", "Pasaje",
+    "Santa Rosa", "Zaruma", "Piñas", "Portovelo", "Arenillas", "El Guabo", "Balsas", "Chilla",
+    "Marcabelí", "Las Lajas", "Atahualpa", "Quinindé", "Muisne", "Atacames", "Rioverde",
+    "San Lorenzo", "Eloy Alfaro", "Durán", "Milagro", "Daule", "Samborondón", "Naranjal",
+    "Balzar", "El Empalme", "Playas", "Salitre", "Nobol", "Colimes", "Balao", "El Triunfo",
+    "Naranjito", "Pedro Carbo", "Chone", "Jipijapa", "Montecristi", "El Carmen", "Pedernales",
+    "Jaramijó", "Puerto López", "Rocafuerte", "Tosagua", "Paján", "Jama", "Ventanas",
+    "Vinces", "Buena Fe", "Valencia", "Mocache", "Montalvo", "Puebloviejo", "Urdaneta",
+    "Yantzaza", "El Pangui", "Palanda", "Chinchipe", "Nangaritza", "Yacuambi", "Gualaquiza",
+    "Sucúa", "Limón Indanza", "Palora", "Archidona", "El Chaco", "Quijos", "Mera",
+    "Shushufindi", "Lago Agrio", "Cascales", "La Joya de los Sachas", "Loreto", "La Libertad",
+    "Salinas", "La Concordia", "San Cristóbal", "Santa Cruz", "Isabela",
+]
+
+# Small rewordings that leave place names alone. A series keeps its wording in every month.
+SYNONYMS = [
+    ("Construcción", "Edificación"),
+    ("Mejoramiento", "Mejora"),
+    ("Mantenimiento", "Conservación"),
+    ("Implementación", "Puesta en marcha"),
+    ("Adecuación", "Rehabilitación"),
+    ("Fortalecimiento", "Consolidación"),
+    ("Capacitación", "Formación"),
+    ("Intervención", "Actuación"),
+    ("Estudio", "Diseño"),
+    ("Manejo", "Gestión"),
+    ("Apoyo", "Acompañamiento"),
+    ("Promoción", "Impulso"),
+]
+SUFFIXES = [" (segunda etapa)", " - fase II", ", con participación ciudadana", " (continuación)"]
+# The wording of a goal that appears in a later month, so it is a new text, not a repeat.
+NEW_GOAL_SUFFIXES = [" - ampliación", " (nueva etapa)", " - complementaria", " (fase final)"]
+WORDING_WEIGHTS = {"original": 6, "synonym": 2, "suffix": 1, "both": 1}
+
+# Rows per INSERT is also capped by the database (SQLite: 999 parameters per query).
+GOAL_BATCH = 1000
+TAG_BATCH = 2000
+
+NOT_AVAILABLE_TARGET = "INFORMACIÓN NO DISPONIBLE"
+PROGRESS_STEPS = [5, 5, 10, 10, 10, 15, 20, 25]
+
+TITLES = ["Ing.", "Econ.", "Arq.", "Mgs.", "Lic.", "Dra.", "Dr.", "Abg."]
+FIRST_NAMES = [
+    "María", "José", "Luis", "Ana", "Carlos", "Rosa", "Jorge", "Gabriela", "Diego", "Verónica",
+    "Pablo", "Lucía", "Fernando", "Patricia", "Andrés", "Carmen", "Santiago", "Daniela",
+]
+SURNAMES = [
+    "Jaramillo", "Ordóñez", "Castillo", "Torres", "Guamán", "Paredes", "Cueva", "Montesinos",
+    "Chamba", "Vivanco", "Ochoa", "Córdova", "Espinosa", "Granda", "Carrión", "Tandazo",
+]
+
+ProgressCallback = Callable[[int, int, str, int], None]
+
+
+# --- The sample, as the templates of every institution's goals ---------------------------------
+
+@dataclass(frozen=True)
+class TemplateGoal:
+    level: str
+    unit_code: str
+    unit_name: str
+    objective: str
+    indicator: str
+    target: str
+    progress: Decimal | None
+    status: str
+    note: str
+    lacks_financing: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class Sample:
+    levels: tuple[str, ...]
+    goals: tuple[TemplateGoal, ...]
+    periodicity: str
+    holder_unit: str
+    link_text: str
+
+
+@lru_cache(maxsize=1)
+def load_sample() -> Sample:
+    """The sample report, read by the importer's own reader."""
+    parsed = read_report([InputFile(SAMPLE.name, SAMPLE.read_bytes())])
+    goals = tuple(
+        TemplateGoal(
+            level=g.level,
+            unit_code=g.unit_code,
+            unit_name=g.unit_name,
+            objective=g.objective,
+            indicator=g.indicator,
+            target=g.target,
+            progress=g.progress,
+            status=g.status,
+            note=g.note,
+            lacks_financing=g.lacks_financing,
+            line=g.line,
+        )
+        for g in parsed.goals
+    )
+    metadata = parsed.metadata
+    return Sample(
+        levels=tuple(parsed.levels),
+        goals=goals,
+        periodicity=metadata.periodicity or "Mensual",
+        holder_unit=metadata.holder_unit,
+        link_text=metadata.link_text,
+    )
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    key: tuple  # metas.importer.store.unit_key
+    level: str
+    code: str
+    published_name: str
+    name: str  # its own part of the published name
+    parent: tuple | None  # the parent's key
+    depth: int
+
+
+def unit_tree(sample: Sample) -> list[UnitSpec]:
+    """The sample's units with their parents, as the importer plans them, parents first."""
+    planned = plan_units(sample.goals)
+
+    def parent_of(key):
+        unit = planned[key]
+        if unit.parent_key is not None:
+            return unit.parent_key
+        if unit.parent_code:  # "10.5 Puerto Seco Comercial" under a top unit "10" of its level
+            for other_key, other in planned.items():
+                top = other.parent_key is None and not other.parent_code
+                if top and other.level == unit.level and other.code == unit.parent_code:
+                    return other_key
+        return None
+
+    def depth(key):
+        parent = parent_of(key)
+        return 0 if parent is None else depth(parent) + 1
+
+    specs = [
+        UnitSpec(key, u.level, u.code, u.published_name, u.name, parent_of(key), depth(key))
+        for key, u in planned.items()
+    ]
+    return sorted(specs, key=lambda spec: spec.depth)
+
+
+# --- Planning: what one institution publishes, month by month (no database) --------------------
+
+@dataclass(frozen=True)
+class MonthValue:
+    """What a goal reports in one month."""
+
+    status: str
+    progress: Decimal | None
+    target: str
+    note: str
+    lacks_financing: bool
+
+
+@dataclass
+class Series:
+    """One goal followed across months: fixed wording, a value for each month it appears."""
+
+    template: TemplateGoal
+    objective: str  # in the sample's words ("Loja"), as tagged
+    uuid: uuid.UUID
+    first_month: int
+    values: list[MonthValue]  # index 0 is first_month
+    added: bool = False  # not in the sample: a clone that appears in a later month
+
+    def value(self, month: int) -> MonthValue | None:
+        if month < self.first_month:
+            return None
+        return self.values[month - self.first_month]
+
+
+@dataclass
+class InstitutionPlan:
+    name: str
+    slug: str
+    canton: str
+    responsible: str
+    email: str
+    phone: str
+    series: list[Series] = field(default_factory=list)  # in report order
+
+
+def institution_name(index: int) -> tuple[str, str]:
+    """The index-th demo institution's name and its cantón: "Municipio de Cuenca"; past the
+    list, "Municipio de Cuenca (2)"."""
+    canton = CANTONS[index % len(CANTONS)]
+    round_ = index // len(CANTONS)
+    name = f"Municipio de {canton}"
+    return (f"{name} ({round_ + 1})" if round_ else name), canton
+
+
+def demo_names(institutions: int) -> list[str]:
+    return [institution_name(index)[0] for index in range(institutions)]
+
+
+def plan_institution(sample: Sample, index: int, months: int, seed: int) -> InstitutionPlan:
+    rng = random.Random(f"demo:{seed}:{index}")
+    name, canton = institution_name(index)
+    slug = slugify(name)
+    plan = InstitutionPlan(
+        name=name,
+        slug=slug,
+        canton=canton,
+        responsible=(
+            f"{rng.choice(TITLES)} {rng.choice(FIRST_NAMES)} "
+            f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
+        ),
+        email=f"planificacion@{slug}.example",
+        phone=(
+            f"(593-{rng.randint(2, 7)}) {rng.randint(2000000, 2999999)} "
+            f"EXT {rng.randint(100, 299)}"
+        ),
+    )
+    # A few goals appear after the first month, each right after the row it is cloned from.
+    added: dict[int, list[int]] = {}  # sample position -> first month of each clone
+    percent_positions = [i for i, t in enumerate(sample.goals) if t.status == Goal.Status.PERCENT]
+    if months > 1 and percent_positions:
+        for _ in range(rng.randint(1, len(NEW_GOAL_SUFFIXES))):
+            added.setdefault(rng.choice(percent_positions), []).append(rng.randrange(1, months))
+    for position, template in enumerate(sample.goals):
+        plan.series.append(_series(rng, template, _reword(rng, template.objective), 0, months))
+        for suffix, first in zip(NEW_GOAL_SUFFIXES, added.get(position, [])):
+            objective = template.objective.rstrip(" .") + suffix
+            plan.series.append(_series(rng, template, objective, first, months, added=True))
+    return plan
+
+
+def _reword(rng: random.Random, objective: str) -> str:
+    kinds, weights = zip(*WORDING_WEIGHTS.items())
+    kind = rng.choices(kinds, weights)[0]
+    text = objective
+    if kind in ("synonym", "both"):
+        present = [pair for pair in SYNONYMS if re.search(rf"\b{pair[0]}\b", text)]
+        if present:
+            word, synonym = rng.choice(present)
+            text = re.sub(rf"\b{word}\b", synonym, text, count=1)
+    if kind in ("suffix", "both"):
+        text = text.rstrip(" .") + rng.choice(SUFFIXES)
+    return text
+
+
+def _series(rng, template, objective: str, first: int, months: int, added=False) -> Series:
+    return Series(
+        template=template,
+        objective=objective,
+        added=added,
+        uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
+        first_month=first,
+        values=_progress_over_time(rng, template, months - first),
+    )
+
+
+def _progress_over_time(rng, template: TemplateGoal, months: int) -> list[MonthValue]:
+    """The goal's value in each of `months` months, as a municipality would publish it."""
+    unchanged = MonthValue(
+        template.status, template.progress, template.target, template.note, template.lacks_financing
+    )
+    if template.status != Goal.Status.PERCENT:
+        return [unchanged] * months  # does not apply, text targets... stay as published
+    # Goals without financing do not move; about one in eight others stalls too.
+    if template.lacks_financing or rng.random() < 0.12:
+        return [unchanged] * months
+    progress = max(0, int(template.progress) - rng.choice([0, 10, 20, 30, 40, 50, 60]))
+    values = []
+    for _ in range(months):
+        roll = rng.random()
+        if roll < 0.03:
+            values.append(NOT_AVAILABLE)
+            continue
+        if roll < 0.05:
+            progress = max(0, progress - 5)  # a correction
+        elif roll < 0.50 and progress < 100:
+            progress = min(100, progress + rng.choice(PROGRESS_STEPS))
+        values.append(_percent_value(progress, template.note, template.lacks_financing))
+    return values
+
+
+NOT_AVAILABLE = MonthValue(Goal.Status.NOT_AVAILABLE, None, NOT_AVAILABLE_TARGET, "", False)
+
+
+def _percent_value(progress: int, note: str, lacks_financing: bool) -> MonthValue:
+    target = f"{progress}% {note}" if note else f"{progress}%"
+    return MonthValue(Goal.Status.PERCENT, _decimal(progress), target, note, lacks_financing)
+
+
+@lru_cache(maxsize=None)
+def _decimal(value: int) -> Decimal:
+    return Decimal(value)
+
+
+# --- History fields --------------------------------------------------------------------------
+
+def history_fields(previous: Goal | None, progress: Decimal | None, has_previous_report: bool):
+    """`change`, `previous_progress` and `months_unchanged` of a goal, given the same goal in
+    the previous (consecutive) report; the same semantics as metas.history."""
+    if not has_previous_report:
+        return {"change": "", "previous_progress": None, "months_unchanged": 0}
+    if previous is None:
+        return {"change": Goal.Change.NEW, "previous_progress": None, "months_unchanged": 0}
+    before = previous.progress
+    if before is not None and progress is not None and progress != before:
+        change = Goal.Change.UP if progress > before else Goal.Change.DOWN
+        months_unchanged = 0
+    else:
+        change = Goal.Change.SAME
+        months_unchanged = previous.months_unchanged + 1
+    return {"change": change, "previous_progress": before, "months_unchanged": months_unchanged}
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+@dataclass
+class Summary:
+    institutions: int = 0
+    reports: int = 0
+    goals: int = 0
+    parish_tags: int = 0
+    neighbourhood_tags: int = 0
+    replaced: int = 0
+    periods: list[date] = field(default_factory=list)
+
+
+class DemoInstitutionsExist(Exception):
+    """Some demo names are taken and replacing them was not asked for."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        super().__init__(", ".join(names))
+
+
+def periods_until(last: date, months: int) -> list[date]:
+    """`months` consecutive first-of-month dates ending with `last`'s month."""
+    index = last.year * 12 + last.month - 1
+    return [date((i // 12), (i % 12) + 1, 1) for i in range(index - months + 1, index + 1)]
+
+
+def generate(
+    institutions: int,
+    months: int,
+    seed: int = 0,
+    last_period: date = DEFAULT_LAST_PERIOD,
+    replace: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Summary:
+    """Write `institutions` demo institutions with `months` consecutive monthly reports each.
+
+    Raises DemoInstitutionsExist, before writing anything, if an institution of a demo name
+    exists and `replace` is false. `progress(number, total, name, goals)` is called after each
+    institution is written.
+    """
+    if institutions < 1 or months < 1:
+        raise ValueError("institutions and months must be at least 1")
+    names = demo_names(institutions)
+    existing = list(Institution.objects.filter(name__in=names).values_list("name", flat=True))
+    if existing and not replace:
+        raise DemoInstitutionsExist(sorted(existing))
+
+    sample = load_sample()
+    writer = _Writer(sample, periods_until(last_period, months))
+    summary = Summary(replaced=len(existing), periods=writer.periods)
+    for index in range(institutions):
+        plan = plan_institution(sample, index, months, seed)
+        with transaction.atomic():
+            _delete_institution(plan.name)
+            counts = writer.write(plan)
+        summary.institutions += 1
+        summary.reports += months
+        summary.goals += counts["goals"]
+        summary.parish_tags += counts["parish_tags"]
+        summary.neighbourhood_tags += counts["neighbourhood_tags"]
+        if progress:
+            progress(index + 1, institutions, plan.name, counts["goals"])
+    return summary
+
+
+def _delete_institution(name: str) -> None:
+    """Delete an institution and everything it published (goals first: Goal.unit protects)."""
+    goals = Goal.objects.filter(report__institution__name=name)
+    GoalParish.objects.filter(goal__in=goals).delete()
+    GoalNeighbourhood.objects.filter(goal__in=goals).delete()
+    goals.update(previous=None)
+    goals.delete()
+    Institution.objects.filter(name=name).delete()
+
+
+class _Writer:
+    """Writes institution plans; caches what every institution shares (tags, folded text)."""
+
+    def __init__(self, sample: Sample, periods: list[date]):
+        self.sample = sample
+        self.periods = periods
+        self.unit_tree = unit_tree(sample)
+        self.gazetteer = Gazetteer.from_database()
+        self.parish_ids = dict(Parish.objects.values_list("slug", "pk"))
+        self.neighbourhood_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
+        self._tags = {}
+        self._spellings = {
+            place.slug: frozenset(fold(spelling) for spelling in place.spellings)
+            for place in self.gazetteer.parishes
+        }
+
+    def tags(self, objective: str):
+        """The gazetteer's tags for an objective, computed once per distinct text."""
+        if objective not in self._tags:
+            self._tags[objective] = self.gazetteer.tag(objective)
+        return self._tags[objective]
+
+    def _via_coverage(self, match, tags) -> bool:
+        """True for a parish tagged because a phrase such as "parroquias rurales" covers it:
+        its matched words are then that phrase, not one of the parish's spellings."""
+        return tags.coverage != "" and fold(match.matched_text) not in self._spellings[match.slug]
+
+    def write(self, plan: InstitutionPlan) -> dict[str, int]:
+        institution = Institution.objects.create(name=plan.name, slug=plan.slug)
+        units = self._units(institution, self._levels(institution))
+        rows = [self._series_row(plan, series, units) for series in plan.series]
+        reports = self._reports(institution, plan)
+        goals_written, parish_tags, neighbourhood_tags = 0, [], []
+        previous_goals: dict[int, Goal] = {}  # series index -> its goal last month
+        for month, report in enumerate(reports):
+            goals = self._goals(plan, rows, month, report, previous_goals)
+            Goal.objects.bulk_create(goals.values(), batch_size=GOAL_BATCH)
+            goals_written += len(goals)
+            for series_index, goal in goals.items():
+                row = rows[series_index]
+                parish_tags += (
+                    GoalParish(
+                        goal_id=goal.pk, parish_id=parish, matched_text=words, via_coverage=via
+                    )
+                    for parish, words, via in row.parishes
+                )
+                neighbourhood_tags += (
+                    GoalNeighbourhood(goal_id=goal.pk, neighbourhood_id=council, matched_text=words)
+                    for council, words in row.neighbourhoods
+                )
+            previous_goals = goals
+        GoalParish.objects.bulk_create(parish_tags, batch_size=TAG_BATCH)
+        GoalNeighbourhood.objects.bulk_create(neighbourhood_tags, batch_size=TAG_BATCH)
+        return {
+            "goals": goals_written,
+            "parish_tags": len(parish_tags),
+            "neighbourhood_tags": len(neighbourhood_tags),
+        }
+
+    def _series_row(self, plan: InstitutionPlan, series: Series, units) -> _SeriesRow:
+        """What every month of a series shares in this institution, computed once."""
+        template = series.template
+        unit = units[unit_key(template.level, template.unit_code, template.unit_name)]
+        tags = self.tags(series.objective)
+        in_canton = partial(_LOJA.sub, plan.canton)
+        objective = in_canton(series.objective)
+        return _SeriesRow(
+            unit_id=unit.pk,
+            objective=objective,
+            coverage=tags.coverage,
+            search_head=_search_text(objective, template.indicator),
+            search_tail=_search_text(unit.published_name, template.level),
+            parishes=[
+                (
+                    self.parish_ids[m.slug],
+                    in_canton(m.matched_text)[:300],
+                    self._via_coverage(m, tags),
+                )
+                for m in tags.parishes
+            ],
+            neighbourhoods=[
+                (self.neighbourhood_ids[m.slug], in_canton(m.matched_text)[:300])
+                for m in tags.neighbourhoods
+            ],
+        )
+
+    def _levels(self, institution) -> dict[str, ProcessLevel]:
+        levels = ProcessLevel.objects.bulk_create(
+            ProcessLevel(
+                institution=institution,
+                name=name,
+                slug=_slug(name, institution, 200),
+                position=position,
+            )
+            for position, name in enumerate(self.sample.levels)
+        )
+        return {level.name: level for level in levels}
+
+    def _units(self, institution, levels) -> dict[tuple, Unit]:
+        """The sample's units by the importer's unit_key, written parents first."""
+        units: dict[tuple, Unit] = {}
+        for depth in sorted({spec.depth for spec in self.unit_tree}):
+            specs = [spec for spec in self.unit_tree if spec.depth == depth]
+            written = Unit.objects.bulk_create(
+                Unit(
+                    institution=institution,
+                    level=levels[spec.level],
+                    parent=units[spec.parent] if spec.parent else None,
+                    code=spec.code,
+                    published_name=spec.published_name,
+                    name=spec.name,
+                    slug=_slug(f"{spec.code.replace('.', '-')} {spec.name}", institution, 255),
+                )
+                for spec in specs
+            )
+            units.update((spec.key, unit) for spec, unit in zip(specs, written))
+        return units
+
+    def _reports(self, institution, plan: InstitutionPlan) -> list[Report]:
+        counts = [sum(1 for s in plan.series if s.value(m)) for m in range(len(self.periods))]
+        return Report.objects.bulk_create(
+            Report(
+                institution=institution,
+                period=period,
+                format=Report.Format.MATRIX,
+                updated_on=period.replace(day=calendar.monthrange(period.year, period.month)[1]),
+                periodicity=self.sample.periodicity,
+                holder_unit=self.sample.holder_unit,
+                responsible=plan.responsible,
+                email=plan.email,
+                phone=plan.phone,
+                link_text=self.sample.link_text,
+                goal_count=count,
+            )
+            for period, count in zip(self.periods, counts)
+        )
+
+    def _goals(self, plan, rows, month, report, previous_goals) -> dict[int, Goal]:
+        """The month's goals, by series index, in report order."""
+        goals = {}
+        added_rows = 0  # rows published that the sample does not have, shifting lines down
+        for series_index, series in enumerate(plan.series):
+            value = series.value(month)
+            if value is None:
+                continue
+            added_rows += series.added
+            row = rows[series_index]
+            previous = previous_goals.get(series_index)
+            goals[series_index] = Goal(
+                report_id=report.pk,
+                unit_id=row.unit_id,
+                position=len(goals) + 1,
+                source_line=series.template.line + added_rows,
+                objective=row.objective,
+                indicator=series.template.indicator,
+                target=value.target,
+                progress=value.progress,
+                status=value.status,
+                note=value.note,
+                lacks_financing=value.lacks_financing,
+                coverage=row.coverage,
+                search_text=_search_text(row.search_head, value.target, row.search_tail),
+                series=series.uuid,
+                previous_id=previous.pk if previous else None,
+                **history_fields(previous, value.progress, month > 0),
+            )
+        return goals
+
+
+@dataclass
+class _SeriesRow:
+    unit_id: int
+    objective: str
+    coverage: str
+    search_head: str  # folded objective and indicator
+    search_tail: str  # folded unit and level names
+    parishes: list[tuple[int, str, bool]]  # (parish pk, matched words, via coverage)
+    neighbourhoods: list[tuple[int, str]]  # (council pk, matched words)
+
+
+def _slug(text: str, institution: Institution, max_length: int) -> str:
+    """Like the importer's slug for the same name in a second institution: globally unique
+    because the institution's slug is part of it."""
+    return f"{slugify(text)[: max_length - len(institution.slug) - 1]}-{institution.slug}"
+
+
+# "cantón Loja", "Municipio de Loja": demo institutions speak of their own cantón.
+_LOJA = re.compile(r"\bLoja\b")
+
+
+@lru_cache(maxsize=65536)
+def _folded(text: str) -> str:
+    return fold(text)
+
+
+def _search_text(*parts: str) -> str:
+    """metas.text.fold() of the parts joined by spaces, folding each distinct part once."""
+    return " ".join(folded for folded in map(_folded, parts) if folded)

@@ -36,8 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from .importer.parsed import InputFile
-from .importer.reader import read_report
+from .importer import InputFile, read_report
 from .importer.store import plan_units, unit_key
 from .importer.territory import Gazetteer
 from .models import (
@@ -476,21 +475,12 @@ class _Writer:
         self.parish_ids = dict(Parish.objects.values_list("slug", "pk"))
         self.neighbourhood_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
         self._tags = {}
-        self._spellings = {
-            place.slug: frozenset(fold(spelling) for spelling in place.spellings)
-            for place in self.gazetteer.parishes
-        }
 
     def tags(self, objective: str):
         """The gazetteer's tags for an objective, computed once per distinct text."""
         if objective not in self._tags:
             self._tags[objective] = self.gazetteer.tag(objective)
         return self._tags[objective]
-
-    def _via_coverage(self, match, tags) -> bool:
-        """True for a parish tagged because a phrase such as "parroquias rurales" covers it:
-        its matched words are then that phrase, not one of the parish's spellings."""
-        return tags.coverage != "" and fold(match.matched_text) not in self._spellings[match.slug]
 
     def write(self, plan: InstitutionPlan) -> dict[str, int]:
         institution = Institution.objects.create(name=plan.name, slug=plan.slug)
@@ -538,11 +528,7 @@ class _Writer:
             search_head=_search_text(objective, template.indicator),
             search_tail=_search_text(unit.published_name, template.level),
             parishes=[
-                (
-                    self.parish_ids[m.slug],
-                    in_canton(m.matched_text)[:300],
-                    self._via_coverage(m, tags),
-                )
+                (self.parish_ids[m.slug], in_canton(m.matched_text)[:300], m.via_coverage)
                 for m in tags.parishes
             ],
             neighbourhoods=[

@@ -1,9 +1,90 @@
-"""PLACEHOLDER until this area's work lands: every view answers 404."""
-from django.http import Http404
+"""/reportes/: every imported report with its original files; /datos/: the open data explained."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from ..exports import goal_columns
+from ..models import Goal, Report, SourceFile
+
+REPORTS_PER_PAGE = 50
+# What a browser is told each stored format is; anything else is plain bytes.
+CONTENT_TYPES = {
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_SAFE_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
 
 
-def _not_yet(request, *args, **kwargs):
-    raise Http404
+def _month(period: str) -> date:
+    """"2019-08" -> date(2019, 8, 1); a month that does not exist is a 404."""
+    year, month = period.split("-")
+    try:
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise Http404(_("There is no such month."))
 
 
-report_list = report_detail = source_file_download = data_dictionary = _not_yet
+def report_list(request):
+    reports = Report.objects.select_related("institution").prefetch_related("files").order_by(
+        "institution__name", "-period"
+    )
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "metas/report_list.html", {"page_obj": page, "reports": page.object_list})
+
+
+def report_detail(request, institution, period):
+    report = get_object_or_404(
+        Report.objects.select_related("institution", "published_by"),
+        institution__slug=institution,
+        period=_month(period),
+    )
+    counts = Goal.objects.filter(report=report).aggregate(
+        goals=Count("pk"),
+        not_applicable=Count("pk", filter=Q(status=Goal.Status.NOT_APPLICABLE)),
+        not_available=Count("pk", filter=Q(status=Goal.Status.NOT_AVAILABLE)),
+        lacking_financing=Count("pk", filter=Q(lacks_financing=True)),
+        levels=Count("unit__level", distinct=True),
+        units=Count("unit", distinct=True),
+    )
+    return render(
+        request,
+        "metas/report_detail.html",
+        {"report": report, "counts": counts, "files": list(report.files.all())},
+    )
+
+
+def source_file_download(request, institution, period, pk):
+    """The original file, byte for byte, as an attachment under a name the server chooses."""
+    source = get_object_or_404(
+        SourceFile.objects.select_related("report__institution"),
+        pk=pk,
+        report__institution__slug=institution,
+        report__period=_month(period),
+    )
+    extension = source.detected_format.lower()
+    if not _SAFE_EXTENSION.fullmatch(extension):
+        extension = "bin"
+    try:
+        stored = source.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The original file is no longer stored."))
+    response = FileResponse(
+        stored,
+        as_attachment=True,
+        filename=f"{source.report.institution.slug}-{source.report.period_slug}-{source.pk}.{extension}",
+        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def data_dictionary(request):
+    return render(request, "metas/data_dictionary.html", {"columns": goal_columns()})

@@ -9,7 +9,6 @@ size on a 360 px screen; CSS caps its width on large screens.
 """
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 from numbers import Number
@@ -17,12 +16,12 @@ from numbers import Number
 from django.utils.formats import number_format
 
 WIDTH = 320
-LABEL_LINE_HEIGHT = 16
-LABEL_CHARS_PER_LINE = 40
+LABEL_LINE_HEIGHT = 17
+FONT_SIZE = 14  # as in site.css
 LABEL_MAX_LINES = 2
-BAR_HEIGHT = 14
+BAR_HEIGHT = 15
 ROW_GAP = 10
-VALUE_TEXT_ROOM = 56  # room kept right of the longest bar for "100 %" or "1.234"
+VALUE_TEXT_ROOM = 60  # room kept right of the longest bar for "100 %" or "1.234"
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,28 @@ def count_text(value) -> str:
     return number_format(value or 0, force_grouping=True)
 
 
+def _text_width(text: str) -> float:
+    """Roughly how wide `text` is drawn at FONT_SIZE: capitals are wider than small letters,
+    and reports often publish level names in capitals."""
+    widths = {True: 0.70, False: 0.54}
+    return sum(0.3 if c == " " else widths[c.isupper()] for c in text) * FONT_SIZE
+
+
 def _label_lines(label: str) -> list[str]:
-    lines = textwrap.wrap(label, LABEL_CHARS_PER_LINE) or [""]
+    """`label` wrapped to the drawing's width, on at most LABEL_MAX_LINES lines."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and _text_width(f"{lines[-1]} {word}") <= WIDTH:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    lines = lines or [""]
     if len(lines) > LABEL_MAX_LINES:
         lines = lines[:LABEL_MAX_LINES]
-        lines[-1] = lines[-1][: LABEL_CHARS_PER_LINE - 1].rstrip() + "…"
+        last = lines[-1]
+        while last and _text_width(last + "…") > WIDTH:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + "…"
     return lines
 
 

@@ -249,8 +249,14 @@ class GoalFilter(django_filters.FilterSet):
             queryset = public_goals()
         super().__init__(data, queryset, **kwargs)
         self.form.label_suffix = ""
+        self.institution_in_scope = None
 
     # --- Filtering ----------------------------------------------------------------------
+
+    def spans_several_reports(self) -> bool:
+        """Whether the list may mix institutions or periods (call narrow_choices() first)."""
+        data = self.form.cleaned_data if self.is_valid() else {}
+        return data.get("periodo") == ALL_PERIODS or self.institution_in_scope is None
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
@@ -331,7 +337,7 @@ class GoalFilter(django_filters.FilterSet):
         """
         # Read the months once: the select would otherwise ask for them twice.
         self.form.fields["periodo"].choices = PeriodField.period_choices()
-        institution = self.scope_institution()
+        institution = self.institution_in_scope = self.scope_institution()
         for name in ("nivel", "unidad"):
             field = self.form.fields[name]
             if institution is None:
@@ -344,6 +350,8 @@ class GoalFilter(django_filters.FilterSet):
                 ]
 
     def scope_institution(self):
+        """The one institution the filters point to, if any; the only one that has reports
+        when there is a single one."""
         data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
         if data.get("institucion"):
             return data["institucion"]

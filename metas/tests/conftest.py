@@ -16,6 +16,19 @@ def collected_static(tmp_path_factory):
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def live_server_serves_static_like_production():
+    """pytest-django's live server answers /static/ itself, looking files up by their source
+    names, so the hashed names pages link to were 404 and browser tests saw unstyled pages.
+    Leaving /static/ to the site's WhiteNoise serves exactly what production serves."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    original = StaticFilesHandler._should_handle
+    StaticFilesHandler._should_handle = lambda self, path: False
+    yield
+    StaticFilesHandler._should_handle = original
+
+
 @pytest.fixture(autouse=True)
 def private_media_root(settings, tmp_path):
     """Stored original files go to a folder of each test's own."""

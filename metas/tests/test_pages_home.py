@@ -160,3 +160,29 @@ def test_it_runs_the_same_queries_for_the_list_of_institutions_whatever_their_si
     for name in ("Municipio de Catamayo", "Municipio de Saraguro"):
         make_goal(make_report(make_institution(name), "2019-08"))
     assert queries_for(client, "/") == few
+
+
+def test_it_summarises_the_imported_sample_report(client):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from metas.importer import InputFile, import_report
+
+    sample = Path(settings.BASE_DIR) / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
+    import_report([InputFile(sample.name, sample.read_bytes())])
+    content = client.get("/").content.decode()
+    assert '<span class="figure">137</span>' in content
+    for level in (
+        "PROCESOS GOBERNANTES / NIVEL DIRECTIVO",
+        "PROCESOS AGREGADORES DE VALOR / NIVEL OPERATIVO",
+        "NIVEL DE APOYO / ASESORÍA",
+        "NIVEL DE GESTIÓN INSTITUCIONAL",
+        "PROCESOS DESCONCENTRADOS",
+    ):
+        assert f">{level}</a></th>" in content
+    assert "31 de agosto de 2019" in content
+    assert "DIRECCIÓN DE PLANIFICACIÓN" in content
+    assert 'href="mailto:vhpucha@loja.gob.ec"' in content
+    assert "Reporte del GPR" in content
+    assert ">loja-lotaip-a4-2019-08.tsv</a>" in content

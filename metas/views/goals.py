@@ -124,6 +124,7 @@ def goal_list(request):
         "goals": page_obj.object_list if page_obj else [],
         "chips": goal_filter.chips(request.path),
         "error_fields": [field for field in goal_filter.form if field.errors],
+        "show_report": goal_filter.spans_several_reports(),
     }
     return render(request, "metas/goal_list.html", context, status=200 if valid else 400)
 

@@ -3,12 +3,15 @@ import csv
 import io
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from metas.exports import Column, neutralise, stream_csv, stream_json
+from metas.importer import InputFile, import_report
 from metas.models import Goal, GoalParish, Parish
 
 from .factories import (
@@ -325,3 +328,35 @@ def test_it_reads_the_same_number_of_queries_for_few_or_many_goals(
         content = body(client.get(reverse(export), params))
 
     assert content.count("Obra en Vilcabamba") == 40
+
+
+def test_it_round_trips_the_imported_sample_report(client, db):
+    sample = Path(settings.BASE_DIR) / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
+    report = import_report([InputFile(sample.name, sample.read_bytes())]).report
+
+    records = csv_records(client.get(reverse("metas:goal-export-csv")))
+    document = json.loads(body(client.get(reverse("metas:goal-export-json"))))
+
+    goals = {
+        goal.pk: goal
+        for goal in Goal.objects.filter(report=report).select_related("unit", "source_file")
+    }
+    assert len(records) == len(goals) == document["count"] == len(document["results"]) == 137
+    for record, result in zip(records, document["results"]):
+        goal = goals[int(record["id"])]
+        assert result["id"] == goal.pk
+        assert record["periodo"] == result["periodo"] == "2019-08"
+        assert result["objetivo"] == goal.objective
+        assert record["objetivo"] == neutralise(goal.objective)
+        assert result["meta_publicada"] == goal.target
+        assert result["unidad"] == goal.unit.published_name
+        assert result["avance"] == (None if goal.progress is None else float(goal.progress))
+        assert int(record["linea_fuente"]) == result["linea_fuente"] == goal.source_line
+        assert record["archivo_fuente"] == sample.name
+    # Every line of the export is a goal of the file, in the file's order.
+    assert [int(record["linea_fuente"]) for record in records] == sorted(
+        goal.source_line for goal in goals.values()
+    )
+    not_applicable = [r for r in document["results"] if r["estado"] == "no aplica"]
+    assert len(not_applicable) == 15
+    assert sum(r["sin_financiamiento"] for r in document["results"]) == 32

@@ -1,9 +1,12 @@
 """/parroquias/ (every parish and neighbourhood council with its goals) and /parroquias/<slug>/."""
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
+from metas.importer import InputFile, import_report
 from metas.models import Goal, GoalParish, Parish
 
 from .factories import make_goal, make_institution, make_level, make_report, make_unit
@@ -201,3 +204,20 @@ def test_it_shows_the_first_goals_and_links_to_all_of_them(client, loja):
 def test_it_sets_no_cookie(client, loja):
     for url in (PARISHES, reverse("metas:parish-detail", args=["vilcabamba"])):
         assert not client.get(url).cookies, url
+
+
+def test_it_counts_the_tags_of_the_imported_sample_report(client, db):
+    sample = Path(settings.BASE_DIR) / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
+    import_report([InputFile(sample.name, sample.read_bytes())])
+
+    response = client.get(PARISHES)
+
+    tagged = 0
+    for parish in Parish.objects.all():
+        named = GoalParish.objects.filter(parish=parish, via_coverage=False).count()
+        collective = GoalParish.objects.filter(parish=parish, via_coverage=True).count()
+        assert row_of(response, parish.slug) == [str(named), str(collective)], parish.name
+        tagged += named
+    assert tagged > 0
+    vilcabamba = text_of(client.get(reverse("metas:parish-detail", args=["vilcabamba"])))
+    assert "Palabras encontradas «" in vilcabamba

@@ -1,9 +1,12 @@
 """/unidades/ (the unit tree by process level) and /unidades/<slug>/."""
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
+from metas.importer import InputFile, import_report
 from metas.models import Goal
 
 from .factories import make_goal, make_institution, make_level, make_report, make_unit
@@ -232,3 +235,23 @@ def test_it_sets_no_cookie(client, loja):
     for url in (UNITS, loja.units.get(code="6").get_absolute_url()):
         response = client.get(url)
         assert not response.cookies, url
+
+
+def test_it_draws_the_tree_of_the_imported_sample_report(client, db):
+    sample = Path(settings.BASE_DIR) / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
+    import_report([InputFile(sample.name, sample.read_bytes())])
+
+    response = client.get(UNITS)
+
+    tree = response.context["tree"]
+    assert [group.name for group in tree] == [
+        "PROCESOS GOBERNANTES / NIVEL DIRECTIVO",
+        "PROCESOS AGREGADORES DE VALOR / NIVEL OPERATIVO",
+        "NIVEL DE APOYO / ASESORÍA",
+        "NIVEL DE GESTIÓN INSTITUCIONAL",
+        "PROCESOS DESCONCENTRADOS",
+    ]
+    assert sum(node.total.goals for group in tree for node in group.units) == 137
+    planning = next(node for node in tree[2].units if node.unit.code == "16")
+    assert [child.unit.code for child in planning.children] == ["16.1", "16.2", "16.3", "16.5", "16.6"]
+    assert "16.6 Promoción Popular · 28 metas" in text_of(response)

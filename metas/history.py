@@ -72,6 +72,13 @@ class Entry:
     def unit(self) -> tuple[str, str]:
         return unit_key(self.unit_code, self.unit_name)
 
+    @property
+    def status_label(self) -> str:
+        try:
+            return Goal.Status(self.status).label
+        except ValueError:
+            return self.status
+
 
 def similarity(a: str, b: str) -> float:
     """How alike two folded texts are, from 0 to 1."""
@@ -174,6 +181,10 @@ class Changes:
                 self.units_removed,
             )
         )
+
+    @property
+    def units_changed(self) -> int:
+        return len(self.units_added) + len(self.units_removed)
 
     @property
     def went_up(self) -> int:

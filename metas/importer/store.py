@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from metas.history import link_history
 from metas.models import (
     Goal,
     GoalNeighbourhood,
@@ -43,10 +44,6 @@ GOAL_BATCH = 2000
 # "Gestión Ambiental - Gestión de Calidad Ambiental", "Gestión de Higiene- Mercados": a dash
 # with a space on at least one side ("Voz-IP" is one word).
 _SEPARATOR = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
-
-
-def link_history(report: Report) -> None:
-    """Links each goal to the same goal in the previous month (metas.history, to come)."""
 
 
 def import_report(files, **options) -> ImportResult:
@@ -272,7 +269,7 @@ def write(parsed, institution_name, period, units, tags, user, saved) -> tuple[R
     files = store_files(report, parsed, saved)
     goals = store_goals(report, parsed, levels, stored_units, files, tags)
     store_tags(goals, tags)
-    link_history(report)  # <- metas.history (staff upload + history) links goals across months
+    link_history(report)  # the same goal in the previous and next months (metas.history)
     return report, replaced
 
 

@@ -1,7 +1,7 @@
 """Public URLs are Spanish, as the site's users read them. Staff URLs live under /gestion/."""
 from django.urls import path, register_converter
 
-from . import views
+from . import feeds, views
 
 
 class PeriodConverter:
@@ -23,6 +23,7 @@ urlpatterns = [
     path("metas/", views.goal_list, name="goal-list"),
     path("metas.csv", views.goal_export_csv, name="goal-export-csv"),
     path("metas.json", views.goal_export_json, name="goal-export-json"),
+    path("metas.atom", feeds.GoalListChangesFeed(), name="goal-changes-feed"),
     path("metas/<int:pk>/", views.goal_detail, name="goal-detail"),
     path("unidades/", views.unit_list, name="unit-list"),
     path("unidades/<slug:slug>/", views.unit_detail, name="unit-detail"),
@@ -35,7 +36,33 @@ urlpatterns = [
         views.source_file_download,
         name="source-file-download",
     ),
+    path(
+        "reportes/<slug:institution>/<period:period>/cambios/",
+        views.report_changes,
+        name="report-changes",
+    ),
+    path(
+        "reportes/<slug:institution>/<period:period>/cambios.csv",
+        views.report_changes_csv,
+        name="report-changes-csv",
+    ),
+    path(
+        "reportes/<slug:institution>/<period:period>/cambios.json",
+        views.report_changes_json,
+        name="report-changes-json",
+    ),
     path("datos/", views.data_dictionary, name="data-dictionary"),
+    # Staff area (login: /gestion/entrar/, in transparencia/urls.py).
+    path("gestion/", views.staff_upload, name="staff-upload"),
+    path("gestion/vista-previa/<uuid:pk>/", views.staff_preview, name="staff-preview"),
+    path("gestion/vista-previa/<uuid:pk>/publicar/", views.staff_publish, name="staff-publish"),
+    path("gestion/vista-previa/<uuid:pk>/cancelar/", views.staff_cancel, name="staff-cancel"),
+    path("gestion/registro/", views.staff_import_log, name="staff-import-log"),
+    path(
+        "<slug:slug>/cambios.atom",
+        feeds.InstitutionChangesFeed(),
+        name="institution-changes-feed",
+    ),
     # Last: an institution's own overview, /<institution-slug>/.
     path("<slug:slug>/", views.institution_overview, name="institution-overview"),
 ]

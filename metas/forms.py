@@ -1,0 +1,208 @@
+"""The staff upload form: files (or a ZIP), institution, optional period.
+
+Everything checked here happens before the importer parses a byte: the total size and that each
+file looks like a text table, a spreadsheet or a ZIP archive. What the files say is then the
+importer's job (metas.importer.read_report), the same code as the import_report command.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .importer.parsed import InputFile, Problem
+from .models import Institution
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # also every XLSX workbook
+OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+PDF_MAGIC = b"%PDF-"
+# A text table never holds a NUL byte in its first kilobytes; binary files almost always do.
+TEXT_SNIFF_BYTES = 64 * 1024
+
+_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Stops reading an upload as soon as its files pass the size limit, so an oversized upload
+    is neither kept in memory nor written to disk. The view then finds
+    `request.upload_too_large` set and the form says so.
+
+    Fields sent before the files (the CSRF token, institution, period) are still read, so the
+    form puts the file input last."""
+
+    def __init__(self, request=None, limit=None):
+        super().__init__(request)
+        self.limit = settings.METAS_MAX_UPLOAD_BYTES if limit is None else limit
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input type="file" multiple> (Django docs, "Uploading multiple
+    files")."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single_file_clean = super().clean
+        if isinstance(data, (list, tuple)) and data:
+            return [single_file_clean(item, initial) for item in data]
+        return [single_file_clean(data or None, initial)]
+
+
+def format_problem(file: InputFile) -> Problem | None:
+    """Why these bytes cannot be a report (text table, XLSX workbook or ZIP), or None."""
+    data = file.data
+    if not data:
+        return Problem(file.name, gettext("The file is empty."))
+    if data.startswith(ZIP_MAGIC):
+        return None
+    if data.startswith(OLD_EXCEL_MAGIC):
+        return Problem(
+            file.name,
+            gettext(
+                "This is an Excel 97-2003 (.xls) file, which cannot be read. Open it in your "
+                "spreadsheet program and save it as .xlsx or as CSV."
+            ),
+        )
+    if data.startswith(PDF_MAGIC):
+        return Problem(
+            file.name,
+            gettext("This is a PDF document. Upload the report as a CSV or XLSX file instead."),
+        )
+    if b"\0" in data[:TEXT_SNIFF_BYTES]:
+        return Problem(
+            file.name,
+            gettext(
+                "This file is neither a text table (CSV), an XLSX spreadsheet nor a ZIP archive."
+            ),
+        )
+    return None
+
+
+class UploadForm(forms.Form):
+    """Institution and period come first: an oversized upload stops being read at the files."""
+
+    institution = forms.ModelChoiceField(
+        label=_("Institution"),
+        queryset=Institution.objects.all(),
+        empty_label=None,
+    )
+    period = forms.CharField(
+        label=_("Period (optional)"),
+        required=False,
+        max_length=7,
+        help_text=_(
+            "The month the report is about, as YYYY-MM (for example 2019-08). Leave it empty "
+            "to take it from the report's update date."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "AAAA-MM"}),
+    )
+    files = MultipleFileField(
+        label=_("Files"),
+        allow_empty_file=True,  # format_problem() says which file is empty
+        error_messages={"required": _("Choose at least one file.")},
+    )
+
+    def __init__(self, *args, user, too_large=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.too_large = too_large
+        self.fields["files"].help_text = gettext(
+            "The report as published: one file (tab-separated text, CSV or XLSX), the three CSV "
+            "files of the national portal, or a ZIP with them. At most %(limit)s in total."
+        ) % {"limit": filesizeformat(settings.METAS_MAX_UPLOAD_BYTES)}
+        self.fields["files"].widget.attrs["accept"] = (
+            ".csv,.tsv,.txt,.xlsx,.zip,text/csv,text/plain,"
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/zip"
+        )
+        field = self.fields["institution"]
+        offered = allowed_institutions(user)
+        # Any institution is accepted here so that the view can tell an attempt for someone
+        # else's institution (refused and logged as forbidden) from a typo; only the user's own
+        # are offered.
+        choices = [(institution.pk, institution.name) for institution in offered]
+        if user.is_superuser:
+            field.required = False
+            choices.insert(0, ("", gettext("The one the files name")))
+        field.choices = choices
+
+    def clean_period(self):
+        value = self.cleaned_data["period"].strip()
+        if not value:
+            return None
+        match = _PERIOD.fullmatch(value)
+        if match and 1 <= int(match[2]) <= 12 and 1900 < int(match[1]) < 2200:
+            return date(int(match[1]), int(match[2]), 1)
+        raise forms.ValidationError(
+            _("Write the period as YYYY-MM, for example 2019-08."), code="invalid_period"
+        )
+
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        if sum(upload.size for upload in uploads) > settings.METAS_MAX_UPLOAD_BYTES:
+            raise self.too_large_error()
+        return uploads
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.too_large:
+            # The upload stopped before every file was read: say why, not "choose a file".
+            self.errors.pop("files", None)
+            self.add_error("files", self.too_large_error())
+        return cleaned
+
+    @staticmethod
+    def too_large_error():
+        return forms.ValidationError(
+            _("The files add up to more than %(limit)s. Upload at most %(limit)s at once."),
+            code="too_large",
+            params={"limit": filesizeformat(settings.METAS_MAX_UPLOAD_BYTES)},
+        )
+
+    def input_files(self) -> list[InputFile]:
+        """The uploaded files as the importer takes them (the names are only shown)."""
+        return [
+            InputFile(name=upload.name, data=b"".join(upload.chunks()))
+            for upload in self.cleaned_data["files"]
+        ]
+
+
+def allowed_institutions(user):
+    """The institutions a user may publish reports for."""
+    if not user.is_authenticated:
+        return Institution.objects.none()
+    if user.is_superuser:
+        return Institution.objects.all()
+    return Institution.objects.filter(staff=user)
+
+
+def may_publish(user, institution) -> bool:
+    """Whether `user` may publish reports, and for `institution` (None: named by the files,
+    which only superusers may leave open)."""
+    if not user.has_perm("metas.add_report"):
+        return False
+    if user.is_superuser:
+        return True
+    return institution is not None and institution.staff.filter(pk=user.pk).exists()

@@ -1,0 +1,338 @@
+"""The staff area, /gestion/: upload a month's report, check its preview, publish or cancel it,
+and read the import log.
+
+Only users with the permission to add reports may upload, and only for the institutions they
+are assigned to (superusers: all). Every attempt writes one ImportLog row: forbidden, rejected,
+previewed, then accepted or cancelled. Nothing reaches the public site before "Publicar".
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import history, pending as pending_uploads
+from ..forms import UploadForm, UploadLimitHandler, allowed_institutions, format_problem, may_publish
+from ..importer import ReportInvalid, read_report, record_attempt, store_report
+from ..importer.result import role_label
+from ..models import Goal, ImportLog, PendingUpload, Report
+
+WEB = ImportLog.Source.WEB
+Outcome = ImportLog.Outcome
+LOG_PAGE_SIZE = 50
+
+
+# --- Upload -------------------------------------------------------------------------------
+
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_upload(request):
+    """The upload form. The size limit is enforced while the upload is read, which must be set
+    up before the CSRF check reads the request body (Django docs, "Modifying upload handlers
+    on the fly"); the check itself runs in `_upload`."""
+    if request.method == "POST":
+        request.upload_handlers.insert(0, UploadLimitHandler(request))
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request):
+    user = request.user
+    if request.method == "GET":
+        if not user.has_perm("metas.add_report"):
+            return forbidden(request)
+        return _upload_page(request, UploadForm(user=user))
+
+    form = UploadForm(
+        request.POST,
+        request.FILES,
+        user=user,
+        too_large=getattr(request, "upload_too_large", False),
+    )
+    if not user.has_perm("metas.add_report"):
+        _log_forbidden(request, form)
+        return forbidden(request)
+    if not form.is_valid():
+        return _upload_page(request, form)
+
+    institution = form.cleaned_data["institution"]
+    period = form.cleaned_data["period"]
+    files = form.input_files()
+    if not may_publish(user, institution):
+        _log(request, Outcome.FORBIDDEN, files, institution, period)
+        return forbidden(request, institution=institution)
+
+    problems = [problem for problem in map(format_problem, files) if problem]
+    parsed = result = None
+    if not problems:
+        try:
+            parsed = read_report(files)
+            result = _dry_run(parsed, institution, period, user)
+        except ReportInvalid as invalid:
+            problems = invalid.problems
+    if problems:
+        _log(request, Outcome.REJECTED, files, institution, period, problems=problems)
+        return _upload_page(request, form, problems=problems, files=files)
+
+    pending_uploads.discard_expired()
+    pending = pending_uploads.keep(
+        user=user,
+        institution=institution,
+        period=f"{period:%Y-%m}" if period else "",
+        files=files,
+    )
+    _log(request, Outcome.PREVIEWED, files, institution, period, result=result)
+    return redirect("metas:staff-preview", pk=pending.pk)
+
+
+def _upload_page(request, form, *, problems=(), files=(), status=200):
+    context = {
+        "form": form,
+        "problems": problems,
+        "rejected_files": files,
+        "institutions": allowed_institutions(request.user),
+        "max_upload_bytes": settings.METAS_MAX_UPLOAD_BYTES,
+    }
+    return render(request, "metas/staff/upload.html", context, status=status)
+
+
+def forbidden(request, *, institution=None):
+    return render(
+        request, "metas/staff/forbidden.html", {"institution": institution}, status=403
+    )
+
+
+# --- Preview, publish, cancel ---------------------------------------------------------------
+
+def _own_pending(request, pk) -> PendingUpload:
+    """The pending upload, if it is the user's own (superusers: anyone's); else 404, so that
+    nobody learns of other people's uploads."""
+    pending = get_object_or_404(
+        PendingUpload.objects.select_related("institution", "user"), pk=pk
+    )
+    if pending.user_id != request.user.pk and not request.user.is_superuser:
+        raise Http404
+    return pending
+
+
+def _may_handle(request, pending) -> bool:
+    return may_publish(request.user, pending.institution)
+
+
+@login_required
+@require_GET
+def staff_preview(request, pk):
+    pending = _own_pending(request, pk)
+    if not _may_handle(request, pending):
+        return forbidden(request, institution=pending.institution)
+    files = pending_uploads.load(pending)
+    period = _period_of(pending)
+    try:
+        parsed = read_report(files)
+        result = _dry_run(parsed, pending.institution, period, request.user)
+    except ReportInvalid as invalid:
+        # The same bytes read fine at upload time; only a change of the importer gets here.
+        return _upload_page(
+            request, UploadForm(user=request.user), problems=invalid.problems, files=files
+        )
+    report = result.report
+    # An institution that does not exist yet (a superuser's first upload) has no history.
+    institution = report.institution if report.institution.pk else None
+    existing = (
+        Report.objects.select_related("published_by")
+        .filter(institution=institution, period=report.period)
+        .first()
+        if institution
+        else None
+    )
+    context = {
+        "pending": pending,
+        "parsed": parsed,
+        "result": result,
+        "report": report,
+        "files": _file_rows(pending, parsed),
+        "levels": _level_rows(parsed),
+        "totals": _totals(parsed),
+        "existing": existing,
+        "changes": history.compare(parsed.goals, institution, report.period),
+        "named_institution": parsed.institution,
+    }
+    return render(request, "metas/staff/preview.html", context)
+
+
+@login_required
+@require_POST
+def staff_publish(request, pk):
+    pending = _own_pending(request, pk)
+    if not _may_handle(request, pending):
+        return forbidden(request, institution=pending.institution)
+    files = pending_uploads.load(pending)
+    period = _period_of(pending)
+    try:
+        with transaction.atomic():
+            # Locked, so that a double click cannot publish the same upload twice.
+            pending = PendingUpload.objects.select_for_update().get(pk=pending.pk)
+            parsed = read_report(files)
+            result = store_report(
+                parsed, institution=_institution_name(pending.institution), period=period,
+                user=request.user,
+            )
+            pending_uploads.discard(pending)
+    except PendingUpload.DoesNotExist:
+        raise Http404 from None
+    except ReportInvalid as invalid:
+        _log(request, Outcome.REJECTED, files, pending.institution, period, problems=invalid.problems)
+        return _upload_page(
+            request, UploadForm(user=request.user), problems=invalid.problems, files=files
+        )
+    _log(request, Outcome.ACCEPTED, files, result.report.institution, result.report.period, result=result)
+    return redirect(result.report.get_absolute_url())
+
+
+@login_required
+@require_POST
+def staff_cancel(request, pk):
+    pending = _own_pending(request, pk)
+    if not _may_handle(request, pending):
+        return forbidden(request, institution=pending.institution)
+    files = pending_uploads.load(pending)
+    _log(request, Outcome.CANCELLED, files, pending.institution, _period_of(pending))
+    pending_uploads.discard(pending)
+    messages.info(
+        request,
+        _("The upload of %(files)s was discarded; nothing was published.")
+        % {"files": ", ".join(entry["name"] for entry in pending.files)},
+    )
+    return redirect("metas:staff-upload")
+
+
+# --- Import log -----------------------------------------------------------------------------
+
+def may_read_log(user) -> bool:
+    return user.has_perm("metas.view_importlog") or user.has_perm("metas.add_report")
+
+
+@login_required
+@require_GET
+def staff_import_log(request):
+    user = request.user
+    if not may_read_log(user):
+        return forbidden(request)
+    entries = ImportLog.objects.select_related("user")
+    if not user.is_superuser:
+        # Staff read the attempts on their own institutions, and their own attempts.
+        names = list(allowed_institutions(user).values_list("name", flat=True))
+        entries = entries.filter(Q(institution__in=names) | Q(user=user))
+    page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "metas/staff/import_log.html", {"page_obj": page})
+
+
+# --- Helpers -----------------------------------------------------------------------------
+
+def _period_of(pending) -> date | None:
+    if not pending.period:
+        return None
+    year, month = pending.period.split("-")
+    return date(int(year), int(month), 1)
+
+
+def _institution_name(institution) -> str | None:
+    return institution.name if institution else None
+
+
+def _dry_run(parsed, institution, period, user):
+    """What publishing would store, checked by the importer itself without writing."""
+    return store_report(
+        parsed, institution=_institution_name(institution), period=period, user=user,
+        dry_run=True,
+    )
+
+
+def _log(request, outcome, files, institution, period, *, result=None, problems=()):
+    record_attempt(
+        source=WEB,
+        outcome=outcome,
+        files=files,
+        user=request.user,
+        institution=str(institution or ""),
+        period=f"{period:%Y-%m}" if period else "",
+        result=result,
+        problems=problems,
+    )
+
+
+def _log_forbidden(request, form):
+    """A user without the permission tried to upload: log what they sent, read nothing."""
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    files = form.input_files() if "files" in data else []
+    _log(request, Outcome.FORBIDDEN, files, data.get("institution"), data.get("period"))
+
+
+def _file_rows(pending, parsed):
+    """Each uploaded file with its size and SHA-256, and what the importer read in it (a ZIP's
+    members are named "archive.zip/member")."""
+    rows = []
+    for entry in pending.files:
+        read = [
+            {
+                "member": parsed_file.source.name[len(entry["name"]) + 1:],
+                "role": role_label(parsed_file.role),
+                "format": parsed_file.detected_format.upper(),
+                "encoding": parsed_file.encoding,
+                "rows": parsed_file.row_count,
+            }
+            for parsed_file in parsed.files
+            if parsed_file.source.name == entry["name"]
+            or parsed_file.source.name.startswith(entry["name"] + "/")
+        ]
+        rows.append({"entry": entry, "read": read})
+    return rows
+
+
+def _level_rows(parsed):
+    """Goals per process level, in the report's order (Format B has no levels)."""
+    counts = Counter(goal.level for goal in parsed.goals)
+    not_applicable = Counter(
+        goal.level for goal in parsed.goals if goal.status == Goal.Status.NOT_APPLICABLE
+    )
+    units = {}
+    for goal in parsed.goals:
+        units.setdefault(goal.level, set()).add(history.unit_key(goal.unit_code, goal.unit_name))
+    order = list(parsed.levels) + [level for level in counts if level not in parsed.levels]
+    return [
+        {
+            "name": level,
+            "units": len(units.get(level, ())),
+            "goals": counts[level],
+            "not_applicable": not_applicable[level],
+        }
+        for level in order
+        if counts[level]
+    ]
+
+
+def _totals(parsed):
+    goals = parsed.goals
+    return {
+        "goals": len(goals),
+        "units": len({history.unit_key(g.unit_code, g.unit_name) for g in goals}),
+        "levels": len(parsed.levels),
+        "not_applicable": sum(g.status == Goal.Status.NOT_APPLICABLE for g in goals),
+        "not_available": sum(g.status == Goal.Status.NOT_AVAILABLE for g in goals),
+        "lacking_financing": sum(bool(g.lacks_financing) for g in goals),
+    }
+
+

@@ -17,8 +17,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(models.Institution)
 class InstitutionAdmin(ReadOnlyAdmin):
+    """Read-only, except that superusers choose who may publish the institution's reports."""
+
     list_display = ["name", "slug"]
     search_fields = ["name"]
+    fields = ["name", "slug", "staff"]
+    readonly_fields = ["name", "slug"]
+    filter_horizontal = ["staff"]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(models.ProcessLevel)
@@ -82,3 +90,9 @@ class GoalNeighbourhoodAdmin(ReadOnlyAdmin):
 class ImportLogAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "source", "file_names", "outcome", "error_count"]
     list_filter = ["outcome", "source"]
+
+
+@admin.register(models.PendingUpload)
+class PendingUploadAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "institution", "period"]
+    list_select_related = ["user", "institution"]

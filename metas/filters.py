@@ -25,6 +25,7 @@ from django.db.models import Count, F, Q
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .charts import percent_text
 from .models import Goal, Institution, Neighbourhood, Parish, ProcessLevel, Report, Unit
@@ -163,6 +164,20 @@ class SlugChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+# ?estancada=N: no progress for N months or more.
+STALLED_MONTHS = range(2, 13)
+
+
+def stalled_label(months: int) -> str:
+    return ngettext("%(count)s month or more", "%(count)s months or more", months) % {
+        "count": months
+    }
+
+
+def stalled_choices():
+    return [(str(months), stalled_label(months)) for months in STALLED_MONTHS]
+
+
 def _percent_field_kwargs():
     return {"min_value": 0, "max_value": 100, "decimal_places": 2}
 
@@ -232,6 +247,21 @@ class GoalFilter(django_filters.FilterSet):
         label=_("Only goals lacking financing"),
         widget=forms.CheckboxInput(attrs={"value": "1"}),
     )
+    estancada = django_filters.ChoiceFilter(
+        method="filter_stalled",
+        choices=stalled_choices,
+        label=_("Without progress for"),
+        empty_label=_("Any time"),
+        help_text=_("Months in a row with the same progress, counted up to each report."),
+        error_messages={"invalid_choice": _("“%(value)s” is not a number of months from 2 to 12.")},
+    )
+    cambio = django_filters.ChoiceFilter(
+        field_name="change",
+        choices=Goal.Change.choices,
+        label=_("Change since the previous report"),
+        empty_label=_("Any change"),
+        error_messages={"invalid_choice": _("“%(value)s” is not a change; choose one from the list.")},
+    )
     orden = django_filters.ChoiceFilter(
         method="filter_order",
         choices=ORDER_CHOICES,
@@ -280,6 +310,9 @@ class GoalFilter(django_filters.FilterSet):
         for word in fold(value).split():
             queryset = queryset.filter(search_text__contains=word)
         return queryset
+
+    def filter_stalled(self, queryset, name, value):
+        return queryset.filter(months_unchanged__gte=int(value))
 
     def filter_order(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])
@@ -399,4 +432,8 @@ def _display_value(name, value) -> str:
         return str(_("yes"))
     if name == "q":
         return f"“{value}”"
+    if name == "estancada":
+        return stalled_label(int(value))
+    if name == "cambio":
+        return str(Goal.Change(value).label)
     return str(value)

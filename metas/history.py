@@ -75,7 +75,7 @@ class Entry:
     @property
     def status_label(self) -> str:
         try:
-            return Goal.Status(self.status).label
+            return str(Goal.Status(self.status).label)
         except ValueError:
             return self.status
 

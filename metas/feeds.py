@@ -20,12 +20,13 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from .charts import percent_text
-from .filters import GoalFilter, period_label
+from .filters import GoalFilter
 from .models import Goal, Institution
 
 CHANGED = [Goal.Change.UP, Goal.Change.DOWN, Goal.Change.NEW]
@@ -78,7 +79,8 @@ class ChangesFeed(Feed):
         # Atom readers render the summary as HTML: imported text must be escaped.
         report = goal.report
         return format_html(
-            "<p>{}</p><p>{} · {}, {}</p>",
+            "<p>{}</p><p>{}</p><p>{} · {}, {}</p>",
+            goal.objective,
             change_sentence(goal),
             f"{goal.unit.code} {goal.unit.published_name}".strip(),
             report.institution.name,
@@ -149,6 +151,11 @@ class GoalListChangesFeed(ChangesFeed):
             link=reverse("metas:goal-list") + (f"?{query}" if query else ""),
             goals=filterset.qs,
         )
+
+
+def period_label(period) -> str:
+    """date(2019, 8, 1) -> "agosto de 2019", as it reads mid-sentence."""
+    return date_format(period, "YEAR_MONTH_FORMAT")
 
 
 def change_phrase(goal) -> str:

@@ -19,7 +19,7 @@ A goal of the previous report that no goal matched was removed; that is computed
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -34,6 +34,8 @@ from .text import fold
 SIMILARITY_THRESHOLD = 0.9
 
 HISTORY_FIELDS = ["series", "previous", "previous_progress", "change", "months_unchanged"]
+# Series of goals that start in a report are UUIDs derived from what the goal is (uuid5).
+SERIES_NAMESPACE = uuid.UUID("5d9c3e0a-6f1b-4c38-9a51-2b7c1e4d8f60")
 # Rows per UPDATE; SQLite lowers it further to stay under its limit of query parameters.
 BATCH_SIZE = 500
 
@@ -323,15 +325,28 @@ def _link(previous_report: Report | None, report: Report) -> None:
     pairs = match([Entry.of_goal(g) for g in previous_goals], current)
     months = months_between(previous_report.period, report.period) if previous_report else 0
 
-    taken_series = {previous_goals[p].series for p in pairs.values()}
     stored = [_history_state(goal) for goal in goals]
+    occurrences = Counter()
     for index, goal in enumerate(goals):
-        before = previous_goals[pairs[index]] if index in pairs else None
-        if before is not None:
-            _continue_series(goal, before, months)
+        if index in pairs:
+            _continue_series(goal, previous_goals[pairs[index]], months)
         else:
-            _start_series(goal, taken_series, has_previous_report=previous_report is not None)
+            key = (current[index].unit, fold(goal.objective))
+            occurrences[key] += 1
+            series = _first_series(report, key, occurrences[key])
+            _start_series(goal, series, has_previous_report=previous_report is not None)
     _save_changed(goals, stored)
+
+
+def _first_series(report: Report, key, occurrence: int) -> uuid.UUID:
+    """The series of a goal that starts in `report`: derived from what the goal is, so that
+    re-importing the month gives it the same series (and feeds the same entry ids)."""
+    (code, unit_name), objective = key
+    name = "\x1f".join(
+        [str(report.institution_id), f"{report.period:%Y-%m}", code, unit_name, objective,
+         str(occurrence)]
+    )
+    return uuid.uuid5(SERIES_NAMESPACE, name)
 
 
 def _history_state(goal: Goal) -> tuple:
@@ -362,10 +377,8 @@ def _continue_series(goal: Goal, before: Goal, months: int) -> None:
     goal.months_unchanged = 0 if moved else before.months_unchanged + months
 
 
-def _start_series(goal: Goal, taken_series: set, *, has_previous_report: bool) -> None:
-    # A goal keeps its series when re-linked (stable feed ids), unless another goal took it.
-    if goal.series is None or goal.series in taken_series:
-        goal.series = uuid.uuid4()
+def _start_series(goal: Goal, series: uuid.UUID, *, has_previous_report: bool) -> None:
+    goal.series = series
     goal.previous = None
     goal.previous_progress = None
     goal.change = Goal.Change.NEW if has_previous_report else ""

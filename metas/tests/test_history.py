@@ -163,6 +163,15 @@ def test_it_links_the_same_goal_in_the_next_month_and_says_how_it_moved(loja):
     assert bridge.series not in set(august.goals.values_list("series", flat=True))
 
 
+def test_a_reimported_month_gives_its_goals_the_same_series(loja):
+    rows = [(AMBIENTAL, "Educación Ambiental", 50), (OBRAS, "Vías", 10), (OBRAS, "Vías", 20)]
+    make_report(loja, "2019-08", rows)
+    first = list(Goal.objects.order_by("position").values_list("series", flat=True))
+    august = replace_report(loja, "2019-08", rows)
+    assert list(august.goals.order_by("position").values_list("series", flat=True)) == first
+    assert len(set(first)) == 3  # a repeated objective is still two goals
+
+
 def test_months_unchanged_add_up_the_months_between_reports(loja):
     rows = [(AMBIENTAL, "Educación Ambiental", 50)]
     make_report(loja, "2019-08", rows)

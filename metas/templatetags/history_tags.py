@@ -7,6 +7,7 @@ from datetime import date
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from metas.charts import Bar, bar_chart, percent_text
@@ -51,7 +52,7 @@ def goal_history(goal: Goal) -> History:
         )
     chart = bar_chart(
         [
-            Bar(date_format(month.report.period, "YEAR_MONTH_FORMAT"), month.progress,
+            Bar(capfirst(date_format(month.report.period, "YEAR_MONTH_FORMAT")), month.progress,
                 progress_text(month))
             for month in months
         ],

@@ -1,0 +1,92 @@
+"""The whole staff path in a real browser: sign in, upload a second month, read the preview,
+publish, then see the change list and a goal's history, every page accessible."""
+import re
+
+import pytest
+from django.contrib.auth.models import User
+
+from metas.models import Goal, Report
+
+from .browser import PHONE, assert_accessible
+from .staff_helpers import LOJA, RAISED, import_august, make_user, september_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def check_at_phone_width(page):
+    """Accessible, and nothing wider than a 360 px screen."""
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+    assert_accessible(page)
+    page.set_viewport_size(size)
+
+
+def test_a_staff_member_publishes_a_second_month_and_readers_see_what_changed(
+    page, live_server, tmp_path
+):
+    from metas.models import Institution
+
+    import_august()
+    make_user("alicia", institutions=[Institution.objects.get(name=LOJA)])
+    september_file = tmp_path / "loja-lotaip-a4-2019-09.tsv"
+    september_file.write_bytes(september_bytes())
+
+    # Signing in: /gestion/ asks for it first.
+    page.goto(f"{live_server.url}/gestion/")
+    assert page.locator("h1").inner_text() == "Ingreso del personal"
+    assert_accessible(page)
+    page.get_by_label("Nombre de usuario").fill("alicia")
+    page.get_by_label("Contraseña").fill("x-Secret-42")
+    page.get_by_role("button", name="Ingresar").click()
+
+    # The upload form.
+    assert page.locator("h1").inner_text() == "Publicar un reporte"
+    assert_accessible(page)
+    check_at_phone_width(page)
+    page.get_by_label("Institución").select_option(label=LOJA)
+    page.get_by_label("Archivos").set_input_files(str(september_file))
+    page.get_by_role("button", name="Revisar los archivos").click()
+
+    # The preview: nothing is published yet.
+    assert page.locator("h1").inner_text() == "Vista previa: Municipio de Loja, septiembre de 2019"
+    main = page.locator("main").inner_text()
+    assert "Cambios desde agosto de 2019" in main
+    assert "El avance cambió en 2 metas" in main
+    assert "1 meta nueva" in main and "1 meta que ya no se reporta" in main
+    assert not Report.objects.filter(period="2019-09-01").exists()
+    assert_accessible(page)
+    check_at_phone_width(page)
+    page.get_by_role("button", name="Publicar", exact=True).click()
+
+    # Published: the report's page, then what changed.
+    assert page.locator("h1").inner_text() == "Municipio de Loja: reporte de septiembre de 2019"
+    september = Report.objects.get(period="2019-09-01")
+    assert september.published_by == User.objects.get(username="alicia")
+    page.get_by_role("link", name="Qué cambió desde el reporte anterior").click()
+    assert page.locator("h1").inner_text() == "Qué cambió en septiembre de 2019"
+    assert_accessible(page)
+    check_at_phone_width(page)
+    progress_table = page.locator("table", has_text="El avance cambió en 2 metas")
+    assert re.search(r"70\s%\s+85\s%\s+subió", progress_table.inner_text())
+
+    # A goal's history.
+    progress_table.get_by_role("link", name=RAISED).click()
+    raised = Goal.objects.get(objective=RAISED, report=september)
+    assert page.url == f"{live_server.url}{raised.get_absolute_url()}"
+    history = page.locator("section", has=page.get_by_role("heading", name="Avance en el tiempo"))
+    assert "Subió desde 70" in history.inner_text()
+    rows = history.locator("tbody tr").all_inner_texts()
+    assert [re.sub(r"\s+", " ", row).strip() for row in rows] == [
+        "Agosto de 2019 70 % —",
+        "Septiembre de 2019 (esta página) 85 % subió",
+    ]
+    assert history.locator("svg[role=img]").count() == 1
+    assert_accessible(page)
+    check_at_phone_width(page)
+
+    # The import log tells who published what.
+    page.goto(f"{live_server.url}/gestion/registro/")
+    log = page.locator("main").inner_text()
+    assert "aceptado" in log and "vista previa" in log and "loja-lotaip-a4-2019-09.tsv" in log
+    assert_accessible(page)

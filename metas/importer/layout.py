@@ -82,7 +82,7 @@ def find_header(table: Table) -> Header | None:
                 columns[field] = index
                 labels[field] = cell
         if sum(field in columns for field in REQUIRED_COLUMNS) >= 3:
-            return Header(line=line, columns=columns, labels=labels)
+            return Header(line=int(line), columns=columns, labels=labels)
     return None
 
 

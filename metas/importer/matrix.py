@@ -62,13 +62,15 @@ def parse_matrix(table: Table, header: Header) -> Matrix:
     level_rows = table.cells[0].where(shape.level)
     levels_by_row = level_rows.ffill()[shape.goal]
     result.levels = distinct_in_order(level_rows.dropna())
-    canonical = {fold(name): name for name in reversed(result.levels)}
+    # Each level as first published, for every spelling of it ("Nivel de apoyo", "NIVEL …").
+    first_spelling = {fold(name): name for name in result.levels}
+    canonical = {name: first_spelling[fold(name)] for name in level_rows.dropna().unique()}
     result.problems += orphan_problems(table, levels_by_row)
     result.problems += after_footer_problems(table, shape)
 
     goals_frame = table.cells[shape.goal & levels_by_row.reindex(table.cells.index).notna()]
     goals_frame = goals_frame[goals_frame.index < shape.footer_start]
-    levels = [canonical[fold(name)] for name in levels_by_row.dropna()[goals_frame.index]]
+    levels = levels_by_row.dropna()[goals_frame.index].map(canonical).tolist()
     result.goals, goal_problems = build_goals(table, header, goals_frame, levels)
     result.problems += goal_problems
 
@@ -105,9 +107,9 @@ class RowShapes:
             " ".join(cell for cell in row if cell).casefold()
             for row in cells[(lines < header.line) & ~blank].itertuples(index=False)
         }
-        title = pd.Series(False, index=cells.index)
-        for line, row in cells[single].iterrows():
-            title[line] = "".join(row).casefold() in titles
+        # The one text of a single-text row is its greatest cell ("" sorts first).
+        single_text = cells[single].max(axis=1).astype(str)
+        title = single_text.str.casefold().isin(titles).reindex(cells.index, fill_value=False)
 
         in_body = after_header & (lines < self.footer_start)
         self.level = section_like(cells) & ~title & ~self.footer & in_body

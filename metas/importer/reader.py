@@ -37,11 +37,13 @@ def read_report(files: list[InputFile]) -> ParsedReport:
         else:
             by_role[role].append((table, header))
 
+    report = None
     if by_role[MATRIX]:
         report, more_problems = assemble_matrix(by_role)
-    else:
-        report, more_problems = assemble_portal(by_role, tables or inputs or files)
-    problems += more_problems
+        problems += more_problems
+    elif any(by_role.values()):
+        report, more_problems = assemble_portal(by_role)
+        problems += more_problems
     if problems:
         raise ReportInvalid(problems)
     return report
@@ -96,7 +98,7 @@ def assemble_matrix(by_role) -> tuple[ParsedReport | None, list[Problem]]:
     return report, problems
 
 
-def assemble_portal(by_role, given) -> tuple[ParsedReport | None, list[Problem]]:
+def assemble_portal(by_role) -> tuple[ParsedReport | None, list[Problem]]:
     problems = []
     for role in (DATASET, METADATA, DICTIONARY):
         first = by_role[role][0][0] if by_role[role] else None
@@ -104,7 +106,7 @@ def assemble_portal(by_role, given) -> tuple[ParsedReport | None, list[Problem]]
             problems.append(duplicate_role_problem(table, role_label(role), first))
     if not by_role[DATASET]:
         if not problems:
-            name = getattr(given[0], "name", "")
+            name = next(tables[0][0].name for tables in by_role.values() if tables)
             problems.append(Problem(name, _(
                 "The goals are missing: none of the files is a report matrix or the portal's "
                 "data set (with the columns “Unidad”, “Objetivo”, “Indicador” and “Meta "

@@ -59,8 +59,8 @@ class Table:
 
     def problem(self, message, line=None, column=None, value="") -> Problem:
         return Problem(
-            file=self.name, message=message, line=line, column=column, value=value,
-            sheet=self.sheet,
+            file=self.name, message=message, line=None if line is None else int(line),
+            column=column, value=value, sheet=self.sheet,
         )
 
 
@@ -225,17 +225,13 @@ def spanish_plausibility(text: str) -> int:
     return score
 
 
-def normalizer_guess(data: bytes, candidates: dict[str, str]) -> tuple[str | None, str]:
-    best = charset_normalizer.from_bytes(data).best()
-    if best is not None and best.encoding:
-        codec = best.encoding
-        if codec in candidates:
-            return candidates[codec], codec
-        return str(best), codec
-    if candidates:
-        codec = next(iter(candidates))
-        return candidates[codec], codec
-    return data.decode("latin-1"), "latin-1"
+def normalizer_guess(data: bytes, candidates: dict[str, str]) -> tuple[str, str]:
+    """When the letters do not tell (no accented letter, or equally many both ways), let
+    charset-normalizer choose among the candidates; Windows-1252 if it cannot."""
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(candidates)).best()
+    codec = best.encoding if best is not None and best.encoding in candidates else None
+    codec = codec or next(iter(candidates))
+    return candidates[codec], codec
 
 
 def looks_binary(text: str) -> bool:

@@ -15,10 +15,11 @@ from datetime import date
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from metas import history
 from metas.history import link_history
 from metas.models import (
     Goal,
@@ -39,7 +40,8 @@ from .reader import read_report
 from .result import ImportResult
 from .values import parse_period
 
-GOAL_BATCH = 2000
+# Rows per INSERT: the whole report in a handful of statements, memory kept flat.
+INSERT_BATCH = 2000
 
 # "Gestión Ambiental - Gestión de Calidad Ambiental", "Gestión de Higiene- Mercados": a dash
 # with a space on at least one side ("Voz-IP" is one word).
@@ -66,9 +68,8 @@ def store_report(
     name = (institution or parsed.institution or settings.METAS_DEFAULT_INSTITUTION).strip()
     period_date = resolve_period(parsed, period)
     check_sizes(parsed, name)
-    units = plan_units(parsed.goals)
-    tags = tag_goals(parsed.goals)
-    result = count(parsed, name, period_date, units, tags, dry_run)
+    plan = Plan(parsed)
+    result = count(parsed, name, period_date, plan, dry_run)
     result.replaced = Report.objects.filter(
         institution__name=name, period=period_date
     ).exists()
@@ -82,7 +83,7 @@ def store_report(
     saved = []  # files this import added to the storage, removed again on failure
     try:
         with transaction.atomic():
-            result.report, result.replaced = write(parsed, name, period_date, units, tags, user, saved)
+            result.report, result.replaced = write(parsed, plan, name, period_date, user, saved)
     except BaseException:
         for stored_name in saved:
             default_storage.delete(stored_name)
@@ -152,8 +153,9 @@ def check_sizes(parsed: ParsedReport, institution: str) -> None:
             if len(value) > max_length:
                 column = columns.get(goal.file, {}).get(field_name, field_name)
                 problems.append(too_long(goal.file, goal.line, column, value, max_length))
-        if goal.level and len(goal.level) > level_limit:
-            problems.append(too_long(goal.file, goal.line, None, goal.level, level_limit))
+    for level in parsed.levels:
+        if len(level) > level_limit:
+            problems.append(too_long(first_file, None, None, level, level_limit))
     if problems:
         raise ReportInvalid(problems)
 
@@ -164,7 +166,7 @@ def too_long(file, line, column, value, max_length) -> Problem:
     ) % {"length": len(value), "max": max_length}, line=line, column=column, value=value[:80])
 
 
-# --- Units: the hierarchy, planned before writing ---------------------------------------------
+# --- Planning: units, territory, search text, all before the first write -------------------
 
 @dataclass
 class PlannedUnit:
@@ -176,7 +178,43 @@ class PlannedUnit:
     parent_code: str = ""  # "10" for "10.5 Puerto Seco Comercial": any known unit "10"
 
 
+class Plan:
+    """What the report's goals need: their units (hierarchy included), territory tags and
+    search text. Computed once, for a dry run as for a real import."""
+
+    def __init__(self, parsed: ParsedReport):
+        self.units: dict[tuple, PlannedUnit] = {}
+        keys: dict[tuple, tuple] = {}  # (level, code, name) as published -> unit key
+        self.unit_keys = []
+        for goal in parsed.goals:
+            published = (goal.level, goal.unit_code, goal.unit_name)
+            if published not in keys:
+                keys[published] = self.plan_unit(*published)
+            self.unit_keys.append(keys[published])
+        self.tags = tag_goals(parsed.goals)
+
+    def plan_unit(self, level, code, published_name) -> tuple:
+        """"A - B" makes B a sub-unit of A (same level, parent code "6" for "6.1"); a dotted
+        code without a separator ("10.5 Puerto Seco Comercial") goes under the unit of code
+        "10" in the same level, if one is known. Parents are planned before their children."""
+        key = unit_key(level, code, published_name)
+        if key in self.units:
+            return key
+        unit = PlannedUnit(level, code, published_name, name=published_name)
+        separators = list(_SEPARATOR.finditer(published_name))
+        if separators:
+            last = separators[-1]
+            unit.name = published_name[last.end():].strip()
+            parent_name = published_name[: last.start()].strip()
+            unit.parent_key = self.plan_unit(level, parent_code(code), parent_name)
+        elif "." in code:
+            unit.parent_code = parent_code(code)
+        self.units[key] = unit
+        return key
+
+
 def unit_key(level: str | None, code: str, published_name: str) -> tuple:
+    """A unit's identity within an institution: its level, code and name, folded."""
     return (fold(level) if level else None, code, fold(published_name))
 
 
@@ -185,55 +223,21 @@ def parent_code(code: str) -> str:
     return code.rsplit(".", 1)[0] if "." in code else code
 
 
-def plan_units(goals: list[ParsedGoal]) -> dict[tuple, PlannedUnit]:
-    """Every unit the goals need, parents before children, by unit_key.
-
-    "A - B" makes B a sub-unit of A (same level, parent code "6" for "6.1"); a dotted code
-    without a separator ("10.5 Puerto Seco Comercial") goes under the unit of code "10" in
-    the same level, if one is known.
-    """
-    planned: dict[tuple, PlannedUnit] = {}
-
-    def plan(level, code, published_name) -> tuple:
-        key = unit_key(level, code, published_name)
-        if key in planned:
-            return key
-        unit = PlannedUnit(level, code, published_name, name=published_name)
-        separators = list(_SEPARATOR.finditer(published_name))
-        if separators:
-            last = separators[-1]
-            unit.name = published_name[last.end():].strip()
-            parent_name = published_name[: last.start()].strip()
-            unit.parent_key = plan(level, parent_code(code), parent_name)
-        elif "." in code:
-            unit.parent_code = parent_code(code)
-        planned[key] = unit
-        return key
-
-    for goal in goals:
-        plan(goal.level, goal.unit_code, goal.unit_name)
-    return planned
-
-
-# --- Territory --------------------------------------------------------------------------------
-
 def tag_goals(goals: list[ParsedGoal]) -> list:
     """The territory tags of each goal's objective; each distinct objective is tagged once."""
     from .territory import Gazetteer
 
     gazetteer = Gazetteer.from_database()
     tags_by_objective = {}
-    tags = []
     for goal in goals:
         if goal.objective not in tags_by_objective:
             tags_by_objective[goal.objective] = gazetteer.tag(goal.objective)
-        tags.append(tags_by_objective[goal.objective])
-    return tags
+    return [tags_by_objective[goal.objective] for goal in goals]
 
 
 # --- Counting (also what a dry run reports) ---------------------------------------------------
 
-def count(parsed, institution, period, units, tags, dry_run) -> ImportResult:
+def count(parsed, institution, period, plan: Plan, dry_run) -> ImportResult:
     statuses = Counter(goal.status for goal in parsed.goals)
     return ImportResult(
         report=None,
@@ -245,30 +249,30 @@ def count(parsed, institution, period, units, tags, dry_run) -> ImportResult:
             for f in parsed.files
         ],
         levels=len(parsed.levels),
-        units=len({unit_key(g.level, g.unit_code, g.unit_name) for g in parsed.goals}),
+        units=len(set(plan.unit_keys)),
         goals=len(parsed.goals),
         not_applicable=statuses[Goal.Status.NOT_APPLICABLE],
         not_available=statuses[Goal.Status.NOT_AVAILABLE],
         text_targets=statuses[Goal.Status.TEXT],
         lacking_financing=sum(goal.lacks_financing for goal in parsed.goals),
-        parishes_tagged=sum(bool(tag.parishes) for tag in tags),
-        neighbourhoods_tagged=sum(bool(tag.neighbourhoods) for tag in tags),
+        parishes_tagged=sum(bool(tag.parishes) for tag in plan.tags),
+        neighbourhoods_tagged=sum(bool(tag.neighbourhoods) for tag in plan.tags),
         dry_run=dry_run,
     )
 
 
 # --- Writing ----------------------------------------------------------------------------------
 
-def write(parsed, institution_name, period, units, tags, user, saved) -> tuple[Report, bool]:
+def write(parsed, plan: Plan, institution_name, period, user, saved) -> tuple[Report, bool]:
     institution = get_institution(institution_name)
     replaced = replace_existing(institution, period)
     levels = store_levels(institution, parsed.levels)
-    stored_units = store_units(institution, levels, units)
+    units = store_units(institution, levels, plan.units)
     report = new_report(institution, parsed, period, user)
     report.save()
     files = store_files(report, parsed, saved)
-    goals = store_goals(report, parsed, levels, stored_units, files, tags)
-    store_tags(goals, tags)
+    goal_ids = store_goals(report, parsed, plan, levels, units, files)
+    store_tags(goal_ids, plan.tags)
     link_history(report)  # the same goal in the previous and next months (metas.history)
     return report, replaced
 
@@ -302,13 +306,41 @@ def get_institution(name: str) -> Institution:
 
 
 def replace_existing(institution: Institution, period: date) -> bool:
+    """Deletes the institution's report of that period, if any, with its goals and tags."""
     existing = Report.objects.filter(institution=institution, period=period).first()
     if existing is None:
         return False
     old_files = list(existing.files.values_list("file", flat=True))
+    delete_goals(existing)
     existing.delete()
     transaction.on_commit(lambda: delete_unreferenced(old_files))
     return True
+
+
+# What refers to a goal, handled by delete_goals before its goals go in one statement.
+_GOAL_REFERENCES = {
+    (GoalParish, "goal"),
+    (GoalNeighbourhood, "goal"),
+    (Goal, "previous"),
+}
+
+
+def delete_goals(report: Report) -> None:
+    """A report's goals, in a few statements: Django's cascade would load every goal first
+    (seconds for 10,000) to look for rows pointing at them."""
+    goals = Goal.objects.filter(report=report)
+    references = {(r.related_model, r.field.name) for r in Goal._meta.related_objects}
+    if references != _GOAL_REFERENCES:
+        goals.delete()  # a new relation: let Django apply its on_delete
+        return
+    GoalParish.objects.filter(goal__report=report).delete()
+    GoalNeighbourhood.objects.filter(goal__report=report).delete()
+    Goal.objects.filter(previous__report=report).update(previous=None)  # on_delete=SET_NULL
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(Goal._meta.db_table)} WHERE {quote('report_id')} = %s",
+            [report.pk],
+        )
 
 
 def delete_unreferenced(names: list[str]) -> None:
@@ -423,63 +455,106 @@ def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, 
     return files
 
 
-def store_goals(report, parsed, levels, units, files, tags) -> list[Goal]:
-    fold_cached = cached(fold)
-    goals = []
-    for position, (goal, tag) in enumerate(zip(parsed.goals, tags), start=1):
-        unit = units[unit_key(goal.level, goal.unit_code, goal.unit_name)]
-        level_name = levels[fold(goal.level)].name if goal.level else ""
+def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
+    """Inserts the goals; returns their ids in report order."""
+    fold_repeated = cached(fold)  # units, levels, indicators and targets repeat
+    occurrences = Counter()
+    rows = []
+    for position, (goal, key, tag) in enumerate(
+        zip(parsed.goals, plan.unit_keys, plan.tags), start=1
+    ):
+        unit = units[key]
+        level_name = levels[fold_repeated(goal.level)].name if goal.level else ""
+        objective = fold(goal.objective)
+        # The series metas.history gives a goal that starts here, so that linking the first
+        # month (or re-importing it) rewrites nothing; goals it links to earlier months get
+        # that goal's series from it.
+        series_key = (history.unit_key(unit.code, unit.published_name), objective)
+        occurrences[series_key] += 1
         search_text = " ".join(filter(None, (
-            fold(goal.objective),
-            fold_cached(goal.indicator),
-            fold_cached(goal.target),
-            fold_cached(unit.published_name),
-            fold_cached(level_name),
+            objective,
+            fold_repeated(goal.indicator),
+            fold_repeated(goal.target),
+            fold_repeated(unit.published_name),
+            fold_repeated(level_name),
         )))
-        goals.append(Goal(
-            report=report,
-            unit=unit,
-            position=position,
-            source_file=files.get(goal.file),
-            source_line=goal.line,
-            objective=goal.objective,
-            indicator=goal.indicator,
-            target=goal.target,
-            progress=goal.progress,
-            status=goal.status,
-            note=goal.note,
-            lacks_financing=goal.lacks_financing,
-            verification_link=goal.verification_link,
-            coverage=tag.coverage,
-            search_text=search_text,
-        ))
-    return Goal.objects.bulk_create(goals, batch_size=GOAL_BATCH)
+        source_file = files.get(goal.file)
+        rows.append({
+            "report": report.pk,
+            "unit": unit.pk,
+            "position": position,
+            "source_file": source_file.pk if source_file else None,
+            "source_line": goal.line,
+            "objective": goal.objective,
+            "indicator": goal.indicator,
+            "target": goal.target,
+            "progress": goal.progress,
+            "status": goal.status,
+            "note": goal.note,
+            "lacks_financing": goal.lacks_financing,
+            "verification_link": goal.verification_link,
+            "coverage": tag.coverage,
+            "search_text": search_text,
+            "series": history._first_series(report, series_key, occurrences[series_key]),
+            "previous": None,
+            "previous_progress": None,
+            "change": "",
+            "months_unchanged": 0,
+        })
+    insert_many(Goal, rows)
+    ids = dict(Goal.objects.filter(report=report).values_list("position", "pk"))
+    return [ids[position] for position in range(1, len(rows) + 1)]
 
 
-def store_tags(goals: list[Goal], tags: list) -> None:
+def store_tags(goal_ids: list[int], tags: list) -> None:
     parish_ids = dict(Parish.objects.values_list("slug", "pk"))
     neighbourhood_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
-    parish_tags, neighbourhood_tags = [], []
-    for goal, tag in zip(goals, tags):
-        parish_tags += [
-            GoalParish(
-                goal=goal,
-                parish_id=parish_ids[place.slug],
-                matched_text=place.matched_text[:300],
-                via_coverage=place.via_coverage,
-            )
+    parish_rows, neighbourhood_rows = [], []
+    for goal_id, tag in zip(goal_ids, tags):
+        parish_rows += [
+            {"goal": goal_id, "parish": parish_ids[place.slug],
+             "matched_text": place.matched_text[:300], "via_coverage": place.via_coverage}
             for place in tag.parishes
         ]
-        neighbourhood_tags += [
-            GoalNeighbourhood(
-                goal=goal,
-                neighbourhood_id=neighbourhood_ids[place.slug],
-                matched_text=place.matched_text[:300],
-            )
+        neighbourhood_rows += [
+            {"goal": goal_id, "neighbourhood": neighbourhood_ids[place.slug],
+             "matched_text": place.matched_text[:300]}
             for place in tag.neighbourhoods
         ]
-    GoalParish.objects.bulk_create(parish_tags, batch_size=GOAL_BATCH)
-    GoalNeighbourhood.objects.bulk_create(neighbourhood_tags, batch_size=GOAL_BATCH)
+    insert_many(GoalParish, parish_rows)
+    insert_many(GoalNeighbourhood, neighbourhood_rows)
+
+
+def insert_many(model, rows: list[dict]) -> None:
+    """INSERTs rows given as {field name: value}, in large batches of one statement each.
+
+    bulk_create would build a model instance per row and, on SQLite, send at most 999 values
+    per statement: for 10,000 goals that was most of an import's time. Decimals and UUIDs go
+    through their field's conversion for the database; text, numbers and booleans need none.
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in rows[0]]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+
+    def database_value(field, value):
+        if value is None or isinstance(value, (str, int)):  # bool is an int
+            return value
+        return field.get_db_prep_save(value, connection)
+
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_BATCH):
+            batch = rows[start: start + INSERT_BATCH]
+            cursor.executemany(sql, [
+                [database_value(field, value) for field, value in zip(fields, row.values())]
+                for row in batch
+            ])
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
 def cached(function):

@@ -1,0 +1,167 @@
+"""How fast, and in how much memory, a report is imported.
+
+    .venv/bin/python bench/import_bench.py [--goals 10000] [--repeat 3]
+
+Sets Django up by itself (DEBUG off) against a throwaway SQLite database in a temporary
+folder, migrates it, then imports in-process, as `manage.py import_report` does:
+- the sample report (fixtures/loja-lotaip-a4-2019-08.tsv, 137 goals);
+- a generated Format A report of 10,000 goals, built from the sample's rows (its levels, units,
+  targets and page layout, each objective made unique so no cache flatters the figures).
+Each is imported first into an empty institution, then again (replacing it). Wall time is the
+best of --repeat runs; peak memory is measured in a separate run with tracemalloc (Python
+allocations) and the process's peak resident size (ru_maxrss) is printed at the end.
+
+Targets on the reference machine: the sample in under 0.2 s, 10,000 goals in under 3 s, peak
+memory under 250 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
+TARGETS = {"sample": 0.2, "generated": 3.0}
+MEMORY_TARGET_MB = 250
+
+
+def set_up_django(folder: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "transparencia.settings"
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ["MEDIA_ROOT"] = str(folder / "media")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def generated_report(goals: int) -> bytes:
+    """A Format A report of `goals` goals in the sample's layout: its title and header rows
+    again every 25 goal rows, its five levels in order, its footer at the end."""
+    from metas.importer import InputFile, read_report
+
+    sample = read_report([InputFile(SAMPLE.name, SAMPLE.read_bytes())])
+    lines = SAMPLE.read_text(encoding="utf-8").split("\n")
+    header_at = next(i for i, line in enumerate(lines) if line.startswith("No.\t"))
+    page_top = lines[: header_at + 1]  # blank lines, page titles, the header row
+    footer = lines[lines.index(next(l for l in lines if l.startswith("LINK PARA"))):]
+    per_level = -(-goals // len(sample.levels))
+    out, written = list(page_top), 0
+    for level in sample.levels:
+        rows = [g for g in sample.goals if g.level == level]
+        out.append(level)
+        for n in range(min(per_level, goals - written)):
+            goal = rows[n % len(rows)]
+            out.append("\t".join([goal.unit_code, goal.unit_name,
+                                   f"{goal.objective} (meta {written + 1})", goal.indicator,
+                                   goal.target]))
+            written += 1
+            if written % 25 == 0:
+                out += page_top
+    out += footer
+    return "\n".join(out).encode("utf-8")
+
+
+def import_once(name: str, data: bytes, institution: str):
+    from metas.importer import InputFile, import_report
+
+    return import_report([InputFile(name, data)], institution=institution)
+
+
+def timed(name, data, institution, repeat) -> tuple[float, float, object]:
+    """(best first import into a new institution, best re-import replacing it) in seconds."""
+    firsts, agains, result = [], [], None
+    for run in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = import_once(name, data, f"{institution} {run}")
+        firsts.append(time.perf_counter() - start)
+        gc.collect()
+        start = time.perf_counter()
+        import_once(name, data, f"{institution} {run}")
+        agains.append(time.perf_counter() - start)
+    return min(firsts), min(agains), result
+
+
+def peak_memory_mb(name, data, institution) -> tuple[float, float | None]:
+    """(peak of Python allocations, peak resident size) of one more import, in MB."""
+    gc.collect()
+    reset_peak_rss()
+    import_once(name, data, f"{institution} (memoria)")
+    rss = peak_rss_mb()
+    tracemalloc.start()
+    import_once(name, data, f"{institution} (memoria)")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 1024 / 1024, rss
+
+
+def reset_peak_rss() -> None:
+    """Linux lets a process reset its resident-size high-water mark (VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb() -> float | None:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--goals", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
+        set_up_django(Path(folder))
+        cases = [
+            ("sample", SAMPLE.name, SAMPLE.read_bytes(), "Municipio de Loja"),
+            ("generated", f"generated-{args.goals}.tsv", generated_report(args.goals),
+             "Municipio de Prueba"),
+        ]
+        print(f"Import benchmark: SQLite, DEBUG off, in-process, best of {args.repeat}")
+        print("  first = into a new institution; again = re-import replacing that report;")
+        print("  python MB = peak of Python allocations (tracemalloc);")
+        print("  RSS MB = peak resident size of the whole process during the import.")
+        print(f"{'case':<11}{'goals':>7}{'first':>9}{'again':>9}{'python MB':>11}{'RSS MB':>9}"
+              "  target")
+        failed = False
+        for label, name, data, institution in cases:
+            first, again, result = timed(name, data, institution, args.repeat)
+            python_mb, rss_mb = peak_memory_mb(name, data, institution)
+            memory = rss_mb if rss_mb is not None else python_mb
+            ok = max(first, again) < TARGETS[label] and memory < MEMORY_TARGET_MB
+            failed |= not ok
+            rss_text = f"{rss_mb:>9.0f}" if rss_mb is not None else f"{'n/a':>9}"
+            print(f"{label:<11}{result.goals:>7}{first:>8.3f}s{again:>8.3f}s{python_mb:>11.1f}"
+                  f"{rss_text}  < {TARGETS[label]} s, < {MEMORY_TARGET_MB} MB: "
+                  f"{'ok' if ok else 'MISSED'}")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        print(f"whole run, peak resident size (ru_maxrss, tracemalloc's own overhead "
+              f"included): {rss:.0f} MB")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

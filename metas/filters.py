@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 from .charts import percent_text
 from .models import Goal, Institution, Neighbourhood, Parish, ProcessLevel, Report, Unit
 from .text import fold
+from .widgets import QuickSelect
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ class PeriodField(forms.ChoiceField):
 
     @staticmethod
     def period_choices():
-        months = Report.objects.dates("period", "month", order="DESC")
+        # Periods are always the first day of a month, so no truncation (slow in SQLite).
+        months = Report.objects.order_by("-period").values_list("period", flat=True).distinct()
         return [
             ("", _("Latest report of each institution")),
             (ALL_PERIODS, _("All periods")),
@@ -146,6 +148,10 @@ class PeriodField(forms.ChoiceField):
 class PeriodFilter(django_filters.Filter):
     field_class = PeriodField
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", QuickSelect)
+        super().__init__(*args, **kwargs)
+
     def filter(self, qs, value):
         if value in ("", None, ALL_PERIODS):
             return qs  # the default (latest reports) is applied by GoalFilter.filter_queryset
@@ -160,6 +166,7 @@ class SlugChoiceFilter(django_filters.ModelChoiceFilter):
 
     def __init__(self, *args, unknown, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("widget", QuickSelect)
         kwargs["error_messages"] = {"invalid_choice": unknown}
         super().__init__(*args, **kwargs)
 
@@ -215,6 +222,7 @@ class GoalFilter(django_filters.FilterSet):
     )
     avance = django_filters.ChoiceFilter(
         method="filter_band",
+        widget=QuickSelect,
         choices=[(band.slug, band.label) for band in PROGRESS_BANDS],
         label=_("Progress"),
         empty_label=_("Any progress"),
@@ -264,6 +272,7 @@ class GoalFilter(django_filters.FilterSet):
     )
     orden = django_filters.ChoiceFilter(
         method="filter_order",
+        widget=QuickSelect,
         choices=ORDER_CHOICES,
         label=_("Order"),
         empty_label=None,
@@ -327,7 +336,7 @@ class GoalFilter(django_filters.FilterSet):
         return [
             (name, data[name])
             for name in self.filters
-            if name != "orden" and data.get(name) not in (None, "", False)
+            if name != "orden" and _is_set(data.get(name))
         ]
 
     def applied(self) -> dict[str, str]:
@@ -407,6 +416,11 @@ def unit_with_descendants(unit) -> list[int]:
         found.append(pk)
         pending.extend(children.get(pk, []))
     return found
+
+
+def _is_set(value) -> bool:
+    # Not `value in (None, "", False)`: 0 == False, and avance_min=0 is a filter.
+    return value is not None and value is not False and value != ""
 
 
 def _url_value(value) -> str:

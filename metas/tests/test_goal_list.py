@@ -143,6 +143,12 @@ def test_it_filters_by_a_progress_range(client, loja):
     assert set(chips(response)) == {"Avance desde (%): 50\u00a0%", "Avance hasta (%): 90\u00a0%"}
 
 
+def test_it_counts_a_zero_minimum_as_a_filter(client, loja):
+    response = client.get("/metas/?institucion=municipio-de-loja&avance_min=0")
+    assert "Cumplir y hacer cumplir la Constitución" not in objectives(response)
+    assert "Avance desde (%): 0\u00a0%" in chips(response)
+
+
 def test_it_filters_by_parish_and_neighbourhood_council(client, loja):
     by_parish = client.get("/metas/?parroquia=vilcabamba")
     assert objectives(by_parish) == ["Mejoramiento de parques en Vilcabamba"]

@@ -23,7 +23,6 @@ def home(request):
     reports = list(
         Report.objects.latest_per_institution()
         .select_related("institution")
-        .annotate(goal_total=Count("goals"), average=Avg("goals__progress"))
         .order_by("institution__name")
     )
     if not reports:
@@ -33,6 +32,16 @@ def home(request):
         context = overview_context(report.institution, report)
         context["canonical_url"] = request.build_absolute_uri(report.institution.get_absolute_url())
         return render(request, "metas/institution_overview.html", context)
+    # Averaged apart: joining the goals into the reports' query costs more than a second one.
+    averages = dict(
+        Goal.objects.filter(report__in=[report.pk for report in reports])
+        .order_by()
+        .values("report")
+        .annotate(average=Avg("progress"))
+        .values_list("report", "average")
+    )
+    for report in reports:
+        report.average = averages.get(report.pk)
     return render(request, "metas/institution_list.html", {"reports": reports})
 
 
@@ -116,7 +125,7 @@ def goal_list(request):
     goal_filter = GoalFilter(request.GET)
     valid = goal_filter.is_valid()
     goal_filter.narrow_choices()
-    page_obj = Paginator(goal_filter.qs, PAGE_SIZE).get_page(request.GET.get("page")) if valid else None
+    page_obj = goals_page(goal_filter.qs, request.GET.get("page")) if valid else None
     context = {
         "filter": goal_filter,
         "form": goal_filter.form,
@@ -127,6 +136,18 @@ def goal_list(request):
         "show_report": goal_filter.spans_several_reports(),
     }
     return render(request, "metas/goal_list.html", context, status=200 if valid else 400)
+
+
+def goals_page(goals, number):
+    """One page of `goals`, in two queries: the page's ids, then their rows.
+
+    Sorting thousands of goals with their joined unit and level (and their texts) to keep
+    fifty is what made the list slow; sorting ids alone is several times faster.
+    """
+    page = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
+    rows = public_goals().in_bulk(list(page.object_list))
+    page.object_list = [rows[pk] for pk in page.object_list]
+    return page
 
 
 def goal_detail(request, pk):

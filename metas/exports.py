@@ -14,8 +14,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 
-from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,16 +60,20 @@ def _number(value: Decimal):
 
 
 def _csv_cell(value, yes: str, no: str) -> str:
+    # Called for every cell of every row: the commonest type is tested first.
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return yes if value else no
-    if isinstance(value, Decimal):
-        return str(_number(value))
-    if isinstance(value, int):
+    if kind is int:
         return str(value)
-    if isinstance(value, list):
-        value = LIST_SEPARATOR.join(value)
+    if kind is Decimal:
+        return str(_number(value))
+    if kind is list:
+        return neutralise(LIST_SEPARATOR.join(value))
     return neutralise(str(value))
 
 
@@ -142,113 +146,139 @@ _LIST = gettext_lazy("list of names")
 _URL = gettext_lazy("URL")
 
 
-def export_goals(goals):
-    """The queryset with everything a goal row needs, read in batches: a fixed number of queries
-    per batch, never the whole result in memory."""
-    named_parishes = Prefetch(
-        "parish_tags",
-        queryset=GoalParish.objects.filter(via_coverage=False)
-        .select_related("parish")
-        .order_by("parish__name"),
-        to_attr="named_parish_tags",
-    )
-    neighbourhoods = Prefetch(
-        "neighbourhood_tags",
-        queryset=GoalNeighbourhood.objects.select_related("neighbourhood").order_by(
-            "neighbourhood__name"
-        ),
-        to_attr="jdb_tags",
-    )
-    return (
-        goals.select_related(
-            "report__institution", "unit__level", "unit__parent", "source_file"
+# What a goal row reads; values() rather than model instances, which would cost several objects
+# per row (goal, report, institution, unit, level, parent unit, file) and dominate the time.
+GOAL_FIELDS = (
+    "pk",
+    "report__institution__name",
+    "report__institution__slug",
+    "report__period",
+    "unit__level__name",
+    "unit__code",
+    "unit__published_name",
+    "unit__parent__published_name",
+    "objective",
+    "indicator",
+    "target",
+    "progress",
+    "status",
+    "note",
+    "lacks_financing",
+    "coverage",
+    "verification_link",
+    "source_file_id",
+    "source_file__original_name",
+    "source_line",
+)
+
+
+def export_goals(goals) -> Iterator[dict]:
+    """Each goal of the queryset as a dict of GOAL_FIELDS plus "parishes" and "councils" (the
+    names the objective names), read in batches: the goals through `iterator(chunk_size=...)`,
+    and for each batch one query per kind of tag. Memory holds one batch, whatever the total."""
+    rows = goals.values(*GOAL_FIELDS).iterator(chunk_size=QUERY_CHUNK_SIZE)
+    for batch in _batches(rows, QUERY_CHUNK_SIZE):
+        ids = [row["pk"] for row in batch]
+        parishes = _names_by_goal(
+            GoalParish.objects.filter(goal_id__in=ids, via_coverage=False), "parish__name"
         )
-        .prefetch_related(named_parishes, neighbourhoods)
-        .iterator(chunk_size=QUERY_CHUNK_SIZE)
-    )
+        councils = _names_by_goal(
+            GoalNeighbourhood.objects.filter(goal_id__in=ids), "neighbourhood__name"
+        )
+        for row in batch:
+            row["parishes"] = parishes.get(row["pk"], [])
+            row["councils"] = councils.get(row["pk"], [])
+            yield row
 
 
-def _path_maker(viewname: str) -> Callable[[int], str]:
-    """reverse() for a URL with one integer argument, without reversing once per row."""
+def _batches(iterable, size):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _names_by_goal(tags, name_field) -> dict[int, list[str]]:
+    names = {}
+    for goal_id, name in tags.order_by(name_field).values_list("goal_id", name_field):
+        names.setdefault(goal_id, []).append(name)
+    return names
+
+
+def _url_maker(viewname: str, absolute_url: Callable[[str], str]) -> Callable[[int], str]:
+    """The URL of a view with one integer argument, without reversing (or asking the request
+    for its host) once per row."""
     sentinel = 987654321
-    prefix, suffix = reverse(viewname, args=[sentinel]).split(str(sentinel))
+    prefix, suffix = absolute_url(reverse(viewname, args=[sentinel])).split(str(sentinel))
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
 def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
-    """The fields of a goal row. `absolute_url` turns a path into a full URL
-    (request.build_absolute_uri); by default paths are left as they are."""
+    """The fields of a goal row from export_goals(). `absolute_url` turns a path into a full
+    URL (request.build_absolute_uri); by default paths are left as they are."""
     status_labels = {value: str(label) for value, label in Goal.Status.choices}
     coverage_labels = {value: str(label) for value, label in Goal.Coverage.choices if value}
-    goal_path = _path_maker("metas:goal-detail")
-    file_urls = {}
+    goal_url = _url_maker("metas:goal-detail", absolute_url)
+    months = _Memo(lambda period: f"{period:%Y-%m}")
+    file_urls = _Memo(
+        lambda key: absolute_url(reverse("metas:source-file-download", args=key))
+    )
 
-    def file_url(goal):
-        source = goal.source_file
-        if source is None:
+    def file_url(row):
+        if row["source_file_id"] is None:
             return ""
-        if source.pk not in file_urls:
-            report = goal.report
-            path = reverse(
-                "metas:source-file-download",
-                args=[report.institution.slug, report.period_slug, source.pk],
-            )
-            file_urls[source.pk] = absolute_url(path)
-        return file_urls[source.pk]
-
-    def unit_level(goal):
-        level = goal.unit.level
-        return level.name if level else ""
-
-    def parent_unit(goal):
-        parent = goal.unit.parent
-        return parent.published_name if parent else ""
+        key = (row["report__institution__slug"], months(row["report__period"]), row["source_file_id"])
+        return file_urls(key)
 
     return [
-        Column("id", gettext_lazy("Number of the goal on this site."), _INTEGER, lambda g: g.pk),
+        Column("id", gettext_lazy("Number of the goal on this site."), _INTEGER, itemgetter("pk")),
         Column(
             "institucion",
             gettext_lazy("Institution that published the report."),
             _TEXT,
-            lambda g: g.report.institution.name,
+            itemgetter("report__institution__name"),
         ),
         Column(
             "periodo",
             gettext_lazy("Month the report is about."),
             _MONTH,
-            lambda g: g.report.period_slug,
+            lambda row: months(row["report__period"]),
         ),
         Column(
             "nivel",
             gettext_lazy("Process level of the unit; empty in reports without levels."),
             _TEXT,
-            unit_level,
+            itemgetter("unit__level__name"),
         ),
         Column(
             "codigo_unidad",
             gettext_lazy("Code of the unit as published (e.g. 16.6); may be empty."),
             _TEXT,
-            lambda g: g.unit.code,
+            itemgetter("unit__code"),
         ),
         Column(
             "unidad",
             gettext_lazy("Name of the unit, exactly as published."),
             _TEXT,
-            lambda g: g.unit.published_name,
+            itemgetter("unit__published_name"),
         ),
         Column(
             "unidad_superior",
             gettext_lazy("Name of the unit the unit belongs to; empty for a top-level unit."),
             _TEXT,
-            parent_unit,
+            itemgetter("unit__parent__published_name"),
         ),
-        Column("objetivo", gettext_lazy("Objective of the unit."), _TEXT, lambda g: g.objective),
-        Column("indicador", gettext_lazy("Indicator."), _TEXT, lambda g: g.indicator),
+        Column("objetivo", gettext_lazy("Objective of the unit."), _TEXT, itemgetter("objective")),
+        Column("indicador", gettext_lazy("Indicator."), _TEXT, itemgetter("indicator")),
         Column(
             "meta_publicada",
             gettext_lazy("Target exactly as published, with its percentage and note."),
             _TEXT,
-            lambda g: g.target,
+            itemgetter("target"),
         ),
         Column(
             "avance",
@@ -257,7 +287,7 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
                 "does not apply, has no information or has a target in words."
             ),
             _NUMBER,
-            lambda g: g.progress,
+            itemgetter("progress"),
         ),
         Column(
             "estado",
@@ -265,31 +295,31 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
                 "Progress reported, does not apply, information not available or text target."
             ),
             _TEXT,
-            lambda g: status_labels.get(g.status, g.status),
+            lambda row: status_labels.get(row["status"], row["status"]),
         ),
         Column(
             "nota",
             gettext_lazy("Text that follows the percentage in the target."),
             _TEXT,
-            lambda g: g.note,
+            itemgetter("note"),
         ),
         Column(
             "sin_financiamiento",
             gettext_lazy("Whether the note says the goal lacks financing."),
             _YES_NO,
-            lambda g: g.lacks_financing,
+            itemgetter("lacks_financing"),
         ),
         Column(
             "parroquias",
             gettext_lazy("Parishes the objective names."),
             _LIST,
-            lambda g: [tag.parish.name for tag in g.named_parish_tags],
+            itemgetter("parishes"),
         ),
         Column(
             "jdb",
             gettext_lazy("Neighbourhood councils (JDB) the objective names."),
             _LIST,
-            lambda g: [tag.neighbourhood.name for tag in g.jdb_tags],
+            itemgetter("councils"),
         ),
         Column(
             "cobertura",
@@ -298,19 +328,19 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
                 "covers them together; empty otherwise."
             ),
             _TEXT,
-            lambda g: coverage_labels.get(g.coverage, ""),
+            lambda row: coverage_labels.get(row["coverage"], ""),
         ),
         Column(
             "enlace_verificacion",
             gettext_lazy("Verification link published with the goal."),
             _URL,
-            lambda g: g.verification_link,
+            itemgetter("verification_link"),
         ),
         Column(
             "archivo_fuente",
             gettext_lazy("Name of the original file the goal was read from."),
             _TEXT,
-            lambda g: g.source_file.original_name if g.source_file else "",
+            itemgetter("source_file__original_name"),
         ),
         Column(
             "url_archivo_fuente",
@@ -322,13 +352,25 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
             "linea_fuente",
             gettext_lazy("Line (or spreadsheet row) of the original file."),
             _INTEGER,
-            lambda g: g.source_line,
+            itemgetter("source_line"),
         ),
         Column(
             "url",
             gettext_lazy("Page of the goal on this site."),
             _URL,
-            lambda g: absolute_url(goal_path(g.pk)),
+            lambda row: goal_url(row["pk"]),
         ),
     ]
 
+
+class _Memo:
+    """A function's results kept by argument: a few distinct values, asked for on every row."""
+
+    def __init__(self, function):
+        self.function = function
+        self.results = {}
+
+    def __call__(self, key):
+        if key not in self.results:
+            self.results[key] = self.function(key)
+        return self.results[key]

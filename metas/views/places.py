@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from ..filters import GoalFilter, public_goals, unit_with_descendants
+from ..filters import ALL_PERIODS, GoalFilter, period_label, public_goals, unit_with_descendants
 from ..models import (
     Goal,
     GoalNeighbourhood,
@@ -29,14 +30,15 @@ from ..models import (
 
 SCOPE_PARAMETERS = ("institucion", "periodo")
 # A parish page lists this many goals of each kind; the goal list has them all.
-PARISH_GOALS_SHOWN = 50
+PARISH_GOALS_SHOWN = 20
 
 
 # --- Scope: which goals a page counts ------------------------------------------------------
 
 
 def goal_scope(request):
-    """A GoalFilter over only `institucion` and `periodo` of the request."""
+    """A GoalFilter over only `institucion` and `periodo` of the request: checks them with the
+    same rules and messages as /metas/."""
     data = QueryDict(mutable=True)
     for name in SCOPE_PARAMETERS:
         if request.GET.get(name):
@@ -44,15 +46,47 @@ def goal_scope(request):
     return GoalFilter(data, queryset=Goal.objects.all())
 
 
-def _scope_context(scope):
-    """The scope form, and the period to keep in links to /metas/ ("" for the default)."""
+def scope_lookups(scope, prefix="") -> dict:
+    """The goals a valid scope selects, as lookups (`prefix` "goal__" for a tag model).
+
+    The same goals as GoalFilter's queryset for these two parameters, but written so that the
+    database reads them through the report index: each institution's latest report becomes a
+    short list of report ids, not a subquery run against every goal.
+    """
+    data = scope.form.cleaned_data
+    lookups = {}
+    if data.get("institucion"):
+        lookups[f"{prefix}report__institution"] = data["institucion"]
+    period = data.get("periodo")
+    if not period:
+        latest = Report.objects.latest_per_institution()
+        if data.get("institucion"):
+            latest = latest.filter(institution=data["institucion"])
+        lookups[f"{prefix}report_id__in"] = list(latest.order_by().values_list("pk", flat=True))
+    elif period != ALL_PERIODS:
+        lookups[f"{prefix}report__period"] = period
+    return lookups
+
+
+def _scope_context(request, scope):
+    """The scope form's choices, written out by the template (a Django select widget renders
+    each of a hundred institutions through a template of its own), and the period to keep in
+    links to /metas/ ("" for the default)."""
     applied = scope.applied() if scope.is_valid() else {}
-    return {"scope_form": scope.form, "period": applied.get("periodo", "")}
+    months = Report.objects.order_by("-period").values_list("period", flat=True).distinct()
+    return {
+        "scope_form": scope.form,
+        "scope_institutions": Institution.objects.order_by("name").values_list("slug", "name"),
+        "scope_periods": [(f"{month:%Y-%m}", period_label(month)) for month in months],
+        "chosen_institution": request.GET.get("institucion", ""),
+        "chosen_period": request.GET.get("periodo", ""),
+        "period": applied.get("periodo", ""),
+    }
 
 
 def _render(request, template, context, scope):
     status = 200 if scope.is_valid() else 400
-    return render(request, template, {**_scope_context(scope), **context}, status=status)
+    return render(request, template, {**_scope_context(request, scope), **context}, status=status)
 
 
 @dataclass
@@ -180,7 +214,7 @@ def unit_list(request):
     scope = goal_scope(request)
     context = {"institutions": [], "tree": [], "chosen": None}
     if scope.is_valid():
-        goals = scope.qs
+        goals = Goal.objects.filter(**scope_lookups(scope))
         institutions = _reports_in_scope(goals)
         context["institutions"] = institutions
         if len(institutions) == 1:
@@ -229,25 +263,27 @@ def unit_detail(request, slug):
 
 
 def parish_list(request):
-    """Every parish and neighbourhood council with the goals that name it; the goals that
-    cover all urban or all rural parishes together are counted apart."""
+    """Every parish and neighbourhood council with the goals that name it and, apart, the goals
+    that cover it only as one of "the urban (or rural) parishes"."""
     scope = goal_scope(request)
     context = {}
     if scope.is_valid():
-        goals = scope.qs.order_by().values("pk")
+        in_scope = scope_lookups(scope, prefix="goal__")
         named, collective = {}, {}
         parish_counts = (
-            GoalParish.objects.filter(goal__in=goals)
+            GoalParish.objects.filter(**in_scope)
             .values("parish_id", "via_coverage")
             .annotate(goal_count=Count("goal_id"))
+            .order_by()
         )
         for row in parish_counts:
-            target = collective if row["via_coverage"] else named
-            target[row["parish_id"]] = row["goal_count"]
+            counts = collective if row["via_coverage"] else named
+            counts[row["parish_id"]] = row["goal_count"]
         council_counts = dict(
-            GoalNeighbourhood.objects.filter(goal__in=goals)
+            GoalNeighbourhood.objects.filter(**in_scope)
             .values("neighbourhood_id")
             .annotate(goal_count=Count("goal_id"))
+            .order_by()
             .values_list("neighbourhood_id", "goal_count")
         )
         parishes = [
@@ -261,25 +297,8 @@ def parish_list(request):
                 {"council": c, "named": council_counts.get(c.pk, 0)}
                 for c in Neighbourhood.objects.all()
             ],
-            "coverage": _coverage_counts(scope.qs),
         }
     return _render(request, "metas/parish_list.html", context, scope)
-
-
-def _coverage_counts(goals):
-    """How many goals cover all urban, all rural or all parishes, as labels and counts."""
-    counts = goals.order_by().aggregate(
-        **{
-            value: Count("pk", filter=Q(coverage=value))
-            for value, _label in Goal.Coverage.choices
-            if value
-        }
-    )
-    return [
-        {"value": value, "label": label, "count": counts[value]}
-        for value, label in Goal.Coverage.choices
-        if value
-    ]
 
 
 def parish_detail(request, slug):
@@ -292,46 +311,60 @@ def parish_detail(request, slug):
     if place is None:
         raise Http404(_("There is no parish or neighbourhood council with this address."))
     scope = goal_scope(request)
-    context = {"place": place, "is_parish": is_parish, "filter_name": "parroquia" if is_parish else "jdb"}
+    context = {
+        "place": place,
+        "is_parish": is_parish,
+        "filter_name": "parroquia" if is_parish else "jdb",
+    }
     if scope.is_valid():
-        goals = scope.qs.order_by().values("pk")
+        # Read through the goals' report index: faster than from the place's side.
+        goals = Goal.objects.filter(**scope_lookups(scope)).values("pk")
         if is_parish:
             tags = GoalParish.objects.filter(parish=place, goal__in=goals)
-            named_tags, collective_tags = (
-                tags.filter(via_coverage=False),
-                tags.filter(via_coverage=True),
-            )
-            counts = tags.aggregate(
-                named=Count("pk", filter=Q(via_coverage=False)),
-                collective=Count("pk", filter=Q(via_coverage=True)),
-            )
+            rows = tags.values_list("via_coverage", *TAG_FIELDS)
         else:
-            named_tags = GoalNeighbourhood.objects.filter(neighbourhood=place, goal__in=goals)
-            collective_tags = GoalNeighbourhood.objects.none()
-            counts = {"named": named_tags.count(), "collective": 0}
-        context.update(
-            {
-                "named": _tagged_goals(named_tags, counts["named"]),
-                "collective": _tagged_goals(collective_tags, counts["collective"]),
-            }
-        )
+            tags = GoalNeighbourhood.objects.filter(neighbourhood=place, goal__in=goals)
+            rows = ((False, *row) for row in tags.values_list(*TAG_FIELDS))
+        named, collective = [], []
+        for via_coverage, *row in rows:
+            (collective if via_coverage else named).append(TagRow(*row))
+        shown_named, shown_collective = _first(named), _first(collective)
+        goals_shown = public_goals().in_bulk([row.goal_id for row in shown_named + shown_collective])
+        context["named"] = _tagged_goals(named, shown_named, goals_shown)
+        context["collective"] = _tagged_goals(collective, shown_collective, goals_shown)
     return _render(request, "metas/parish_detail.html", context, scope)
 
 
-def _tagged_goals(tags, count):
-    """The first goals of `tags`, each with the words that tagged it."""
-    if not count:
-        return {"count": 0, "items": [], "more": False}
-    shown = (
-        tags.select_related(
-            "goal__report__institution", "goal__unit__parent", "goal__unit__level"
-        ).order_by("goal__report__institution__name", "-goal__report__period", "goal__position")[
-            :PARISH_GOALS_SHOWN
-        ]
-    )
+# What a place's page reads of each tag: which goal, the words matched, and the goal's order.
+TAG_FIELDS = (
+    "goal_id",
+    "matched_text",
+    "goal__report__institution__name",
+    "goal__report__period",
+    "goal__position",
+)
+
+
+@dataclass(frozen=True)
+class TagRow:
+    goal_id: int
+    matched_text: str
+    institution: str
+    period: date
+    position: int
+
+
+def _first(rows: list[TagRow]) -> list[TagRow]:
+    """The first goals to show: by institution, newest report first, in the report's order."""
+    ordered = sorted(rows, key=lambda r: (r.institution, -r.period.toordinal(), r.position))
+    return ordered[:PARISH_GOALS_SHOWN]
+
+
+def _tagged_goals(rows, shown, goals):
+    """{"count", "items", "more"}: the goals shown, each with the words that tagged it."""
     items = []
-    for tag in shown:
-        goal = tag.goal
-        goal.matched_text = tag.matched_text
+    for row in shown:
+        goal = goals[row.goal_id]
+        goal.matched_text = row.matched_text
         items.append(goal)
-    return {"count": count, "items": items, "more": count > len(items)}
+    return {"count": len(rows), "items": items, "more": len(rows) > len(items)}

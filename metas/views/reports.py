@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ..exports import goal_columns
 from ..models import Goal, Report, SourceFile
 
-REPORTS_PER_PAGE = 50
+REPORTS_PER_PAGE = 25
 # What a browser is told each stored format is; anything else is plain bytes.
 CONTENT_TYPES = {
     "csv": "text/csv",

@@ -231,8 +231,8 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
     def file_url(row):
         if row["source_file_id"] is None:
             return ""
-        key = (row["report__institution__slug"], months(row["report__period"]), row["source_file_id"])
-        return file_urls(key)
+        institution, period = row["report__institution__slug"], months(row["report__period"])
+        return file_urls((institution, period, row["source_file_id"]))
 
     return [
         Column("id", gettext_lazy("Number of the goal on this site."), _INTEGER, itemgetter("pk")),

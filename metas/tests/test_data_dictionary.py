@@ -71,7 +71,8 @@ def test_it_is_one_page_with_one_title_and_no_cookie(client, db, django_assert_m
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count("<h1") == 1
-    assert "<title>Datos abiertos: descargas y diccionario de datos · Transparencia Metas</title>" in html
+    title = "Datos abiertos: descargas y diccionario de datos · Transparencia Metas"
+    assert f"<title>{title}</title>" in html
     assert '<meta name="description" content="Descargue las metas en CSV o JSON' in html
     assert not response.cookies
 

@@ -102,9 +102,8 @@ def test_it_writes_valid_json_with_no_rows_and_no_head():
 
 def tag_collectively(goal, parish_slug, words):
     """Tag a goal with a parish it covers as one of "las parroquias rurales" (not named)."""
-    GoalParish.objects.create(
-        goal=goal, parish=Parish.objects.get(slug=parish_slug), matched_text=words, via_coverage=True
-    )
+    parish = Parish.objects.get(slug=parish_slug)
+    GoalParish.objects.create(goal=goal, parish=parish, matched_text=words, via_coverage=True)
 
 
 def body(response):
@@ -181,7 +180,10 @@ def test_it_exports_every_field_of_every_goal_as_csv(client, august):
         "enlace_verificacion": "https://gpr.loja.gob.ec/",
         "archivo_fuente": "reporte agosto.tsv",
         "url_archivo_fuente": "http://testserver"
-        + reverse("metas:source-file-download", args=["municipio-de-loja", "2019-08", named.source_file_id]),
+        + reverse(
+            "metas:source-file-download",
+            args=["municipio-de-loja", "2019-08", named.source_file_id],
+        ),
         "linea_fuente": "12",
         "url": f"http://testserver/metas/{named.pk}/",
     }
@@ -204,17 +206,17 @@ def test_it_serves_the_csv_as_an_attachment_named_by_the_server(client, august):
 
 
 def test_it_applies_the_filters_of_the_goal_list(client, august):
-    make_goal(make_report(make_institution("Municipio de Catamayo"), "2019-08"), objective="Educación vial")
+    catamayo = make_institution("Municipio de Catamayo")
+    make_goal(make_report(catamayo, "2019-08"), objective="Educación vial")
     make_goal(make_report(august.institution, "2019-07"), objective="Educación ambiental en julio")
 
-    default = csv_records(client.get(reverse("metas:goal-export-csv")))
-    by_parish = csv_records(client.get(reverse("metas:goal-export-csv"), {"parroquia": "vilcabamba"}))
-    searched = csv_records(
-        client.get(reverse("metas:goal-export-csv"), {"q": "educacion", "periodo": "todos"})
-    )
-    july = csv_records(
-        client.get(reverse("metas:goal-export-csv"), {"institucion": "municipio-de-loja", "periodo": "2019-07"})
-    )
+    def export(**params):
+        return csv_records(client.get(reverse("metas:goal-export-csv"), params))
+
+    default = export()
+    by_parish = export(parroquia="vilcabamba")
+    searched = export(q="educacion", periodo="todos")
+    july = export(institucion="municipio-de-loja", periodo="2019-07")
 
     # Without a period, each institution's latest report.
     assert sorted((r["institucion"], r["periodo"]) for r in default) == [
@@ -222,8 +224,13 @@ def test_it_applies_the_filters_of_the_goal_list(client, august):
         ("Municipio de Loja", "2019-08"),
         ("Municipio de Loja", "2019-08"),
     ]
-    assert [r["objetivo"] for r in by_parish] == ["Abono orgánico parroquia Vilcabamba y JDB Carigán"]
-    assert sorted(r["objetivo"] for r in searched) == ["Educación ambiental en julio", "Educación vial"]
+    assert [r["objetivo"] for r in by_parish] == [
+        "Abono orgánico parroquia Vilcabamba y JDB Carigán"
+    ]
+    assert sorted(r["objetivo"] for r in searched) == [
+        "Educación ambiental en julio",
+        "Educación vial",
+    ]
     assert [r["objetivo"] for r in july] == ["Educación ambiental en julio"]
 
 
@@ -253,7 +260,9 @@ def test_it_neutralises_imported_text_a_spreadsheet_would_run(client, db):
 
 
 def test_it_refuses_invalid_filters_with_a_spanish_message(client, august):
-    response = client.get(reverse("metas:goal-export-csv"), {"periodo": "agosto", "avance_min": "x"})
+    params = {"periodo": "agosto", "avance_min": "x"}
+
+    response = client.get(reverse("metas:goal-export-csv"), params)
 
     assert response.status_code == 400
     assert response["Content-Type"] == "text/plain; charset=utf-8"
@@ -268,7 +277,9 @@ def test_it_exports_json_with_the_count_the_filters_and_the_same_fields(client, 
     named = august.goals.get(position=1)
     csv_rows = csv_records(client.get(reverse("metas:goal-export-csv"), {"periodo": "2019-08"}))
 
-    response = client.get(reverse("metas:goal-export-json"), {"periodo": "2019-08", "orden": "avance"})
+    params = {"periodo": "2019-08", "orden": "avance"}
+
+    response = client.get(reverse("metas:goal-export-json"), params)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -303,7 +314,11 @@ def test_it_answers_invalid_json_filters_with_a_json_error(client, august):
 def test_it_counts_and_exports_an_empty_selection(client, august):
     response = client.get(reverse("metas:goal-export-json"), {"periodo": "2001-01"})
 
-    assert json.loads(body(response)) == {"count": 0, "filters": {"periodo": "2001-01"}, "results": []}
+    assert json.loads(body(response)) == {
+        "count": 0,
+        "filters": {"periodo": "2001-01"},
+        "results": [],
+    }
     assert csv_records(client.get(reverse("metas:goal-export-csv"), {"periodo": "2001-01"})) == []
 
 

@@ -25,11 +25,13 @@ def row_of(response, slug):
     html = response.content.decode()
     start = html.index(f'href="/parroquias/{slug}/"')
     row = html[start : html.index("</tr>", start)]
-    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]
 
 
 def cover_all_rural(goal):
-    """Tag a goal as the tagger does for "las parroquias rurales": every rural parish, by coverage."""
+    """Tag a goal as the tagger does for "las parroquias rurales": every rural parish, covered
+    collectively."""
     goal.coverage = Goal.Coverage.RURAL
     goal.save(update_fields=["coverage"])
     for parish in Parish.objects.filter(kind=Parish.Kind.RURAL):
@@ -57,8 +59,11 @@ def loja(db):
         neighbourhoods=["jdb-carigan"],
     )
     make_goal(august, unit, objective="Mercado de Sucre", parishes=["sucre"])
-    cover_all_rural(make_goal(august, unit, objective="Vías de las parroquias rurales", progress=50))
-    make_goal(make_report(loja, "2019-07"), unit, objective="Julio en Malacatos", parishes=["malacatos"])
+    cover_all_rural(
+        make_goal(august, unit, objective="Vías de las parroquias rurales", progress=50)
+    )
+    july = make_report(loja, "2019-07")
+    make_goal(july, unit, objective="Julio en Malacatos", parishes=["malacatos"])
     return loja
 
 

@@ -188,7 +188,10 @@ def test_it_includes_the_sub_units_goals_in_a_parent_unit(client, loja):
     response = client.get(environment.get_absolute_url())
 
     text = text_of(response)
-    assert "Subunidades 6.1 Gestión de Calidad Ambiental 6.2 Gestión de Zoológico 6.10 Gestión de Parques" in text
+    assert (
+        "Subunidades 6.1 Gestión de Calidad Ambiental 6.2 Gestión de Zoológico"
+        " 6.10 Gestión de Parques"
+    ) in text
     for objective in ("Reforestar", "Abono orgánico", "Educación ambiental", "Mejorar parques"):
         assert objective in text
     assert "Zoológico en julio" not in text
@@ -253,5 +256,6 @@ def test_it_draws_the_tree_of_the_imported_sample_report(client, db):
     ]
     assert sum(node.total.goals for group in tree for node in group.units) == 137
     planning = next(node for node in tree[2].units if node.unit.code == "16")
-    assert [child.unit.code for child in planning.children] == ["16.1", "16.2", "16.3", "16.5", "16.6"]
+    codes = [child.unit.code for child in planning.children]
+    assert codes == ["16.1", "16.2", "16.3", "16.5", "16.6"]
     assert "16.6 Promoción Popular · 28 metas" in text_of(response)

@@ -329,9 +329,9 @@ def parish_detail(request, slug):
         for via_coverage, *row in rows:
             (collective if via_coverage else named).append(TagRow(*row))
         shown_named, shown_collective = _first(named), _first(collective)
-        goals_shown = public_goals().in_bulk([row.goal_id for row in shown_named + shown_collective])
-        context["named"] = _tagged_goals(named, shown_named, goals_shown)
-        context["collective"] = _tagged_goals(collective, shown_collective, goals_shown)
+        shown = public_goals().in_bulk([row.goal_id for row in shown_named + shown_collective])
+        context["named"] = _tagged_goals(named, shown_named, shown)
+        context["collective"] = _tagged_goals(collective, shown_collective, shown)
     return _render(request, "metas/parish_detail.html", context, scope)
 
 

@@ -37,7 +37,9 @@ def report_list(request):
         "institution__name", "-period"
     )
     page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "metas/report_list.html", {"page_obj": page, "reports": page.object_list})
+    return render(
+        request, "metas/report_list.html", {"page_obj": page, "reports": page.object_list}
+    )
 
 
 def report_detail(request, institution, period):
@@ -69,6 +71,7 @@ def source_file_download(request, institution, period, pk):
         report__institution__slug=institution,
         report__period=_month(period),
     )
+    report = source.report
     extension = source.detected_format.lower()
     if not _SAFE_EXTENSION.fullmatch(extension):
         extension = "bin"
@@ -79,7 +82,7 @@ def source_file_download(request, institution, period, pk):
     response = FileResponse(
         stored,
         as_attachment=True,
-        filename=f"{source.report.institution.slug}-{source.report.period_slug}-{source.pk}.{extension}",
+        filename=f"{report.institution.slug}-{report.period_slug}-{source.pk}.{extension}",
         content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -64,10 +64,16 @@ def parsed_file(table: Table, role: str, header=None) -> ParsedFile:
         role=role,
         detected_format=table.detected_format,
         encoding=table.encoding,
-        row_count=len(table.cells),
+        row_count=last_row(table),
         columns=dict(header.labels) if header else {},
         sheet=table.sheet,
     )
+
+
+def last_row(table: Table) -> int:
+    """The rows read: up to the last line (or sheet row) with text, whatever the format."""
+    filled = table.cells.ne("").any(axis=1)
+    return int(table.cells.index[filled].max()) if filled.any() else 0
 
 
 def assemble_matrix(by_role) -> tuple[ParsedReport | None, list[Problem]]:

@@ -96,7 +96,9 @@ def read_metadata(table: Table, frame: pd.DataFrame) -> tuple[ReportMetadata, li
         if field is None or key in metadata.locations:
             continue
         value = next((cell for cell in row[1:] if cell), "")
-        if not value and ":" in label:
+        if not value and field == "link":
+            value = split_link(label)[1]  # "LINK PARA DESCARGAR … https://…" in one cell
+        elif not value and ":" in label:
             label, value = (part.strip() for part in label.split(":", 1))
         column_name = label.rstrip(": ")
         if field == "updated_on":

@@ -178,8 +178,9 @@ def decode(data: bytes) -> tuple[str | None, str]:
     """The text and the codec it was written in (None if it is not text).
 
     UTF-8 is strict, so it is never mistaken for anything else. Windows-1252 (Excel's "CSV")
-    and CP850 (Excel's "CSV (MS-DOS)") decode any byte, so the one whose non-ASCII characters
-    read as Spanish wins; charset-normalizer decides only what that cannot.
+    and CP850 (Excel's "CSV (MS-DOS)") decode almost any byte, so the one whose non-ASCII
+    characters read as Spanish wins. charset-normalizer, which on a few short lines confuses
+    the two (or guesses an Asian code page), only settles what the letters leave open.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
@@ -348,13 +349,9 @@ def read_workbook(file: InputFile) -> Table:
             if sheet.sheet_state != "visible":
                 continue
             sheet.reset_dimensions()  # some programs write wrong dimensions; read every row
-            rows = [
-                (number, [cell_text(cell) for cell in row])
-                for number, row in enumerate(sheet.iter_rows(), start=1)
-            ]
-            cells = to_frame(rows)
-            if cells.ne("").any(axis=None):
-                return Table(file, "xlsx", "", cells, sheet=sheet.title)
+            rows = sheet_rows(sheet)
+            if rows:
+                return Table(file, "xlsx", "", to_frame(rows), sheet=sheet.title)
     except Exception as error:
         raise unreadable from error
     finally:
@@ -362,6 +359,17 @@ def read_workbook(file: InputFile) -> Table:
     raise Unreadable(Problem(file.name, _(
         "The spreadsheet has no data in any visible sheet."
     )))
+
+
+def sheet_rows(sheet) -> list[tuple[int, list[str]]]:
+    """The rows with text, with their sheet row numbers: a sheet formatted down to row
+    1,048,576 costs no more than its content."""
+    rows = []
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        cells = [cell_text(cell) for cell in row]
+        if any(cells):
+            rows.append((number, cells))
+    return rows
 
 
 def is_opendocument(data: bytes) -> bool:

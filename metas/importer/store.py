@@ -15,7 +15,7 @@ from datetime import date
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -458,6 +458,7 @@ def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, 
 def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
     """Inserts the goals; returns their ids in report order."""
     fold_repeated = cached(fold)  # units, levels, indicators and targets repeat
+    history_unit_key = cached(lambda unit: history.unit_key(unit.code, unit.published_name))
     occurrences = Counter()
     rows = []
     for position, (goal, key, tag) in enumerate(
@@ -469,7 +470,7 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
         # The series metas.history gives a goal that starts here, so that linking the first
         # month (or re-importing it) rewrites nothing; goals it links to earlier months get
         # that goal's series from it.
-        series_key = (history.unit_key(unit.code, unit.published_name), objective)
+        series_key = (history_unit_key(unit), objective)
         occurrences[series_key] += 1
         search_text = " ".join(filter(None, (
             objective,
@@ -538,19 +539,29 @@ def insert_many(model, rows: list[dict]) -> None:
     columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    converted = [
+        (index, field) for index, field in enumerate(fields)
+        if not isinstance(field, _PLAIN_FIELDS)
+    ]
 
-    def database_value(field, value):
-        if value is None or isinstance(value, (str, int)):  # bool is an int
-            return value
-        return field.get_db_prep_save(value, connection)
+    def database_values(row: dict) -> list:
+        values = list(row.values())
+        for index, field in converted:
+            if values[index] is not None:
+                values[index] = field.get_db_prep_save(values[index], connection)
+        return values
 
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_BATCH):
             batch = rows[start: start + INSERT_BATCH]
-            cursor.executemany(sql, [
-                [database_value(field, value) for field, value in zip(fields, row.values())]
-                for row in batch
-            ])
+            cursor.executemany(sql, [database_values(row) for row in batch])
+
+
+# Fields whose Python values every database driver takes as they are.
+_PLAIN_FIELDS = (
+    models.CharField, models.TextField, models.IntegerField, models.BooleanField,
+    models.ForeignKey,
+)
 
 
 def quote(name: str) -> str:
@@ -558,11 +569,13 @@ def quote(name: str) -> str:
 
 
 def cached(function):
+    """`function` computed once per distinct argument (a plain dict: no size limit, no lock,
+    for the duration of one import)."""
     results = {}
 
-    def lookup(text):
-        if text not in results:
-            results[text] = function(text)
-        return results[text]
+    def lookup(argument):
+        if argument not in results:
+            results[argument] = function(argument)
+        return results[argument]
 
     return lookup

@@ -167,7 +167,9 @@ def database_state() -> dict:
     models = (Institution, ProcessLevel, Unit, Report, SourceFile, Goal, GoalParish,
               GoalNeighbourhood)
     state = {model.__name__: sorted(model.objects.values_list("pk", flat=True)) for model in models}
-    state["reports"] = sorted(Report.objects.values_list("institution__name", "period", "goal_count"))
+    state["reports"] = sorted(
+        Report.objects.values_list("institution__name", "period", "goal_count")
+    )
     state["files"] = sorted(stored_files())
     return state
 

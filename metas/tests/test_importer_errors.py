@@ -234,6 +234,29 @@ def test_a_value_too_long_for_the_database_is_refused_before_writing(before):
     assert database_state() == before
 
 
+def test_it_refuses_a_damaged_or_empty_zip_and_names_the_bad_member(before):
+    portal = portal_files()
+    members = {
+        "enero/datos.csv": portal["1.3-metas-enero.csv"],
+        "enero/basura.csv": bytes(range(256)) * 4,
+        "enero/vacio.csv": b"",
+    }
+    problems = refused([
+        InputFile("enero.zip", zip_bytes(members)),
+        InputFile("roto.zip", zip_bytes(members)[:200]),
+        InputFile("nada.zip", zip_bytes({"__MACOSX/._x": b"x", "carpeta/.DS_Store": b"x"})),
+    ])
+    assert problems == [
+        "roto.zip: El archivo ZIP está dañado y no se puede abrir. Vuelva a crearlo y súbalo.",
+        "nada.zip: El archivo ZIP no contiene archivos. Ponga en él los archivos CSV del mes.",
+        "enero.zip/enero/basura.csv: No es un archivo de texto ni una hoja de cálculo. Suba el "
+        "reporte como hoja de cálculo (.xlsx) o archivo CSV.",
+        "enero.zip/enero/vacio.csv: El archivo está vacío. Exporte de nuevo el reporte y suba el "
+        "archivo resultante.",
+    ]
+    assert database_state() == before
+
+
 def test_reading_alone_reports_the_same_problems_without_a_database():
     rows = edited_sample(l13_c5="150%")
     with pytest.raises(ReportInvalid) as refusal:

@@ -138,6 +138,26 @@ def test_an_xlsx_reads_the_first_sheet_with_content(published):
     assert len(parsed.goals) == 137
 
 
+def test_footer_labels_match_by_prefix_whatever_their_case_accents_and_colons():
+    rows = [list(row) for row in sample_rows()]
+    rows[213] = ["Link para descargar el reporte GPR", "", "", "",
+                 "Reporte del GPR: https://www.loja.gob.ec/gpr/2019-08"]
+    rows[214] = ["Fecha de actualizacion de la informacion", "", "2025-02-28 00:00:00"]
+    rows[215] = ["PERIODICIDAD DE ACTUALIZACIÓN DE LA INFORMACIÓN: Mensual"]
+    rows[216] = ["UNIDAD POSEEDORA DE LA INFORMACIÓN - LITERAL a4)", "", "", "Planificación"]
+    rows[219] = ["Teléfono", "", "", "2570407"]
+    parsed = read_report([InputFile("reporte.tsv", tsv_bytes(rows))])
+    metadata = parsed.metadata
+    assert (metadata.link_text, metadata.link_url) == (
+        "Reporte del GPR", "https://www.loja.gob.ec/gpr/2019-08"
+    )
+    assert metadata.updated_on == date(2025, 2, 28)
+    assert metadata.periodicity == "Mensual"
+    assert metadata.holder_unit == "Planificación"
+    assert metadata.phone == "2570407"
+    assert len(parsed.goals) == 137
+
+
 # --- Format B ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("packed", [False, True], ids=["three files", "zip"])
@@ -173,7 +193,9 @@ def test_the_portal_files_in_any_order_each_in_its_encoding(db, packed):
     first = report.goals.get(position=1)
     assert first.verification_link == PORTAL_LINK
     assert first.unit.level is None
-    assert (first.unit.name, first.unit.parent.name) == ("Promoción Popular", "Dirección de Planificación")
+    assert (first.unit.name, first.unit.parent.name) == (
+        "Promoción Popular", "Dirección de Planificación"
+    )
     assert list(first.neighbourhood_tags.values_list("neighbourhood__slug", flat=True)) == [
         "jdb-la-banda"
     ]

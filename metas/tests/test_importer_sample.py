@@ -204,7 +204,9 @@ def test_it_avoids_the_known_false_positives(august):
 
 
 def test_a_goal_for_the_six_urban_parishes_covers_them_all(august):
-    goal = august.goals.get(objective="Mantenimiento de casas comunales en las 6 parroquias urbanas")
+    goal = august.goals.get(
+        objective="Mantenimiento de casas comunales en las 6 parroquias urbanas"
+    )
     assert goal.coverage == Goal.Coverage.URBAN
     tags = goal.parish_tags.all()
     assert {tag.parish.kind for tag in tags} == {"urbana"}
@@ -221,7 +223,9 @@ def test_the_result_counts_what_was_stored(db):
         5, 137, 15, 32
     )
     assert result.units == Unit.objects.filter(goals__isnull=False).distinct().count()
-    assert result.parishes_tagged == Goal.objects.filter(parish_tags__isnull=False).distinct().count()
+    assert result.parishes_tagged == (
+        Goal.objects.filter(parish_tags__isnull=False).distinct().count()
+    )
     assert result.neighbourhoods_tagged == (
         Goal.objects.filter(neighbourhood_tags__isnull=False).distinct().count()
     )

@@ -223,8 +223,10 @@ def test_record_attempt_keeps_names_size_hashes_counts_and_errors(django_user_mo
 
     with pytest.raises(ReportInvalid) as refusal:
         read_report([InputFile("vacio.csv", b"")])
-    entry = record_attempt(source="command", outcome="rejected", files=[InputFile("vacio.csv", b"")],
-                           period="2019-08", problems=refusal.value.problems)
+    entry = record_attempt(
+        source="command", outcome="rejected", files=[InputFile("vacio.csv", b"")],
+        period="2019-08", problems=refusal.value.problems,
+    )
     assert (entry.outcome, entry.error_count, entry.counts, entry.size) == ("rejected", 1, {}, 0)
 
 
@@ -251,7 +253,8 @@ def test_the_command_prints_the_summary_in_spanish_and_logs_the_import():
         "  No aplican: 15",
         "  Información no disponible: 0",
         "  Por falta de financiamiento: 32",
-        f"  Metas con parroquia: {Goal.objects.filter(parish_tags__isnull=False).distinct().count()}",
+        "  Metas con parroquia: "
+        f"{Goal.objects.filter(parish_tags__isnull=False).distinct().count()}",
         "  Metas con junta de desarrollo barrial: "
         f"{Goal.objects.filter(neighbourhood_tags__isnull=False).distinct().count()}",
     ]
@@ -271,11 +274,20 @@ def test_the_command_prints_the_summary_in_spanish_and_logs_the_import():
 def test_the_command_dry_run_and_verbosity_zero():
     out, _err = run(str(SAMPLE), "--dry-run")
     assert out.startswith("Simulación: no se guardó nada. Sería un reporte nuevo.\n")
+    assert "PROCESOS GOBERNANTES" not in out
+    out, _err = run(str(SAMPLE), "--dry-run", verbosity=2)
+    assert out.splitlines()[-5:] == [
+        "    PROCESOS GOBERNANTES / NIVEL DIRECTIVO: 3 metas",
+        "    PROCESOS AGREGADORES DE VALOR / NIVEL OPERATIVO: 53 metas",
+        "    NIVEL DE APOYO / ASESORÍA: 55 metas",
+        "    NIVEL DE GESTIÓN INSTITUCIONAL: 18 metas",
+        "    PROCESOS DESCONCENTRADOS: 8 metas",
+    ]
     assert not Report.objects.exists()
     out, _err = run(str(SAMPLE), "--period", "2019-07", "--institution", CATAMAYO, verbosity=0)
     assert out == ""
     assert Report.objects.get().institution.name == CATAMAYO
-    assert log_entries() == [("previewed", 0), ("accepted", 0)]
+    assert log_entries() == [("previewed", 0), ("previewed", 0), ("accepted", 0)]
 
 
 @pytest.mark.django_db

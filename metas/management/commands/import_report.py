@@ -17,13 +17,21 @@ Guarantees:
 
 The work is done by metas.importer, the same code the staff upload page uses.
 """
+from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from metas.importer import InputFile, Problem, ReportInvalid, read_report, record_attempt, store_report
+from metas.importer import (
+    InputFile,
+    Problem,
+    ReportInvalid,
+    read_report,
+    record_attempt,
+    store_report,
+)
 from metas.models import ImportLog
 
 
@@ -82,6 +90,11 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(first))
             for line in rest:
                 self.stdout.write(f"  {line}")
+        if options["verbosity"] >= 2:
+            for level, count in Counter(goal.level for goal in parsed.goals).items():
+                self.stdout.write("    " + ngettext(
+                    "%(level)s: %(count)s goal", "%(level)s: %(count)s goals", count
+                ) % {"level": level or _("(no process level)"), "count": count})
 
     def refuse(self, problems, files, options):
         record_attempt(

@@ -95,6 +95,21 @@ def test_it_filters_by_institution(client, loja):
     assert chips(response) == {"Institución: Municipio de Zamora": "/metas/"}
 
 
+def test_it_combines_an_institution_with_each_kind_of_period(client, loja):
+    quality = loja.units.get(code="6.1")
+    assert objectives(client.get(f"/metas/?unidad={quality.slug}")) == [
+        "Educación Ambiental en el cantón Loja"
+    ]
+    assert objectives(client.get(f"/metas/?unidad={quality.slug}&periodo=2019-07")) == [
+        "Reforestación de microcuencas"
+    ]
+    assert objectives(client.get(f"/metas/?unidad={quality.slug}&periodo=todos&orden=periodo")) == [
+        "Reforestación de microcuencas",
+        "Educación Ambiental en el cantón Loja",
+    ]
+    assert objectives(client.get("/metas/?institucion=municipio-de-zamora&periodo=2019-08")) == []
+
+
 def test_it_filters_by_level(client, loja):
     level = loja.levels.get(name="PROCESOS GOBERNANTES / NIVEL DIRECTIVO")
     response = client.get(f"/metas/?nivel={level.slug}")

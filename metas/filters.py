@@ -257,6 +257,7 @@ class GoalFilter(django_filters.FilterSet):
     )
     estancada = django_filters.ChoiceFilter(
         method="filter_stalled",
+        widget=QuickSelect,
         choices=stalled_choices,
         label=_("Without progress for"),
         empty_label=_("Any time"),
@@ -265,6 +266,7 @@ class GoalFilter(django_filters.FilterSet):
     )
     cambio = django_filters.ChoiceFilter(
         field_name="change",
+        widget=QuickSelect,
         choices=Goal.Change.choices,
         label=_("Change since the previous report"),
         empty_label=_("Any change"),

@@ -12,9 +12,10 @@ through the models the importer fills, history fields included (`series`, `previ
 realistic data to show.
 
 The same seed gives the same data. Planning (what to write) is plain Python with one
-random.Random per institution; writing is a handful of bulk inserts per institution, each
-institution in its own transaction, so 100 × 12 (about 165,000 goals) takes well under a minute
-on SQLite.
+random.Random per institution; writing is a few multi-row INSERTs per institution (the
+importer's own insert_many), each institution in its own transaction, so 100 × 12 (about
+165,000 goals) takes well under a minute on SQLite. The database's statistics are refreshed at
+the end (ANALYZE), as query plans depend on them.
 
 Demo institutions are recognised by name only. `generate()` refuses to touch an existing
 institution of the same name unless `replace=True`, which deletes it first with all its reports

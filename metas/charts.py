@@ -74,7 +74,9 @@ def _label_lines(label: str) -> list[str]:
     return lines
 
 
-def bar_chart(bars: list[Bar], *, maximum, title: str, description: str = "", chart_id: str) -> dict:
+def bar_chart(
+    bars: list[Bar], *, maximum, title: str, description: str = "", chart_id: str
+) -> dict:
     """The geometry of a horizontal bar chart, for `metas/_chart_bars.html`.
 
     Each row is its label (wrapped on at most two lines) above a bar whose length is

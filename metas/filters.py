@@ -67,10 +67,16 @@ def band_counts(goals) -> dict[str, int]:
 ORDERINGS = {
     "posicion": ("report__institution__name", "-report__period", "position"),
     "avance": (
-        F("progress").asc(nulls_last=True), "report__institution__name", "-report__period", "position"
+        F("progress").asc(nulls_last=True),
+        "report__institution__name",
+        "-report__period",
+        "position",
     ),
     "-avance": (
-        F("progress").desc(nulls_last=True), "report__institution__name", "-report__period", "position"
+        F("progress").desc(nulls_last=True),
+        "report__institution__name",
+        "-report__period",
+        "position",
     ),
     "unidad": ("unit__published_name", "report__institution__name", "-report__period", "position"),
     "periodo": ("report__period", "report__institution__name", "position"),
@@ -92,9 +98,7 @@ _PERIOD = re.compile(r"(\d{4})-(\d{2})")
 
 def public_goals():
     """Goals with what a list row shows (report, institution, unit, its parent and level)."""
-    return Goal.objects.select_related(
-        "report__institution", "unit__parent", "unit__level"
-    )
+    return Goal.objects.select_related("report__institution", "unit__parent", "unit__level")
 
 
 def period_label(period: date) -> str:
@@ -226,7 +230,9 @@ class GoalFilter(django_filters.FilterSet):
         choices=[(band.slug, band.label) for band in PROGRESS_BANDS],
         label=_("Progress"),
         empty_label=_("Any progress"),
-        error_messages={"invalid_choice": _("“%(value)s” is not a progress band; choose one from the list.")},
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a progress band; choose one from the list.")
+        },
     )
     avance_min = django_filters.NumberFilter(
         field_name="progress", lookup_expr="gte", label=_("Progress from (%)"),
@@ -262,7 +268,9 @@ class GoalFilter(django_filters.FilterSet):
         label=_("Without progress for"),
         empty_label=_("Any time"),
         help_text=_("Months in a row with the same progress, counted up to each report."),
-        error_messages={"invalid_choice": _("“%(value)s” is not a number of months from 2 to 12.")},
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a number of months from 2 to 12.")
+        },
     )
     cambio = django_filters.ChoiceFilter(
         field_name="change",
@@ -270,7 +278,9 @@ class GoalFilter(django_filters.FilterSet):
         choices=Goal.Change.choices,
         label=_("Change since the previous report"),
         empty_label=_("Any change"),
-        error_messages={"invalid_choice": _("“%(value)s” is not a change; choose one from the list.")},
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a change; choose one from the list.")
+        },
     )
     orden = django_filters.ChoiceFilter(
         method="filter_order",
@@ -278,7 +288,11 @@ class GoalFilter(django_filters.FilterSet):
         choices=ORDER_CHOICES,
         label=_("Order"),
         empty_label=None,
-        error_messages={"invalid_choice": _("“%(value)s” is not a way to order the list; choose one from the list.")},
+        error_messages={
+            "invalid_choice": _(
+                "“%(value)s” is not a way to order the list; choose one from the list."
+            )
+        },
     )
 
     class Meta:
@@ -440,16 +454,15 @@ def unit_with_descendants(unit) -> list[int]:
 
 
 def _institution_named(data):
-    """The institution the valid filters name, directly or through a level or unit; None when
-    they name none (or disagree: the list is then empty anyway)."""
-    named = {
-        obj.institution_id if name != "institucion" else obj.pk
-        for name, obj in ((name, data.get(name)) for name in ("institucion", "nivel", "unidad"))
-        if obj is not None
-    }
-    if len(named) != 1:
-        return None
-    return named.pop()
+    """The pk of the institution the valid filters name, directly or through a level or unit;
+    None when they name none, or disagree (the list is then empty anyway)."""
+    named = set()
+    if data.get("institucion"):
+        named.add(data["institucion"].pk)
+    for name in ("nivel", "unidad"):
+        if data.get(name):
+            named.add(data[name].institution_id)
+    return named.pop() if len(named) == 1 else None
 
 
 def _is_set(value) -> bool:

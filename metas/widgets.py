@@ -4,6 +4,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+SELECTED = mark_safe(" selected")
+
 
 class QuickSelect(forms.Select):
     """A <select> whose options are written in Python rather than one template each.
@@ -19,10 +21,10 @@ class QuickSelect(forms.Select):
         selected = {str(v) for v in self.format_value(value)}
         options = format_html_join(
             "",
-            "<option value=\"{}\"{}>{}</option>",
+            '<option value="{}"{}>{}</option>',
             (
-                (str(option_value), mark_safe(" selected") if str(option_value) in selected else "", label)
-                for option_value, label in self.choices
+                (str(option), SELECTED if str(option) in selected else "", label)
+                for option, label in self.choices
             ),
         )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)

@@ -7,7 +7,14 @@ from django.test.utils import CaptureQueriesContext
 
 from metas.models import Goal
 
-from .factories import make_goal, make_institution, make_level, make_report, make_source_file, make_unit
+from .factories import (
+    make_goal,
+    make_institution,
+    make_level,
+    make_report,
+    make_source_file,
+    make_unit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +81,10 @@ def test_it_draws_the_distribution_with_a_table_equivalent(client):
     content = client.get("/municipio-de-loja/").content.decode()
     assert 'role="img"' in content
     assert "<title id=\"grafico-avance-title\">Metas por tramo de avance</title>" in content
-    assert "0 a 24 %: 1; 25 a 49 %: 0; 50 a 74 %: 1; 75 a 99 %: 0; 100 %: 1; No aplica: 1" in content
+    assert (
+        "0 a 24 %: 1; 25 a 49 %: 0; 50 a 74 %: 1; 75 a 99 %: 0; 100 %: 1; No aplica: 1"
+        in content
+    )
     assert 'avance=0-24">0 a 24 %</a></th><td class="num">1</td>' in content
 
 

@@ -70,7 +70,8 @@ def overview_context(institution, report):
         return goal_list_url(institucion=institution.slug, periodo=report.period_slug, **params)
 
     for level in levels:
-        level["url"] = list_url(nivel=level["unit__level__slug"]) if level["unit__level__slug"] else ""
+        slug = level["unit__level__slug"]
+        level["url"] = list_url(nivel=slug) if slug else ""
     distribution = [
         {"label": band.label, "count": bands[band.slug], "url": list_url(avance=band.slug)}
         for band in PROGRESS_BANDS

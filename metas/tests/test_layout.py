@@ -96,6 +96,7 @@ def test_it_links_the_menu_in_spanish(client, goal):
     for label in ("Inicio", "Metas", "Unidades", "Parroquias", "Reportes", "Datos abiertos"):
         assert f">{label}</a>" in content
     assert "Saltar al contenido" in content
+    assert '<a href="/datos/">datos abiertos y licencia</a>' in content
 
 
 def test_it_serves_the_stylesheet_under_a_hashed_name(client, goal):

@@ -152,26 +152,35 @@ def pages_to_measure() -> list[Page]:
 
 
 def export_of_about(rows: int) -> str:
-    """A /metas.csv query for about `rows` rows: every period, progress up to (or from) the
-    percentage whose count, read from one GROUP BY of the progress, comes nearest."""
+    """A /metas.csv query for about `rows` rows: a period (or every one) and a progress up to or
+    from some percentage, whichever count comes nearest, read from one GROUP BY."""
+    from collections import Counter
+
     from django.db.models import Count
 
     from metas.models import Goal
 
-    counts = dict(
-        Goal.objects.exclude(progress=None)
-        .values_list("progress")
+    counts = Counter()  # (period, progress) -> goals; progress None for goals without one
+    for period, progress, n in (
+        Goal.objects.values_list("report__period", "progress")
         .annotate(n=Count("pk"))
-        .values_list("progress", "n")
-    )
+        .values_list("report__period", "progress", "n")
+    ):
+        counts[f"{period:%Y-%m}", progress] += n
     candidates = []
-    for percent in range(101):
-        up_to = sum(n for progress, n in counts.items() if progress <= percent)
-        from_ = sum(n for progress, n in counts.items() if progress >= percent)
-        candidates.append((abs(up_to - rows), "avance_max", percent))
-        candidates.append((abs(from_ - rows), "avance_min", percent))
-    _distance, name, percent = min(candidates)
-    return "/metas.csv?" + urlencode({"periodo": "todos", name: percent})
+    for period in ["todos", *sorted({period for period, _ in counts})]:
+        in_period = {
+            (p, progress): n for (p, progress), n in counts.items() if period in ("todos", p)
+        }
+        candidates.append((sum(in_period.values()), {"periodo": period}))
+        known = [(progress, n) for (_, progress), n in in_period.items() if progress is not None]
+        for percent in range(101):
+            up_to = sum(n for progress, n in known if progress <= percent)
+            from_ = sum(n for progress, n in known if progress >= percent)
+            candidates.append((up_to, {"periodo": period, "avance_max": percent}))
+            candidates.append((from_, {"periodo": period, "avance_min": percent}))
+    _count, query = min(candidates, key=lambda candidate: abs(candidate[0] - rows))
+    return "/metas.csv?" + urlencode(query)
 
 
 # --- Measuring -----------------------------------------------------------------------------

@@ -124,6 +124,13 @@ def test_it_explains_an_institution_without_reports(client):
     assert "Esta institución todavía no ha publicado ningún reporte" in response.content.decode()
 
 
+def test_it_shows_a_report_without_goals(client):
+    make_report(make_institution("Municipio de Catamayo"), "2019-08")
+    content = client.get("/municipio-de-catamayo/").content.decode()
+    assert '<span class="figure">0</span>' in content
+    assert "agosto de 2019" in content
+
+
 def test_it_escapes_published_text_and_links_only_web_addresses(client):
     report = loja_report(
         holder_unit="<script>alert('x')</script>", link_url="javascript:alert(1)", link_text="GPR"

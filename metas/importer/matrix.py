@@ -59,7 +59,7 @@ def parse_matrix(table: Table, header: Header) -> Matrix:
     shape = RowShapes(table.cells, header)
 
     # Each goal belongs to the last level row above it.
-    level_rows = table.cells[0].where(shape.level)
+    level_rows = table.cells[0].astype("string").where(shape.level)
     levels_by_row = level_rows.ffill()[shape.goal]
     result.levels = distinct_in_order(level_rows.dropna())
     # Each level as first published, for every spelling of it ("Nivel de apoyo", "NIVEL …").

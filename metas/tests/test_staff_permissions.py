@@ -18,7 +18,6 @@ from .staff_helpers import (  # noqa: F401 (fixtures)
     carla,
     catamayo,
     loja,
-    make_user,
     sofia,
     upload,
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -75,7 +74,7 @@ def _upload(request):
         return forbidden(request, institution=institution)
 
     problems = [problem for problem in map(format_problem, files) if problem]
-    parsed = result = None
+    result = None
     if not problems:
         try:
             parsed = read_report(files)
@@ -84,7 +83,7 @@ def _upload(request):
             problems = invalid.problems
     if problems:
         _log(request, Outcome.REJECTED, files, institution, period, problems=problems)
-        return _upload_page(request, form, problems=problems, files=files)
+        return _upload_page(request, form, problems=problems)
 
     pending_uploads.discard_expired()
     pending = pending_uploads.keep(
@@ -97,15 +96,13 @@ def _upload(request):
     return redirect("metas:staff-preview", pk=pending.pk)
 
 
-def _upload_page(request, form, *, problems=(), files=(), status=200):
+def _upload_page(request, form, *, problems=()):
     context = {
         "form": form,
         "problems": problems,
-        "rejected_files": files,
         "institutions": allowed_institutions(request.user),
-        "max_upload_bytes": settings.METAS_MAX_UPLOAD_BYTES,
     }
-    return render(request, "metas/staff/upload.html", context, status=status)
+    return render(request, "metas/staff/upload.html", context)
 
 
 def forbidden(request, *, institution=None):
@@ -144,9 +141,7 @@ def staff_preview(request, pk):
         result = _dry_run(parsed, pending.institution, period, request.user)
     except ReportInvalid as invalid:
         # The same bytes read fine at upload time; only a change of the importer gets here.
-        return _upload_page(
-            request, UploadForm(user=request.user), problems=invalid.problems, files=files
-        )
+        return _upload_page(request, UploadForm(user=request.user), problems=invalid.problems)
     report = result.report
     # An institution that does not exist yet (a superuser's first upload) has no history.
     institution = report.institution if report.institution.pk else None
@@ -194,9 +189,7 @@ def staff_publish(request, pk):
         raise Http404 from None
     except ReportInvalid as invalid:
         _log(request, Outcome.REJECTED, files, pending.institution, period, problems=invalid.problems)
-        return _upload_page(
-            request, UploadForm(user=request.user), problems=invalid.problems, files=files
-        )
+        return _upload_page(request, UploadForm(user=request.user), problems=invalid.problems)
     _log(request, Outcome.ACCEPTED, files, result.report.institution, result.report.period, result=result)
     return redirect(result.report.get_absolute_url())
 

@@ -107,7 +107,10 @@ def test_it_combines_an_institution_with_each_kind_of_period(client, loja):
         "Reforestación de microcuencas",
         "Educación Ambiental en el cantón Loja",
     ]
-    assert objectives(client.get("/metas/?institucion=municipio-de-zamora&periodo=2019-08")) == []
+    empty = client.get("/metas/?institucion=municipio-de-zamora&periodo=2019-08")
+    assert objectives(empty) == []
+    assert "0 metas" in empty.content.decode()
+    assert "Ninguna meta cumple estos filtros. Quite alguno para ver más." in empty.content.decode()
 
 
 def test_it_filters_by_level(client, loja):
@@ -347,3 +350,19 @@ def test_it_runs_the_same_queries_whatever_the_number_of_goals(client, loja, que
     add_goals(august, 115)
     assert queries_for(client, f"/metas/{query}") == few
     assert few <= 12
+
+
+def test_it_paginates_a_search_like_any_list(client, loja):
+    add_goals(loja.reports.get(period__month=8), 60)
+    first = client.get("/metas/?q=numerada").content.decode()
+    assert "60 metas" in first
+    assert 'rel="next" href="?q=numerada&amp;page=2"' in first
+    second = client.get("/metas/?q=numerada&page=2")
+    assert len(objectives(second)) == 10
+    assert "Página 2 de 2" in second.content.decode()
+    past_the_end = client.get("/metas/?q=numerada&page=9")
+    assert objectives(past_the_end) == objectives(second)
+    assert len(objectives(client.get("/metas/?q=numerada&page=abc"))) == 50
+    nothing = client.get("/metas/?q=inexistente")
+    assert "0 metas" in nothing.content.decode()
+    assert "Ninguna meta cumple estos filtros" in nothing.content.decode()

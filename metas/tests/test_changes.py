@@ -248,3 +248,12 @@ def test_signed_in_staff_see_the_staff_link_on_public_pages(client, september):
     client.force_login(make_user("alicia"))
     page = client.get(changes_url())
     assert f'<a href="{reverse("metas:staff-upload")}">Gestión</a>' in page.content.decode()
+
+
+def test_the_data_page_explains_the_change_exports_and_feeds(client, db):
+    text = text_of(client.get(reverse("metas:data-dictionary")))
+    assert "Qué cambió de un mes al siguiente" in text
+    assert "/metas.atom?parroquia=malacatos" in text
+    for name in ("cambio", "avance_anterior", "estado_anterior", "url"):
+        assert f"{name} " in text
+    assert "Avance en el reporte anterior (%)." in text

@@ -335,3 +335,33 @@ def test_the_preview_compares_parsed_goals_with_the_stored_previous_month(loja):
     assert [e.objective for e in changes.removed] == ["Bacheo"]
     assert changes.units_added == [TURISMO]
     assert changes.units_removed == [OBRAS]
+
+
+def test_reimporting_a_middle_month_through_the_importer_keeps_the_chain(db):
+    from metas.importer import InputFile, import_report
+
+    from .staff_helpers import LOJA, LOWERED, RAISED, import_august, september_text
+
+    def month(text, name, period):
+        return import_report([InputFile(name, text.encode())], institution=LOJA, period=period)
+
+    import_august()
+    september = september_text()
+    month(september, "septiembre.tsv", "2019-09")
+    month(september, "octubre.tsv", "2019-10")  # October repeats September
+    october = Report.objects.get(period="2019-10-01")
+    assert goal_of(october, RAISED).months_unchanged == 1
+
+    # September is published again with the zoo back at 70 %: October now went up from it.
+    corrected = september.replace(f"{RAISED}\tPorcentaje de avance\t85%", f"{RAISED}\tPorcentaje de avance\t70%")
+    assert corrected != september
+    month(corrected, "septiembre-corregido.tsv", "2019-09")
+
+    raised = goal_of(october, RAISED)
+    assert raised.previous.report.period == date(2019, 9, 1)
+    assert raised.previous.report.files.get().original_name == "septiembre-corregido.tsv"
+    assert (raised.change, raised.previous_progress, raised.months_unchanged) == ("sube", 70, 0)
+    assert goal_of(october, LOWERED).months_unchanged == 1
+    assert Goal.objects.filter(report=october, change="").count() == 0
+    august_series = set(Goal.objects.filter(report__period="2019-08-01").values_list("series", flat=True))
+    assert raised.series in august_series

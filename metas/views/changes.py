@@ -8,8 +8,9 @@ up or down, goals that now do not apply, units added or removed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -18,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from ..exports import Column, stream_csv, stream_json
 from ..history import Changes, Entry, stored_changes
 from ..models import Goal, Report
-from .reports import _month
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,15 @@ def change_columns(absolute_url=str) -> list[Column]:
                lambda row: status(row.after)),
         Column("url", gettext_lazy("Page of the goal on this site."), url, goal_url),
     ]
+
+
+def _month(period: str) -> date:
+    """ "2019-08" -> date(2019, 8, 1); a month that does not exist is not found."""
+    year, month = period.split("-")
+    try:
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise Http404 from None
 
 
 def _report(institution, period) -> Report:

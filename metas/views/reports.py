@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from ..exports import goal_columns
+from .changes import change_columns
 from ..models import Goal, Report, SourceFile
 
 REPORTS_PER_PAGE = 25
@@ -90,4 +91,8 @@ def source_file_download(request, institution, period, pk):
 
 
 def data_dictionary(request):
-    return render(request, "metas/data_dictionary.html", {"columns": goal_columns()})
+    return render(
+        request,
+        "metas/data_dictionary.html",
+        {"columns": goal_columns(), "change_columns": change_columns()},
+    )

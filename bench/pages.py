@@ -191,6 +191,8 @@ class PageResult:
     status: int
     median_ms: float = 0.0
     p95_ms: float = 0.0
+    # CPU time of this process (SQLite runs in it): what the page costs, even on a busy machine.
+    cpu_median_ms: float = 0.0
     queries: int = 0
 
 
@@ -205,14 +207,20 @@ def measure_page(client, page: Page, requests: int) -> PageResult:
     with CaptureQueriesContext(connection) as captured:
         client.get(page.url)
     queries = len(captured)  # now: the next request empties the connection's query log
-    times = []
+    times, cpu_times = [], []
     for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(page.url)
-        if response.streaming:  # pragma: no cover - pages are not streamed today
-            b"".join(response.streaming_content)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        client.get(page.url)
         times.append((time.perf_counter() - started) * 1000)
-    return PageResult(page, 200, statistics.median(times), percentile(times, 95), queries)
+        cpu_times.append((time.process_time() - cpu_started) * 1000)
+    return PageResult(
+        page,
+        200,
+        median_ms=statistics.median(times),
+        p95_ms=percentile(times, 95),
+        cpu_median_ms=statistics.median(cpu_times),
+        queries=queries,
+    )
 
 
 def percentile(values: list[float], percent: int) -> float:
@@ -268,22 +276,28 @@ def measure_export(client, label: str, url: str) -> ExportResult:
 
 # --- Report --------------------------------------------------------------------------------
 
-def print_pages(results: list[PageResult], requests: int) -> bool:
+def print_pages(results: list[PageResult], requests: int, vendor: str) -> bool:
     print(f"HTML pages: {requests} requests each after {WARM_UP} warm-up, server time in-process")
-    print(f"{'page':<34} {'median':>9} {'p95':>9} {'queries':>8}  verdict")
+    if vendor != "sqlite":
+        print("(The CPU median leaves out the database server's own time.)")
+    print(f"{'page':<34} {'median':>9} {'p95':>9} {'CPU med.':>9} {'queries':>8}  verdict")
     ok = True
     for r in results:
         if r.status != 200:
             verdict = f"HTTP {r.status}"
             ok = ok and not r.page.required
-            print(f"{r.page.label:<34} {'-':>9} {'-':>9} {'-':>8}  {verdict}")
+            print(f"{r.page.label:<34} {'-':>9} {'-':>9} {'-':>9} {'-':>8}  {verdict}")
             continue
         passed = r.median_ms < HTML_TARGET_MS
         verdict = ("ok" if passed else "SLOW") + ("" if r.page.required else " (extra)")
         ok = ok and (passed or not r.page.required)
-        times = f"{r.median_ms:>6.1f} ms {r.p95_ms:>6.1f} ms"
+        times = f"{r.median_ms:>6.1f} ms {r.p95_ms:>6.1f} ms {r.cpu_median_ms:>6.1f} ms"
         print(f"{r.page.label:<34} {times} {r.queries:>8}  {verdict}")
-    print(f"Target: every page under {HTML_TARGET_MS} ms median (extras are shown, not judged).\n")
+    print(
+        f"Target: every page under {HTML_TARGET_MS} ms median (extras are shown, not judged). "
+        "On a busy machine the wall-clock median exceeds the CPU median by the time spent "
+        "waiting for a processor.\n"
+    )
     return ok
 
 
@@ -329,7 +343,7 @@ def main() -> int:
             generate(args.institutions, args.months, args.seed)
         client = Client()
         page_results = [measure_page(client, page, args.requests) for page in pages_to_measure()]
-        pages_ok = print_pages(page_results, args.requests)
+        pages_ok = print_pages(page_results, args.requests, connection.vendor)
 
         ten_thousand = export_of_about(EXPORT_ROWS)
         consume(client.get(ten_thousand))  # warm-up

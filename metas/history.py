@@ -62,14 +62,18 @@ class Entry:
 
     @classmethod
     def of_goal(cls, goal: Goal) -> Entry:
-        return cls(
-            goal.unit.code, goal.unit.published_name, goal.objective, goal.progress, goal.status, goal
-        )
+        unit = goal.unit
+        return cls(unit.code, unit.published_name, goal.objective, goal.progress, goal.status, goal)
 
     @classmethod
     def of_parsed(cls, parsed) -> Entry:
         return cls(
-            parsed.unit_code, parsed.unit_name, parsed.objective, parsed.progress, parsed.status, parsed
+            parsed.unit_code,
+            parsed.unit_name,
+            parsed.objective,
+            parsed.progress,
+            parsed.status,
+            parsed,
         )
 
     @cached_property
@@ -274,9 +278,8 @@ def stored_changes(report: Report) -> Changes:
 # --- Stored history -----------------------------------------------------------------------
 
 def previous_report_of(institution, period: date) -> Report | None:
-    return (
-        Report.objects.filter(institution=institution, period__lt=period).order_by("-period").first()
-    )
+    earlier = Report.objects.filter(institution=institution, period__lt=period)
+    return earlier.order_by("-period").first()
 
 
 def next_report_of(institution, period: date) -> Report | None:

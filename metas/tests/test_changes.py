@@ -56,9 +56,13 @@ def test_it_lists_what_changed_since_the_previous_report(client, september):
     assert "El avance cambió en 2 metas" in text
     assert re.search(r"Zoológico .* 70 % 85 % subió", text)
     assert re.search(r"fachada del mercado centro comercial Loja 90 % 80 % bajó", text)
-    assert f"1 meta nueva Unidad Objetivo Avance 23 Dirección de Recursos Humanos {ADDED} 10 %" in text
+    human_resources = "23 Dirección de Recursos Humanos"
+    assert f"1 meta nueva Unidad Objetivo Avance {human_resources} {ADDED} 10 %" in text
     assert f"{REMOVED} 70 %" in text
-    assert f"1 meta que ahora no aplica Unidad Objetivo Antes 23 Dirección de Recursos Humanos {NOW_NOT_APPLICABLE} 90 %" in text
+    assert (
+        f"1 meta que ahora no aplica Unidad Objetivo Antes {human_resources} "
+        f"{NOW_NOT_APPLICABLE} 90 %"
+    ) in text
     assert RETYPED_AS not in text  # the same goal as August's, retyped
     added = Goal.objects.get(objective=ADDED)
     assert f'href="{added.get_absolute_url()}"' in page.content.decode()
@@ -107,7 +111,8 @@ def test_the_changes_export_as_csv(client, september):
     assert sorted(by_kind) == ["baja", "eliminada", "no-aplica", "nueva", "sube"]
     (raised,) = by_kind["sube"]
     assert (raised["objetivo"], raised["avance_anterior"], raised["avance"]) == (RAISED, "70", "85")
-    assert raised["url"] == "http://testserver" + Goal.objects.get(objective=RAISED, report=september).get_absolute_url()
+    goal = Goal.objects.get(objective=RAISED, report=september)
+    assert raised["url"] == f"http://testserver{goal.get_absolute_url()}"
     (gone,) = by_kind["eliminada"]
     assert (gone["objetivo"], gone["avance_anterior"], gone["avance"]) == (REMOVED, "70", "")
     (stopped,) = by_kind["no-aplica"]
@@ -120,7 +125,8 @@ def test_the_changes_export_as_json(client, september):
     response = client.get(changes_url("report-changes-json"))
     assert response["Content-Type"] == "application/json; charset=utf-8"
     data = json.loads(b"".join(response.streaming_content))
-    assert (data["institucion"], data["periodo"], data["periodo_anterior"]) == (LOJA, "2019-09", "2019-08")
+    head = (data["institucion"], data["periodo"], data["periodo_anterior"])
+    assert head == (LOJA, "2019-09", "2019-08")
     assert data["count"] == len(data["results"]) == 5
     raised = next(row for row in data["results"] if row["cambio"] == "sube")
     assert (raised["avance_anterior"], raised["avance"], raised["objetivo"]) == (70, 85, RAISED)
@@ -168,7 +174,8 @@ def test_a_goal_that_did_not_move_says_since_when(client):
     assert latest.months_unchanged == 3
     text = text_of(client.get(latest.get_absolute_url()))
     assert "Sin cambios desde junio de 2019" in text
-    assert "Mayo de 2019 30 %" in text and "Septiembre de 2019 (esta página) 50 % sin cambio" in text
+    assert "Mayo de 2019 30 %" in text
+    assert "Septiembre de 2019 (esta página) 50 % sin cambio" in text
 
 
 def test_a_goal_page_takes_the_same_queries_whatever_its_months(client):
@@ -183,7 +190,8 @@ def test_a_goal_page_takes_the_same_queries_whatever_its_months(client):
     with CaptureQueriesContext(connection) as second_month:
         client.get(goals[1].get_absolute_url())
     with CaptureQueriesContext(connection) as twelfth_month:
-        assert "Diciembre de 2019 (esta página) 60 %" in text_of(client.get(goals[11].get_absolute_url()))
+        twelfth_page = client.get(goals[11].get_absolute_url())
+    assert "Diciembre de 2019 (esta página) 60 %" in text_of(twelfth_page)
     assert len(second_month) == len(twelfth_month)
 
 
@@ -235,8 +243,9 @@ def test_invalid_history_filters_get_a_friendly_message(client, db, params):
 
 def test_public_pages_set_no_cookie_and_show_no_staff_link(client, september):
     goal = Goal.objects.get(objective=RAISED, report=september)
-    for url in (changes_url(), changes_url("report-changes-csv"), changes_url("report-changes-json"),
-                goal.get_absolute_url(), reverse("metas:goal-list")):
+    urls = [changes_url(), changes_url("report-changes-csv"), changes_url("report-changes-json"),
+            goal.get_absolute_url(), reverse("metas:goal-list")]
+    for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
         assert not response.cookies, url

@@ -58,9 +58,9 @@ def test_the_institution_feed_lists_the_goals_that_moved(client, two_months):
     assert feed.find(f"{ATOM}title").text == f"Metas que cambiaron: {LOJA}"
     found = titles(feed)
     assert len(found) == 3
-    assert any(title.startswith("Sube de 70 % a 85 %: Ampliación y mejoramiento del Zoológico") for title in found)
+    assert any(title.startswith("Sube de 70 % a 85 %: Ampliación y mejora") for title in found)
     assert any(title.startswith("Baja de 90 % a 80 %: Adecuar la fachada") for title in found)
-    assert any(title.startswith("Meta nueva (10 %): Implementación del teletrabajo") for title in found)
+    assert any(title.startswith("Meta nueva (10 %): Implementación del") for title in found)
 
     raised = Goal.objects.get(objective=RAISED, report=two_months)
     entry = entries(feed)[found.index(next(t for t in found if t.startswith("Sube")))]
@@ -115,7 +115,8 @@ def test_the_goal_list_feed_follows_any_filter(client, parishes):
     alternate = feed.find(f"{ATOM}link[@rel='alternate']").get("href")
     assert alternate == "http://testserver/metas/?parroquia=malacatos"
 
-    unchanged_parish = parse_atom(client.get(reverse("metas:goal-changes-feed"), {"parroquia": "el-valle"}))
+    el_valle = client.get(reverse("metas:goal-changes-feed"), {"parroquia": "el-valle"})
+    unchanged_parish = parse_atom(el_valle)
     assert entries(unchanged_parish) == []
 
     everything = parse_atom(client.get(reverse("metas:goal-changes-feed")))
@@ -145,7 +146,9 @@ def test_the_goal_list_links_to_its_feed_with_the_same_filters(client, parishes)
     assert 'href="/metas.atom?parroquia=malacatos"' in page.content.decode()
 
 
-def test_the_feeds_take_a_few_queries_whatever_their_size(client, two_months, django_assert_max_num_queries):
+def test_the_feeds_take_a_few_queries_whatever_their_size(
+    client, two_months, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(3):
         client.get(reverse("metas:institution-changes-feed", args=[SLUG]))
     with django_assert_max_num_queries(6):

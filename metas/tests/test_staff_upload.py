@@ -109,10 +109,14 @@ def test_the_preview_lists_the_changes_since_the_previous_month(signed_in, loja,
     assert "El avance cambió en 2 metas" in text
     assert re.search(r"Zoológico .* 70 % 85 % subió", text)
     assert re.search(r"fachada del mercado centro comercial Loja 90 % 80 % bajó", text)
-    assert f"1 meta nueva Unidad Objetivo Avance 23 Dirección de Recursos Humanos {ADDED} 10 %" in text
-    assert f"1 meta que ya no se reporta Unidad Objetivo Último avance 26 Regeneración Urbana {REMOVED} 70 %" in text
+    human_resources = "23 Dirección de Recursos Humanos"
+    assert f"1 meta nueva Unidad Objetivo Avance {human_resources} {ADDED} 10 %" in text
     assert (
-        f"1 meta que ahora no aplica Unidad Objetivo Antes 23 Dirección de Recursos Humanos "
+        f"1 meta que ya no se reporta Unidad Objetivo Último avance 26 Regeneración Urbana "
+        f"{REMOVED} 70 %"
+    ) in text
+    assert (
+        f"1 meta que ahora no aplica Unidad Objetivo Antes {human_resources} "
         f"{NOW_NOT_APPLICABLE} 90 %"
     ) in text
     # The retyped goal (accents, spacing) is the same goal, so it is not listed as new.
@@ -177,7 +181,9 @@ def test_publishing_stores_the_report_and_forgets_the_pending_upload(
     assert not [name for name in media_files() if name.startswith("pending/")]
     assert outcomes() == ["previewed", "accepted"]
     log = ImportLog.objects.order_by("pk").last()
-    assert (log.user, log.source, log.institution, log.period) == (alicia, "web", "Municipio de Loja", "2019-09")
+    assert (log.user, log.source, log.institution, log.period) == (
+        alicia, "web", "Municipio de Loja", "2019-09"
+    )
     assert log.counts["goals"] == 137
 
 
@@ -274,7 +280,9 @@ def test_a_bad_file_shows_every_error_and_leaves_everything_as_it_was(signed_in,
     assert media_files() == files_before
     assert PendingUpload.objects.count() == 0
     log = ImportLog.objects.order_by("pk").last()
-    assert (log.outcome, log.file_names, log.institution) == ("rejected", "agosto-corregido.tsv", "Municipio de Loja")
+    assert (log.outcome, log.file_names, log.institution) == (
+        "rejected", "agosto-corregido.tsv", "Municipio de Loja"
+    )
     assert log.error_count == 2
 
 
@@ -283,7 +291,8 @@ def test_a_bad_file_shows_every_error_and_leaves_everything_as_it_was(signed_in,
     [
         (b"", "El archivo está vacío"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "Es un documento PDF"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 200, "Es un archivo de Excel 97-2003 (.xls)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 200,
+         "Es un archivo de Excel 97-2003 (.xls)"),
         (
             b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
             "Este archivo no es una tabla de texto (CSV), ni una hoja XLSX, ni un archivo ZIP",
@@ -327,7 +336,8 @@ def test_a_superuser_may_let_the_files_name_the_institution(client, sofia, db):
     response = upload(client, {"enero.zip": zip_bytes(portal_files())}, None)
     assert response.status_code == 302
     page = client.get(response["Location"])
-    assert "Vista previa: Gobierno Autónomo Descentralizado Municipal de Loja, enero de 2025" in text_of(page)
+    institution = "Gobierno Autónomo Descentralizado Municipal de Loja"
+    assert f"Vista previa: {institution}, enero de 2025" in text_of(page)
     pending = PendingUpload.objects.get()
     client.post(reverse("metas:staff-publish", args=[pending.pk]))
     report = Report.objects.get()

@@ -42,7 +42,8 @@ def change_rows(changes: Changes) -> list[ChangeRow]:
     for before, after in changes.progress:
         kind = Goal.Change.UP if after.progress > before.progress else Goal.Change.DOWN
         rows.append(ChangeRow(str(kind), after.unit_code, after.unit_name, before, after))
-    rows += [ChangeRow(str(Goal.Change.NEW), e.unit_code, e.unit_name, after=e) for e in changes.new]
+    new = str(Goal.Change.NEW)
+    rows += [ChangeRow(new, e.unit_code, e.unit_name, after=e) for e in changes.new]
     rows += [ChangeRow("eliminada", e.unit_code, e.unit_name, before=e) for e in changes.removed]
     rows += [
         ChangeRow("no-aplica", after.unit_code, after.unit_name, before, after)

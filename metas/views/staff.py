@@ -22,7 +22,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import history, pending as pending_uploads
-from ..forms import UploadForm, UploadLimitHandler, allowed_institutions, format_problem, may_publish
+from ..forms import (
+    UploadForm,
+    UploadLimitHandler,
+    allowed_institutions,
+    format_problem,
+    may_publish,
+)
 from ..importer import ReportInvalid, read_report, record_attempt, store_report
 from ..importer.result import role_label
 from ..models import Goal, ImportLog, PendingUpload, Report
@@ -178,7 +184,10 @@ def staff_publish(request, pk):
     try:
         with transaction.atomic():
             # Locked, so that a double click cannot publish the same upload twice.
-            pending = PendingUpload.objects.select_for_update().get(pk=pending.pk)
+            pending = (
+                PendingUpload.objects.select_for_update().select_related("institution")
+                .get(pk=pending.pk)
+            )
             parsed = read_report(files)
             result = store_report(
                 parsed, institution=_institution_name(pending.institution), period=period,
@@ -188,10 +197,12 @@ def staff_publish(request, pk):
     except PendingUpload.DoesNotExist:
         raise Http404 from None
     except ReportInvalid as invalid:
-        _log(request, Outcome.REJECTED, files, pending.institution, period, problems=invalid.problems)
-        return _upload_page(request, UploadForm(user=request.user), problems=invalid.problems)
-    _log(request, Outcome.ACCEPTED, files, result.report.institution, result.report.period, result=result)
-    return redirect(result.report.get_absolute_url())
+        problems = invalid.problems
+        _log(request, Outcome.REJECTED, files, pending.institution, period, problems=problems)
+        return _upload_page(request, UploadForm(user=request.user), problems=problems)
+    report = result.report
+    _log(request, Outcome.ACCEPTED, files, report.institution, report.period, result=result)
+    return redirect(report.get_absolute_url())
 
 
 @login_required

@@ -299,7 +299,7 @@ def get_institution(name: str) -> Institution:
     institution = Institution.objects.filter(name=name).first()
     if institution is None:
         institution = Institution.objects.create(
-            name=name, slug=unique_slug(Institution, slugify(name), None)
+            name=name, slug=Slugs(Institution, None, [slugify(name)]).new(slugify(name))
         )
     # Serialises imports of one institution (PostgreSQL; SQLite serialises all writes anyway).
     return Institution.objects.select_for_update().get(pk=institution.pk)
@@ -351,29 +351,52 @@ def delete_unreferenced(names: list[str]) -> None:
         default_storage.delete(name)
 
 
-def unique_slug(model, base: str, institution: Institution | None) -> str:
-    """A slug unique across ALL institutions: the plain one when free; if another
-    institution has it, with this institution's slug appended; then a counter."""
-    max_length = model._meta.get_field("slug").max_length
-    base = base[: max_length - 10].strip("-") or model._meta.model_name
-    candidates = [base]
-    owner = model.objects.filter(slug=base).values_list(
-        "institution_id" if institution else "pk", flat=True
-    ).first()
-    if institution is not None and owner is not None and owner != institution.pk:
-        candidates.append(f"{base}-{institution.slug}"[: max_length - 10].strip("-"))
-    for candidate in candidates:
-        if not model.objects.filter(slug=candidate).exists():
-            return candidate
-    stem, number = candidates[-1], 2
-    while model.objects.filter(slug=f"{stem}-{number}").exists():
-        number += 1
-    return f"{stem}-{number}"
+class Slugs:
+    """Globally unique slugs for a model's new rows: the plain slug when free; if another
+    institution has it, with this institution's slug appended; then a counter.
+
+    The slugs a whole report may want are looked up in one query, not three per unit.
+    """
+
+    def __init__(self, model, institution: Institution | None, bases: list[str]):
+        self.model, self.institution = model, institution
+        self.max_length = model._meta.get_field("slug").max_length
+        wanted = [self.trim(base) for base in bases]
+        if institution is not None:
+            wanted += [self.with_institution(base) for base in wanted]
+        owner = "institution_id" if institution is not None else "pk"
+        self.owners = dict.fromkeys(wanted)  # None: free
+        self.owners.update(model.objects.filter(slug__in=wanted).values_list("slug", owner))
+
+    def trim(self, base: str) -> str:
+        return base[: self.max_length - 10].strip("-") or self.model._meta.model_name
+
+    def with_institution(self, base: str) -> str:
+        return self.trim(f"{base}-{self.institution.slug}")
+
+    def taken(self, slug: str) -> bool:
+        if slug not in self.owners:  # not looked up yet (a counter's)
+            self.owners[slug] = self.model.objects.filter(slug=slug).exists() or None
+        return self.owners[slug] is not None
+
+    def new(self, base: str) -> str:
+        slug = self.trim(base)
+        if self.taken(slug):
+            other_institution = (
+                self.institution is not None and self.owners[slug] != self.institution.pk
+            )
+            stem = self.with_institution(slug) if other_institution else slug
+            slug, number = stem, 2
+            while self.taken(slug):
+                slug, number = f"{stem}-{number}", number + 1
+        self.owners[slug] = self.institution.pk if self.institution is not None else True
+        return slug
 
 
 def store_levels(institution: Institution, names: list[str]) -> dict[str, ProcessLevel]:
     """The report's process levels by folded name, reused across months, in report order."""
     existing = {fold(level.name): level for level in institution.levels.all()}
+    slugs = Slugs(ProcessLevel, institution, [slugify(name) for name in names])
     levels = {}
     for position, name in enumerate(names, start=1):
         level = existing.get(fold(name))
@@ -381,7 +404,7 @@ def store_levels(institution: Institution, names: list[str]) -> dict[str, Proces
             level = ProcessLevel.objects.create(
                 institution=institution,
                 name=name,
-                slug=unique_slug(ProcessLevel, slugify(name), institution),
+                slug=slugs.new(slugify(name)),
                 position=position,
             )
         elif level.position != position:
@@ -397,6 +420,8 @@ def store_units(institution, levels, planned: dict[tuple, PlannedUnit]) -> dict[
         unit_key(u.level.name if u.level else None, u.code, u.published_name): u
         for u in institution.units.select_related("level")
     }
+    new = {key: plan for key, plan in planned.items() if key not in units}
+    slugs = Slugs(Unit, institution, [unit_slug(plan) for plan in new.values()])
     stored = {}
     for key, plan in planned.items():
         unit = units.get(key)
@@ -409,12 +434,16 @@ def store_units(institution, levels, planned: dict[tuple, PlannedUnit]) -> dict[
                 code=plan.code,
                 published_name=plan.published_name,
                 name=plan.name,
-                slug=unique_slug(Unit, slugify(f"{plan.code.replace('.', '-')} {plan.name}"),
-                                 institution),
+                slug=slugs.new(unit_slug(plan)),
             )
             units[key] = unit
         stored[key] = unit
     return stored
+
+
+def unit_slug(plan: PlannedUnit) -> str:
+    """ "6.1" + "Gestión de Calidad Ambiental" -> "6-1-gestion-de-calidad-ambiental"."""
+    return slugify(f"{plan.code.replace('.', '-')} {plan.name}")
 
 
 def find_parent(plan: PlannedUnit, stored: dict, units: dict) -> Unit | None:

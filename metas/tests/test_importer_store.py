@@ -133,6 +133,21 @@ def test_two_institutions_do_not_touch_each_other():
 
 
 @pytest.mark.django_db
+def test_equal_slugs_within_an_institution_get_a_counter():
+    rows = [list(row) for row in sample_rows()]
+    rows[198][1] = "Alcaldía"  # line 199: a second "1 Alcaldía", in the last level
+    import_report([InputFile("dos-alcaldias.tsv", tsv_bytes(rows))])
+    alcaldias = Unit.objects.filter(code="1", name="Alcaldía").order_by("level__position")
+    assert [unit.slug for unit in alcaldias] == ["1-alcaldia", "1-alcaldia-2"]
+    import_report([InputFile("dos-alcaldias.tsv", tsv_bytes(rows))], institution=CATAMAYO)
+    slugs = Unit.objects.filter(institution__name=CATAMAYO, code="1", name="Alcaldía")
+    assert sorted(slugs.values_list("slug", flat=True)) == [
+        "1-alcaldia-gobierno-autonomo-descentralizado-municipal-de-catamayo",
+        "1-alcaldia-gobierno-autonomo-descentralizado-municipal-de-catamayo-2",
+    ]
+
+
+@pytest.mark.django_db
 def test_the_institution_comes_from_the_argument_the_dictionary_or_the_setting(settings):
     files = [InputFile(name, data) for name, data in portal_files().items()]
     assert import_report(files).institution == (

@@ -38,6 +38,7 @@ from metas.text import fold
 from .parsed import ParsedGoal, ParsedReport, Problem, ReportInvalid
 from .reader import read_report
 from .result import ImportResult
+from .territory import Gazetteer
 from .values import parse_period
 
 # Rows per INSERT: the whole report in a handful of statements, memory kept flat.
@@ -179,8 +180,8 @@ class PlannedUnit:
 
 
 class Plan:
-    """What the report's goals need: their units (hierarchy included), territory tags and
-    search text. Computed once, for a dry run as for a real import."""
+    """What the report's goals need besides their own fields: their units (hierarchy
+    included) and territory tags. Computed before any write, for a dry run as for an import."""
 
     def __init__(self, parsed: ParsedReport):
         self.units: dict[tuple, PlannedUnit] = {}
@@ -225,8 +226,6 @@ def parent_code(code: str) -> str:
 
 def tag_goals(goals: list[ParsedGoal]) -> list:
     """The territory tags of each goal's objective; each distinct objective is tagged once."""
-    from .territory import Gazetteer
-
     gazetteer = Gazetteer.from_database()
     tags_by_objective = {}
     for goal in goals:

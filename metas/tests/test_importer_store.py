@@ -332,6 +332,15 @@ def test_the_command_prints_every_problem_and_fails(tmp_path):
     assert log_entries() == [("rejected", 3)]
 
 
+@pytest.mark.django_db
+def test_the_command_logs_an_attempt_that_fails_unexpectedly():
+    with connection.execute_wrapper(fail_on_insert("metas_goal")):
+        with pytest.raises(DatabaseError):
+            run(str(SAMPLE))
+    assert not Report.objects.exists()
+    assert log_entries() == [("rejected", 1)]
+
+
 def test_the_command_exits_non_zero_on_bad_input_and_zero_on_success(tmp_path):
     """Through manage.py, as an operator runs it, against a throwaway SQLite database."""
     environment = {

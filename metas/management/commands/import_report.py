@@ -81,6 +81,10 @@ class Command(BaseCommand):
             )
         except ReportInvalid as invalid:
             self.refuse(invalid.problems, files, options)
+        except Exception:
+            # Nothing was stored (the transaction rolled back); the attempt is logged anyway.
+            self.log_refusal(files, options, [Problem("", _("The import failed unexpectedly."))])
+            raise
         outcome = ImportLog.Outcome.PREVIEWED if dry_run else ImportLog.Outcome.ACCEPTED
         record_attempt(
             source=ImportLog.Source.COMMAND, outcome=outcome, files=files, result=result
@@ -97,14 +101,7 @@ class Command(BaseCommand):
                 ) % {"level": level or _("(no process level)"), "count": count})
 
     def refuse(self, problems, files, options):
-        record_attempt(
-            source=ImportLog.Source.COMMAND,
-            outcome=ImportLog.Outcome.REJECTED,
-            files=files,
-            institution=options["institution"] or "",
-            period=options["period"] or "",
-            problems=problems,
-        )
+        self.log_refusal(files, options, problems)
         for problem in problems:
             self.stderr.write(str(problem))
         raise CommandError(ngettext(
@@ -114,6 +111,17 @@ class Command(BaseCommand):
             "stored. Correct the files and run the command again.",
             len(problems),
         ) % {"count": len(problems)})
+
+
+    def log_refusal(self, files, options, problems):
+        record_attempt(
+            source=ImportLog.Source.COMMAND,
+            outcome=ImportLog.Outcome.REJECTED,
+            files=files,
+            institution=options["institution"] or "",
+            period=options["period"] or "",
+            problems=problems,
+        )
 
 
 def read_paths(paths) -> tuple[list[InputFile], list[Problem]]:

@@ -43,7 +43,7 @@ def parse_dictionary(table: Table) -> str | None:
     """The institution's name, from the row labelled "Institución"."""
     for row in table.cells.itertuples(index=False, name=None):
         if fold(row[0].replace(":", " ")) in ("institucion", "nombre de la institucion"):
-            return next((cell for cell in row[1:] if cell), None)
+            return ", ".join(cell for cell in row[1:] if cell) or None
     return None
 
 

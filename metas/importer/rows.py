@@ -84,9 +84,9 @@ def build_goals(
 def read_metadata(table: Table, frame: pd.DataFrame) -> tuple[ReportMetadata, list[Problem]]:
     """The metadata in label/value rows: a matrix's footer or a portal metadata file.
 
-    The value is the first filled cell right of the label ("FECHA ACTUALIZACIÓN …:" ⇥⇥⇥
-    "31/08/2019"), or what follows the label's colon when it shares the label's cell.
-    A label given twice keeps its first value.
+    The value is in the filled cells right of the label ("FECHA ACTUALIZACIÓN …:" ⇥⇥⇥
+    "31/08/2019"; several when an unquoted comma split it), or what follows the label's colon
+    when it shares the label's cell. A label given twice keeps its first value.
     """
     metadata, problems = ReportMetadata(), []
     for line, row in zip(frame.index, frame.itertuples(index=False, name=None)):
@@ -95,7 +95,7 @@ def read_metadata(table: Table, frame: pd.DataFrame) -> tuple[ReportMetadata, li
         key = "link_text" if field == "link" else field
         if field is None or key in metadata.locations:
             continue
-        value = next((cell for cell in row[1:] if cell), "")
+        value = ", ".join(cell for cell in row[1:] if cell)
         if not value and field == "link":
             value = split_link(label)[1]  # "LINK PARA DESCARGAR … https://…" in one cell
         elif not value and ":" in label:

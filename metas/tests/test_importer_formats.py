@@ -224,6 +224,18 @@ def test_a_portal_data_set_saved_as_xlsx_and_clutter_in_the_zip(db):
     )
 
 
+def test_an_unquoted_comma_in_a_metadata_value_is_kept():
+    files = portal_files()
+    files["metadatos.csv"] = (
+        "FECHA ACTUALIZACIÓN DE LA INFORMACIÓN,31/1/2025\n"
+        "RESPONSABLE DE LA UNIDAD POSEEDORA DE LA INFORMACIÓN,Ordóñez, María\n"
+    ).encode("cp1252")
+    files["diccionario.csv"] = "Institución;GAD Municipal de Loja, Ecuador\n".encode("utf-8")
+    parsed = read_report([InputFile(name, data) for name, data in files.items()])
+    assert parsed.metadata.responsible == "Ordóñez, María"
+    assert parsed.institution == "GAD Municipal de Loja, Ecuador"
+
+
 def test_na_in_a_portal_file_stays_text_and_means_not_available():
     dataset = portal_dataset([
         ["Alcaldía", "Gestión", "NA", "N/A", ""],

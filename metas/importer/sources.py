@@ -4,6 +4,12 @@ Nothing here trusts a file name: the kind of file (ZIP, XLSX, text), the text en
 separator and the quoting convention are all detected from the content. This module is the ONE
 place where line numbers (or sheet rows) are assigned: every later step reads them from the
 table's index, so a problem always points where an editor or spreadsheet shows the row.
+
+Each job has its tool: the csv module splits text (it knows the line each row starts on, even
+when a quoted cell spans lines, and can treat quotes as plain text); openpyxl reads workbooks
+(a cell's number format says that 0.5 is shown as 50%); the cells then live in a pandas
+DataFrame of strings, where the readers classify rows with vectorised masks. No cell is ever
+NaN: "N/A", "NA" and "" stay text.
 """
 from __future__ import annotations
 

@@ -492,7 +492,7 @@ def _display_value(name, value) -> str:
     if name == "sin_financiamiento":
         return str(_("yes"))
     if name == "q":
-        return f"“{value}”"
+        return f"«{value}»"
     if name == "estancada":
         return stalled_label(int(value))
     if name == "cambio":

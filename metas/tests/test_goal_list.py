@@ -188,7 +188,7 @@ def test_it_searches_ignoring_accents_and_case(client, loja):
         "Educación Ambiental en el cantón Loja",
         "Educación vial en Zamora",
     ]
-    assert "Buscar: “educacion”" in chips(response)
+    assert "Buscar: «educacion»" in chips(response)
     assert objectives(client.get("/metas/?q=EDUCACIÓN++zamora")) == ["Educación vial en Zamora"]
     assert objectives(client.get("/metas/?q=canton loja ambiental")) == [
         "Educación Ambiental en el cantón Loja"
@@ -199,7 +199,7 @@ def test_it_combines_filters_and_each_chip_removes_only_its_own(client, loja):
     response = client.get("/metas/?parroquia=vilcabamba&avance=25-49&q=parques&page=1")
     assert objectives(response) == ["Mejoramiento de parques en Vilcabamba"]
     assert chips(response) == {
-        "Buscar: “parques”": "/metas/?parroquia=vilcabamba&avance=25-49",
+        "Buscar: «parques»": "/metas/?parroquia=vilcabamba&avance=25-49",
         "Avance: 25 a 49 %": "/metas/?parroquia=vilcabamba&q=parques",
         "Parroquia: Vilcabamba": "/metas/?avance=25-49&q=parques",
     }

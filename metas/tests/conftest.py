@@ -8,6 +8,25 @@ from django.core.management import call_command
 from .browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Transactional tests (the browser tests, for their live server) run last of all.
+
+    They end by emptying every table, the parishes and councils the migrations loaded
+    included; pytest-django runs them before the tests without a database mark, some of which
+    read that territory through a session fixture.
+    """
+    items.sort(key=_is_transactional)  # stable: the order is otherwise kept
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory):
     """Pages are rendered with the production static storage (hashed, compressed names),

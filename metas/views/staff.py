@@ -184,10 +184,7 @@ def staff_publish(request, pk):
     try:
         with transaction.atomic():
             # Locked, so that a double click cannot publish the same upload twice.
-            pending = (
-                PendingUpload.objects.select_for_update().select_related("institution")
-                .get(pk=pending.pk)
-            )
+            pending = PendingUpload.objects.select_for_update().get(pk=pending.pk)
             parsed = read_report(files)
             result = store_report(
                 parsed, institution=_institution_name(pending.institution), period=period,

@@ -364,6 +364,15 @@ def test_it_shows_progress_per_institution_and_a_summary():
     assert f"{GoalParish.objects.count()} etiquetas de parroquia" in stdout
 
 
+def test_it_explains_itself_in_spanish():
+    from metas.management.commands.generate_demo import Command
+
+    text = " ".join(Command().create_parser("manage.py", "generate_demo").format_help().split())
+    assert "Escribe datos de demostración" in text
+    assert "salvo con --replace, que primero las borra con todos sus reportes" in text
+    assert "--seed SEED semilla aleatoria (por omisión 0)" in text
+
+
 def test_it_is_silent_with_verbosity_zero():
     assert run("--institutions", "1", "--months", "1", verbosity=0) == ("", "")
     assert Report.objects.count() == 1

@@ -13,7 +13,6 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from metas import demo
@@ -32,39 +31,43 @@ def _count(number: int) -> str:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Writes demo data: N institutions (“Municipio de <cantón>”) with K consecutive monthly "
-        "reports each, varied from the sample report, with parish tags and history across months. "
-        "The same --seed always gives the same data. Institutions that already have a demo name "
-        "are refused unless --replace is given, which deletes them with all their reports first."
-    )
+    @property
+    def help(self):
+        # Translated when the parser is built: argparse wants a plain string.
+        return _(
+            "Writes demo data: N institutions (“Municipio de <cantón>”) with K consecutive "
+            "monthly reports each, varied from the sample report, with parish tags and history "
+            "across months. The same --seed always gives the same data. Institutions that "
+            "already have a demo name are refused unless --replace is given, which deletes them "
+            "with all their reports first."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--institutions",
             type=int,
             default=3,
-            help=gettext_lazy("number of institutions (default 3)"),
+            help=_("number of institutions (default 3)"),
         )
         parser.add_argument(
             "--months",
             type=int,
             default=12,
-            help=gettext_lazy("monthly reports per institution (default 12)"),
+            help=_("monthly reports per institution (default 12)"),
         )
         parser.add_argument(
-            "--seed", type=int, default=0, help=gettext_lazy("random seed (default 0)")
+            "--seed", type=int, default=0, help=_("random seed (default 0)")
         )
         parser.add_argument(
             "--last-period",
             default=demo.DEFAULT_LAST_PERIOD.strftime("%Y-%m"),
             metavar="YYYY-MM",
-            help=gettext_lazy("the last month generated (default: the sample's month, 2019-08)"),
+            help=_("the last month generated (default: the sample's month, 2019-08)"),
         )
         parser.add_argument(
             "--replace",
             action="store_true",
-            help=gettext_lazy(
+            help=_(
                 "delete institutions that already have a demo name, then write them anew"
             ),
         )

@@ -285,6 +285,15 @@ def test_the_command_prints_the_summary_in_spanish_and_logs_the_import():
     assert log_entries() == [("accepted", 0), ("accepted", 0)]
 
 
+def test_the_command_explains_itself_in_spanish(capsys):
+    with pytest.raises(SystemExit) as exited:
+        call_command("import_report", "--help")
+    assert exited.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "Importa un reporte mensual de metas y objetivos (LOTAIP)" in out
+    assert "validar y mostrar lo que se guardaría, sin guardar nada" in out
+
+
 @pytest.mark.django_db
 def test_the_command_dry_run_and_verbosity_zero():
     out, _err = run(str(SAMPLE), "--dry-run")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from metas.importer import (
     InputFile,
@@ -36,31 +36,34 @@ from metas.models import ImportLog
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Imports a monthly report of goals and objectives (LOTAIP): a Format A matrix (TSV, CSV "
-        "or XLSX) or the three Format B files of the transparency portal (or a ZIP of them). "
-        "Importing the same institution and period again replaces that report."
-    )
+    @property
+    def help(self):
+        # Translated when the parser is built: argparse wants a plain string, not a lazy one.
+        return _(
+            "Imports a monthly report of goals and objectives (LOTAIP): a Format A matrix (TSV, "
+            "CSV or XLSX) or the three Format B files of the transparency portal (or a ZIP of "
+            "them). Importing the same institution and period again replaces that report."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "paths", nargs="+", metavar="PATH",
-            help=gettext_lazy("the report's file(s): a matrix, or the portal's files or a ZIP"),
+            help=_("the report's file(s): a matrix, or the portal's files or a ZIP"),
         )
         parser.add_argument(
             "--institution",
-            help=gettext_lazy(
+            help=_(
                 "the institution's name (default: the portal dictionary's, else the "
                 "METAS_DEFAULT_INSTITUTION setting)"
             ),
         )
         parser.add_argument(
             "--period", metavar="YYYY-MM",
-            help=gettext_lazy("the month reported on (default: the month of the update date)"),
+            help=_("the month reported on (default: the month of the update date)"),
         )
         parser.add_argument(
             "--dry-run", action="store_true",
-            help=gettext_lazy("validate and show what would be stored, storing nothing"),
+            help=_("validate and show what would be stored, storing nothing"),
         )
 
     def handle(self, *args, **options):

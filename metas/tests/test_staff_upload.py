@@ -358,3 +358,17 @@ def test_old_pending_uploads_are_forgotten(
         upload(signed_in, {SEPTEMBER: september_bytes()}, loja)
     assert not PendingUpload.objects.filter(pk=first.pk).exists()
     assert not [name for name in media_files() if name.startswith(f"pending/{first.pk}")]
+
+
+def test_the_upload_stops_being_read_once_past_the_limit(rf):
+    from django.core.files.uploadhandler import StopUpload
+
+    from metas.forms import UploadLimitHandler
+
+    request = rf.post("/gestion/")
+    handler = UploadLimitHandler(request, limit=10)
+    assert handler.receive_data_chunk(b"12345678", 0) == b"12345678"
+    with pytest.raises(StopUpload) as stop:
+        handler.receive_data_chunk(b"12345678", 8)
+    assert stop.value.connection_reset is False  # the browser still gets the form's answer
+    assert request.upload_too_large is True

@@ -1,14 +1,17 @@
 """/parroquias/ (every parish and neighbourhood council with its goals) and /parroquias/<slug>/."""
 import re
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
 from metas.importer import InputFile, import_report
 from metas.models import Goal, GoalParish, Parish
 
+from .browser import PHONE, assert_accessible
 from .factories import make_goal, make_institution, make_level, make_report, make_unit
 
 PARISHES = reverse("metas:parish-list")
@@ -98,6 +101,47 @@ def test_it_counts_the_period_asked_for(client, loja):
 
     assert row_of(response, "malacatos") == ["1", "0"]
     assert row_of(response, "vilcabamba") == ["0", "0"]
+
+
+def test_it_counts_every_period_or_one_institution(client, loja):
+    catamayo = make_institution("Municipio de Catamayo")
+    make_goal(
+        make_report(catamayo, "2019-08"),
+        objective="Vía a Malacatos y JDB Carigán",
+        parishes=["malacatos"],
+        neighbourhoods=["jdb-carigan"],
+    )
+
+    every = client.get(PARISHES, {"periodo": "todos"})
+    loja_only = client.get(PARISHES, {"institucion": loja.slug, "periodo": "todos"})
+    catamayo_latest = client.get(PARISHES, {"institucion": catamayo.slug})
+
+    assert row_of(every, "malacatos") == ["2", "1"]
+    assert row_of(every, "vilcabamba") == ["2", "1"]
+    assert row_of(every, "jdb-carigan")[1] == "2"
+    assert row_of(loja_only, "malacatos") == ["1", "1"]
+    assert row_of(loja_only, "jdb-carigan")[1] == "1"
+    assert row_of(catamayo_latest, "malacatos") == ["1", "0"]
+    assert row_of(catamayo_latest, "vilcabamba") == ["0", "0"]
+    assert 'href="/metas/?jdb=jdb-carigan&amp;periodo=todos"' in every.content.decode()
+
+
+def test_it_makes_each_table_a_named_region_the_keyboard_can_scroll(client, loja):
+    """A table wider than a phone scrolls inside its box; a keyboard user must be able to reach
+    that box (tabindex) and a screen reader to name it (the heading above it)."""
+    html = client.get(PARISHES).content.decode()
+
+    boxes = re.findall(r'<div class="table-scroll"([^>]*)>', html)
+    assert len(boxes) == 3
+    titles = []
+    for attributes in boxes:
+        assert 'role="region"' in attributes and 'tabindex="0"' in attributes
+        [title_id] = re.findall(r'aria-labelledby="([^"]+)"', attributes)
+        [title] = re.findall(rf'<h2 id="{title_id}">(.*?)</h2>', html)
+        titles.append(title)
+    assert titles == [
+        "Parroquias urbanas", "Parroquias rurales", "Juntas de Desarrollo Barrial (JDB)"
+    ]
 
 
 def test_it_answers_invalid_values_with_a_spanish_message(client, loja):
@@ -225,3 +269,23 @@ def test_it_counts_the_tags_of_the_imported_sample_report(client, db):
     assert tagged > 0
     vilcabamba = text_of(client.get(reverse("metas:parish-detail", args=["vilcabamba"])))
     assert "Palabras encontradas «" in vilcabamba
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_a_phone_keyboard_scroll_tables_wider_than_the_screen(page, live_server):
+    # The transactional database has lost the territory the migration loaded: load it again.
+    import_module("metas.migrations.0002_load_territory").load_territory(apps, schema_editor=None)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + PARISHES)
+    # Today's tables fit on a phone; longer names, or a reader's larger text, make them wider.
+    page.add_style_tag(content="table { min-width: 50rem; }")
+
+    for title in ("Parroquias urbanas", "Parroquias rurales", "Juntas de Desarrollo Barrial (JDB)"):
+        region = page.get_by_role("region", name=title)
+        assert region.evaluate("box => box.scrollWidth > box.clientWidth"), title
+        region.focus()
+        assert region.evaluate("box => box === document.activeElement"), title
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("box => box.scrollLeft > 0", arg=region.element_handle())
+    assert_accessible(page)

@@ -46,8 +46,8 @@ def goal_scope(request):
     return GoalFilter(data, queryset=Goal.objects.all())
 
 
-def scope_lookups(scope, prefix="") -> dict:
-    """The goals a valid scope selects, as lookups (`prefix` "goal__" for a tag model).
+def scope_lookups(scope) -> dict:
+    """The goals a valid scope selects, as Goal lookups ({} for every goal).
 
     The same goals as GoalFilter's queryset for these two parameters, but written so that the
     database reads them through the report index: each institution's latest report becomes a
@@ -56,16 +56,29 @@ def scope_lookups(scope, prefix="") -> dict:
     data = scope.form.cleaned_data
     lookups = {}
     if data.get("institucion"):
-        lookups[f"{prefix}report__institution"] = data["institucion"]
+        lookups["report__institution"] = data["institucion"]
     period = data.get("periodo")
     if not period:
         latest = Report.objects.latest_per_institution()
         if data.get("institucion"):
             latest = latest.filter(institution=data["institucion"])
-        lookups[f"{prefix}report_id__in"] = list(latest.order_by().values_list("pk", flat=True))
+        lookups["report_id__in"] = list(latest.order_by().values_list("pk", flat=True))
     elif period != ALL_PERIODS:
-        lookups[f"{prefix}report__period"] = period
+        lookups["report__period"] = period
     return lookups
+
+
+def tags_in_scope(tag_model, lookups: dict):
+    """The parish or council tags of the goals that `lookups` (of scope_lookups) select.
+
+    Written as `goal_id IN (the goals' ids)`, not as a join on the goal: the database then
+    reads the scope's goals through the report index and looks their few tags up, where a join
+    lets SQLite prefer to read every tag of every month (in the order of a GROUP BY's index)
+    and look each one's goal up. With every goal in scope there is nothing to look up.
+    """
+    if not lookups:
+        return tag_model.objects.all()
+    return tag_model.objects.filter(goal__in=Goal.objects.filter(**lookups).values("pk"))
 
 
 def _scope_context(request, scope):
@@ -185,26 +198,27 @@ def _pruned(nodes):
 
 
 def _reports_in_scope(goals):
-    """[{institution, reports, tally}] of the institutions with goals in scope, by name."""
-    rows = (
-        goals.order_by()
-        .values("report_id", "report__period", "report__institution_id")
-        .annotate(**TALLY)
+    """[{institution, periods, tally}] of the institutions with goals in scope, by name, each
+    with its periods newest first."""
+    # Grouped by the report alone: grouping by its period and institution too made SQLite walk
+    # every report of every month to read them in the GROUP BY's order.
+    tallies = {
+        row["report_id"]: _tally(row)
+        for row in goals.order_by().values("report_id").annotate(**TALLY)
+    }
+    reports = (
+        Report.objects.filter(pk__in=tallies)
+        .order_by("-period")
+        .values_list("pk", "institution_id", "period")
     )
     by_institution = {}
-    for row in rows:
-        entry = by_institution.setdefault(
-            row["report__institution_id"], {"periods": [], "tally": Tally()}
-        )
-        entry["periods"].append(row["report__period"])
-        entry["tally"].add(_tally(row))
+    for pk, institution_id, period in reports:
+        entry = by_institution.setdefault(institution_id, {"periods": [], "tally": Tally()})
+        entry["periods"].append(period)
+        entry["tally"].add(tallies[pk])
     institutions = Institution.objects.filter(pk__in=by_institution).order_by("name")
     return [
-        {
-            "institution": institution,
-            "periods": sorted(by_institution[institution.pk]["periods"], reverse=True),
-            "tally": by_institution[institution.pk]["tally"],
-        }
+        {"institution": institution, **by_institution[institution.pk]}
         for institution in institutions
     ]
 
@@ -268,11 +282,13 @@ def parish_list(request):
     scope = goal_scope(request)
     context = {}
     if scope.is_valid():
-        in_scope = scope_lookups(scope, prefix="goal__")
+        lookups = scope_lookups(scope)
         named, collective = {}, {}
+        # Grouped by the flag first: when every tag is counted SQLite then reads the table once
+        # instead of through the parish index, looking each row up.
         parish_counts = (
-            GoalParish.objects.filter(**in_scope)
-            .values("parish_id", "via_coverage")
+            tags_in_scope(GoalParish, lookups)
+            .values("via_coverage", "parish_id")
             .annotate(goal_count=Count("goal_id"))
             .order_by()
         )
@@ -280,7 +296,7 @@ def parish_list(request):
             counts = collective if row["via_coverage"] else named
             counts[row["parish_id"]] = row["goal_count"]
         council_counts = dict(
-            GoalNeighbourhood.objects.filter(**in_scope)
+            tags_in_scope(GoalNeighbourhood, lookups)
             .values("neighbourhood_id")
             .annotate(goal_count=Count("goal_id"))
             .order_by()
@@ -317,13 +333,12 @@ def parish_detail(request, slug):
         "filter_name": "parroquia" if is_parish else "jdb",
     }
     if scope.is_valid():
-        # Read through the goals' report index: faster than from the place's side.
-        goals = Goal.objects.filter(**scope_lookups(scope)).values("pk")
+        lookups = scope_lookups(scope)
         if is_parish:
-            tags = GoalParish.objects.filter(parish=place, goal__in=goals)
+            tags = tags_in_scope(GoalParish, lookups).filter(parish=place)
             rows = tags.values_list("via_coverage", *TAG_FIELDS)
         else:
-            tags = GoalNeighbourhood.objects.filter(neighbourhood=place, goal__in=goals)
+            tags = tags_in_scope(GoalNeighbourhood, lookups).filter(neighbourhood=place)
             rows = ((False, *row) for row in tags.values_list(*TAG_FIELDS))
         named, collective = [], []
         for via_coverage, *row in rows:

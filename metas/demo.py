@@ -32,11 +32,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache, partial
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.text import slugify
 
+from . import history
 from .importer import InputFile, ParsedReport, read_report
 from .importer.store import Plan, insert_many, unit_key
 from .importer.territory import Gazetteer
@@ -370,21 +372,19 @@ def _decimal(value: int) -> Decimal:
 
 # --- History fields --------------------------------------------------------------------------
 
-def history_fields(previous: dict | None, progress: Decimal | None, has_previous_report: bool):
+def history_fields(before: dict | None, value: MonthValue, has_previous_report: bool):
     """`change`, `previous_progress` and `months_unchanged` of a goal, given the same goal in
-    the previous (consecutive) report; the same semantics as metas.history."""
+    the previous (consecutive) report, by metas.history's rules."""
     if not has_previous_report:
         return {"change": "", "previous_progress": None, "months_unchanged": 0}
-    if previous is None:
+    if before is None:
         return {"change": Goal.Change.NEW, "previous_progress": None, "months_unchanged": 0}
-    before = previous["progress"]
-    if before is not None and progress is not None and progress != before:
-        change = Goal.Change.UP if progress > before else Goal.Change.DOWN
-        months_unchanged = 0
-    else:
-        change = Goal.Change.SAME
-        months_unchanged = previous["months_unchanged"] + 1
-    return {"change": change, "previous_progress": before, "months_unchanged": months_unchanged}
+    change = history.change_between(SimpleNamespace(**before), value)
+    return {
+        "change": change,
+        "previous_progress": before["progress"],
+        "months_unchanged": history.months_unchanged_after(change, before["months_unchanged"], 1),
+    }
 
 
 # --- Writing ---------------------------------------------------------------------------------
@@ -628,7 +628,7 @@ class _Writer:
                 "search_text": _search_text(row.search_head, value.target, row.search_tail),
                 "series": series.uuid,
                 "previous": before["pk"] if before else None,
-                **history_fields(before, value.progress, month > 0),
+                **history_fields(before, value, month > 0),
             }
         return goals
 

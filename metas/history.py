@@ -11,9 +11,11 @@ Stored history, per goal:
 - `series`: one UUID shared by the same goal across months;
 - `previous` / `previous_progress`: the same goal in the institution's previous report;
 - `change`: "" when the institution has no previous report, "nueva" when no previous goal
-  matched, "sube"/"baja" when the progress went up/down, "sin-cambio" otherwise;
-- `months_unchanged`: 0 for a new goal or one whose progress went up or down, else the previous
-  goal's count plus the months between the two reports.
+  matched, "sube"/"baja" when the progress went up/down, "sin-cambio" when the goal reads the
+  same (same status and percentage, or the same text target), and "" when the two months cannot
+  be compared (40 % one month, "información no disponible" the next);
+- `months_unchanged`: the previous goal's count plus the months between the two reports when
+  the goal is "sin-cambio", else 0.
 A goal of the previous report that no goal matched was removed; that is computed, not stored.
 """
 from __future__ import annotations
@@ -58,22 +60,27 @@ class Entry:
     objective: str
     progress: Decimal | None
     status: str
+    target: str = ""
     goal: Any = None  # the stored Goal or the ParsedGoal it stands for
 
     @classmethod
     def of_goal(cls, goal: Goal) -> Entry:
-        unit = goal.unit
-        return cls(unit.code, unit.published_name, goal.objective, goal.progress, goal.status, goal)
+        return cls._of(goal.unit.code, goal.unit.published_name, goal)
 
     @classmethod
     def of_parsed(cls, parsed) -> Entry:
+        return cls._of(parsed.unit_code, parsed.unit_name, parsed)
+
+    @classmethod
+    def _of(cls, unit_code: str, unit_name: str, goal) -> Entry:
         return cls(
-            parsed.unit_code,
-            parsed.unit_name,
-            parsed.objective,
-            parsed.progress,
-            parsed.status,
-            parsed,
+            unit_code,
+            unit_name,
+            goal.objective,
+            goal.progress,
+            goal.status,
+            target=goal.target,
+            goal=goal,
         )
 
     @cached_property
@@ -221,7 +228,7 @@ def build_changes(
             changes.new.append(entry)
             continue
         before = previous[pairs[index]]
-        if _progress_change(before.progress, entry.progress) in (Goal.Change.UP, Goal.Change.DOWN):
+        if change_between(before, entry) in (Goal.Change.UP, Goal.Change.DOWN):
             changes.progress.append((before, entry))
         elif (
             entry.status == Goal.Status.NOT_APPLICABLE
@@ -320,6 +327,7 @@ def _goals_for_history(report: Report):
             "objective",
             "progress",
             "status",
+            "target",
             "previous_id",
             *HISTORY_FIELDS,
             "unit__code",
@@ -437,9 +445,8 @@ def _continue_series(goal: Goal, before: Goal, months: int) -> None:
     goal.series = before.series or uuid.uuid4()
     goal.previous = before
     goal.previous_progress = before.progress
-    goal.change = _progress_change(before.progress, goal.progress)
-    moved = goal.change in (Goal.Change.UP, Goal.Change.DOWN)
-    goal.months_unchanged = 0 if moved else before.months_unchanged + months
+    goal.change = change_between(before, goal)
+    goal.months_unchanged = months_unchanged_after(goal.change, before.months_unchanged, months)
 
 
 def _start_series(goal: Goal, series: uuid.UUID, *, has_previous_report: bool) -> None:
@@ -450,13 +457,24 @@ def _start_series(goal: Goal, series: uuid.UUID, *, has_previous_report: bool) -
     goal.months_unchanged = 0
 
 
-def _progress_change(before: Decimal | None, after: Decimal | None) -> str:
-    if before is not None and after is not None:
-        if after > before:
+def change_between(before, after) -> str:
+    """How a goal moved from `before` to `after` (goals, or anything with status, progress and
+    target): up, down, unchanged, or "" when a percentage sits on one side only."""
+    if before.progress is not None and after.progress is not None:
+        if after.progress > before.progress:
             return Goal.Change.UP
-        if after < before:
+        if after.progress < before.progress:
             return Goal.Change.DOWN
-    return Goal.Change.SAME
+        return Goal.Change.SAME
+    same_state = before.status == after.status and before.progress == after.progress
+    if same_state and (after.status != Goal.Status.TEXT or fold(before.target) == fold(after.target)):
+        return Goal.Change.SAME
+    return ""
+
+
+def months_unchanged_after(change: str, months_unchanged_before: int, months: int) -> int:
+    """Months without change: they add up while the goal stays the same, and restart at 0."""
+    return months_unchanged_before + months if change == Goal.Change.SAME else 0
 
 
 def _carry_forward(report: Report) -> None:
@@ -482,10 +500,7 @@ def _carry_forward(report: Report) -> None:
             before = goal.previous
             months = months_between(before.report.period, later.period)
             series = before.series
-            months_unchanged = (
-                0 if goal.change in (Goal.Change.UP, Goal.Change.DOWN)
-                else before.months_unchanged + months
-            )
+            months_unchanged = months_unchanged_after(goal.change, before.months_unchanged, months)
             if (goal.series, goal.months_unchanged) != (series, months_unchanged):
                 goal.series, goal.months_unchanged = series, months_unchanged
                 changed.append(goal)

@@ -14,6 +14,7 @@ from metas.models import Goal, Institution, Report, Unit
 
 PERCENT = Goal.Status.PERCENT
 NOT_APPLICABLE = Goal.Status.NOT_APPLICABLE
+NOT_AVAILABLE = Goal.Status.NOT_AVAILABLE
 
 AMBIENTAL = ("6.1", "Gestión Ambiental - Gestión de Calidad Ambiental")
 OBRAS = ("8.1", "Gestión de Obras Públicas - Vialidad Urbana y Rural")
@@ -183,13 +184,27 @@ def test_months_unchanged_add_up_the_months_between_reports(loja):
     assert goal_of(january, "Educación Ambiental").months_unchanged == 0
 
 
-def test_a_goal_without_percentages_is_unchanged_not_moved(loja):
-    make_report(loja, "2019-08", [(AMBIENTAL, "Educación Ambiental", 50)])
+def test_a_goal_that_loses_its_percentage_is_neither_moved_nor_unchanged(loja):
+    make_report(loja, "2019-08", [(AMBIENTAL, "Educación Ambiental", 40)])
     september = make_report(loja, "2019-09", [(AMBIENTAL, "Educación Ambiental", None)])
     goal = goal_of(september, "Educación Ambiental")
-    assert (goal.change, goal.previous_progress, goal.months_unchanged) == (
-        "sin-cambio", Decimal("50"), 1
-    )
+    assert (goal.change, goal.previous_progress, goal.months_unchanged) == ("", Decimal("40"), 0)
+
+
+def test_a_goal_that_stays_without_a_percentage_is_unchanged(loja):
+    make_report(loja, "2019-08", [(AMBIENTAL, "Educación Ambiental", None)])
+    september = make_report(loja, "2019-09", [(AMBIENTAL, "Educación Ambiental", None)])
+    goal = goal_of(september, "Educación Ambiental")
+    assert (goal.change, goal.months_unchanged) == ("sin-cambio", 1)
+
+
+def test_a_goal_that_moves_across_a_month_without_data_is_not_stalled(loja):
+    """40 %, then "no disponible", then 55 %: it moved, so it is not stalled."""
+    make_report(loja, "2019-08", [(AMBIENTAL, "Educación Ambiental", 40)])
+    make_report(loja, "2019-09", [(AMBIENTAL, "Educación Ambiental", None, NOT_AVAILABLE)])
+    october = make_report(loja, "2019-10", [(AMBIENTAL, "Educación Ambiental", 55)])
+    goal = goal_of(october, "Educación Ambiental")
+    assert (goal.change, goal.months_unchanged) == ("", 0)
 
 
 def replace_report(institution, period, rows):

@@ -364,17 +364,17 @@ def _link(previous_report: Report | None, report: Report) -> None:
 
 
 def starting_series(report: Report, entries: Sequence[Entry]) -> list[uuid.UUID]:
-    """The series each goal of `report` gets if it starts there (see _first_series)."""
+    """The series each goal of `report` gets if it starts there (see first_series)."""
     occurrences = Counter()
     series = []
     for entry in entries:
         key = (entry.unit, entry.folded_objective)
         occurrences[key] += 1
-        series.append(_first_series(report, key, occurrences[key]))
+        series.append(first_series(report, key, occurrences[key]))
     return series
 
 
-def _first_series(report: Report, key, occurrence: int) -> uuid.UUID:
+def first_series(report: Report, key, occurrence: int) -> uuid.UUID:
     """The series of a goal that starts in `report`, derived from what the goal is, so that
     re-importing the month gives it the same series (and feeds the same entry ids).
 

@@ -524,7 +524,7 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
             "verification_link": goal.verification_link,
             "coverage": tag.coverage,
             "search_text": search_text,
-            "series": history._first_series(report, series_key, occurrences[series_key]),
+            "series": history.first_series(report, series_key, occurrences[series_key]),
             "previous": None,
             "previous_progress": None,
             "change": "",

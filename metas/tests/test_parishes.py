@@ -249,6 +249,36 @@ def test_it_shows_the_first_goals_and_links_to_all_of_them(client, loja):
     assert "Aquí se muestran solo las primeras 20" in text
 
 
+def test_it_shows_first_the_goals_the_goal_list_shows_first(client, loja):
+    """By institution, newest report first, then in the report's order; each kind counted in
+    full beyond the goals shown."""
+    unit = loja.units.get()
+    catamayo = make_institution("Municipio de Catamayo")
+    august, july = loja.reports.get(period__month=8), loja.reports.get(period__month=7)
+    for number in reversed(range(12)):
+        make_goal(august, unit, objective=f"Agosto {number:02} en Taquil", parishes=["taquil"],
+                  position=100 + number)
+        make_goal(july, unit, objective=f"Julio {number:02} en Taquil", parishes=["taquil"],
+                  position=100 + number)
+        cover_all_rural(make_goal(july, unit, objective=f"Rural {number:02}"))
+    make_goal(make_report(catamayo, "2019-06"), objective="Catamayo en Taquil",
+              parishes=["taquil"])
+
+    response = client.get(reverse("metas:parish-detail", args=["taquil"]), {"periodo": "todos"})
+
+    named = [goal.objective for goal in response.context["named"]["items"]]
+    assert named == [
+        "Catamayo en Taquil",
+        *(f"Agosto {number:02} en Taquil" for number in range(12)),
+        *(f"Julio {number:02} en Taquil" for number in range(7)),
+    ]
+    text = text_of(response)
+    assert "25 metas la nombran" in text
+    # August's goal for the rural parishes, and July's twelve.
+    assert "13 metas para todas las parroquias rurales" in text
+    assert len(response.context["collective"]["items"]) == 13
+
+
 def test_it_sets_no_cookie(client, loja):
     for url in (PARISHES, reverse("metas:parish-detail", args=["vilcabamba"])):
         assert not client.get(url).cookies, url

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum, Value, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -336,50 +336,52 @@ def parish_detail(request, slug):
         lookups = scope_lookups(scope)
         if is_parish:
             tags = tags_in_scope(GoalParish, lookups).filter(parish=place)
-            rows = tags.values_list("via_coverage", *TAG_FIELDS)
+            kind = F("via_coverage")
         else:
             tags = tags_in_scope(GoalNeighbourhood, lookups).filter(neighbourhood=place)
-            rows = ((False, *row) for row in tags.values_list(*TAG_FIELDS))
-        named, collective = [], []
-        for via_coverage, *row in rows:
-            (collective if via_coverage else named).append(TagRow(*row))
-        shown_named, shown_collective = _first(named), _first(collective)
-        shown = public_goals().in_bulk([row.goal_id for row in shown_named + shown_collective])
-        context["named"] = _tagged_goals(named, shown_named, shown)
-        context["collective"] = _tagged_goals(collective, shown_collective, shown)
+            kind = Value(False)  # a council is only ever named
+        counts, first = _first_tags(tags, collective=kind)
+        goals = public_goals().in_bulk([tag["goal_id"] for tag in first])
+        for collective, name in ((False, "named"), (True, "collective")):
+            shown = [tag for tag in first if tag["collective"] == collective]
+            context[name] = {
+                "count": counts.get(collective, 0),
+                "items": [_with_words(goals[tag["goal_id"]], tag) for tag in shown],
+                "more": counts.get(collective, 0) > len(shown),
+            }
     return _render(request, "metas/parish_detail.html", context, scope)
 
 
-# What a place's page reads of each tag: which goal, the words matched, and the goal's order.
-TAG_FIELDS = (
-    "goal_id",
-    "matched_text",
-    "goal__report__institution__name",
-    "goal__report__period",
-    "goal__position",
-)
+# The goal list's default order (ORDERINGS["posicion"]), seen from a tag.
+TAG_ORDER = ("goal__report__institution__name", "-goal__report__period", "goal__position")
 
 
-@dataclass(frozen=True)
-class TagRow:
-    goal_id: int
-    matched_text: str
-    institution: str
-    period: date
-    position: int
+def _first_tags(tags, collective):
+    """How many `tags` there are of each kind (`collective` True or False), and the first ones
+    of each kind to show, in the goal list's order: ({kind: count}, [{"goal_id",
+    "matched_text", "collective"}]).
+
+    One query: the database numbers and counts the tags of each kind and returns only the
+    first; a place named in every month of a hundred institutions has thousands of tags.
+    """
+    rows = (
+        tags.annotate(
+            collective=collective,
+            rank=Window(RowNumber(), partition_by=collective, order_by=TAG_ORDER),
+            of_kind=Window(Count("pk"), partition_by=collective),
+        )
+        .filter(rank__lte=PARISH_GOALS_SHOWN)
+        .order_by("rank")
+        .values("goal_id", "matched_text", "collective", "of_kind")
+    )
+    counts, first = {}, []
+    for row in rows:
+        counts[row["collective"]] = row["of_kind"]
+        first.append(row)
+    return counts, first
 
 
-def _first(rows: list[TagRow]) -> list[TagRow]:
-    """The first goals to show: by institution, newest report first, in the report's order."""
-    ordered = sorted(rows, key=lambda r: (r.institution, -r.period.toordinal(), r.position))
-    return ordered[:PARISH_GOALS_SHOWN]
-
-
-def _tagged_goals(rows, shown, goals):
-    """{"count", "items", "more"}: the goals shown, each with the words that tagged it."""
-    items = []
-    for row in shown:
-        goal = goals[row.goal_id]
-        goal.matched_text = row.matched_text
-        items.append(goal)
-    return {"count": len(rows), "items": items, "more": len(rows) > len(items)}
+def _with_words(goal, tag):
+    """The goal, with the words that tagged it with the place."""
+    goal.matched_text = tag["matched_text"]
+    return goal

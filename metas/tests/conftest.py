@@ -1,5 +1,6 @@
 """Fixtures shared by every test. Feature-specific fixtures live beside their tests."""
 import os
+from importlib import import_module
 
 import pytest
 from django.conf import settings
@@ -72,7 +73,21 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def territory():
+    """Cantón Loja's parishes and councils, loaded again as migration 0002 loads them.
+
+    Transactional tests (those with a live server) empty every table when they end, the
+    migration's rows included, and serialized_rollback cannot restore them once Playwright runs
+    (the test then holds other connection objects than the ones the database was serialized
+    with), so each browser test starts from the territory a migrated database has.
+    """
+    from django.apps import apps
+
+    import_module("metas.migrations.0002_load_territory").load_territory(apps, schema_editor=None)
+
+
+@pytest.fixture
+def page(browser, live_server, territory):
     """A fresh browser tab at desktop size; `page.goto(live_server.url + path)`."""
     context = browser.new_context(viewport=DESKTOP, locale="es-EC")
     context.set_default_timeout(10_000)

@@ -7,12 +7,10 @@ The sample report is imported as `make run` imports it, after the territory it i
 import csv
 import io
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 
 from metas.importer import InputFile, import_report
@@ -28,18 +26,6 @@ LOJA = "municipio-de-loja"
 MALACATOS_LOW = {"parroquia": "malacatos", "avance": "0-24"}
 # The most presses of Tab a keyboard user needs here to reach a control; more means a bug.
 MAX_TABS = 80
-
-
-@pytest.fixture
-def territory():
-    """Cantón Loja's parishes and councils, loaded as migration 0002 loads them.
-
-    After each transactional test every table is emptied, the migration's rows included, and
-    serialized_rollback cannot bring them back once Playwright runs: the test then sees other
-    Django connection objects than the ones the test database was set up (and serialized) with.
-    """
-    migration = import_module("metas.migrations.0002_load_territory")
-    migration.load_territory(apps, schema_editor=None)
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 """/parroquias/ (every parish and neighbourhood council with its goals) and /parroquias/<slug>/."""
 import re
-from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
@@ -304,8 +302,6 @@ def test_it_counts_the_tags_of_the_imported_sample_report(client, db):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_a_phone_keyboard_scroll_tables_wider_than_the_screen(page, live_server):
-    # The transactional database has lost the territory the migration loaded: load it again.
-    import_module("metas.migrations.0002_load_territory").load_territory(apps, schema_editor=None)
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + PARISHES)
     # Today's tables fit on a phone; longer names, or a reader's larger text, make them wider.

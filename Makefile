@@ -34,7 +34,8 @@ browser-packages:
 	  else echo "Instale chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 messages: $(VENV)/.installed
-	$(MANAGE) compilemessages --ignore=$(VENV) -v0
+	# DEBUG=true only so that settings load without a SECRET_KEY; compiling needs none.
+	DEBUG=true $(MANAGE) compilemessages --ignore=$(VENV) -v0
 
 run: install
 	DEBUG=true $(MANAGE) migrate --noinput -v0

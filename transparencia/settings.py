@@ -123,7 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "es-ec"
 LANGUAGES = [("es-ec", _("Spanish (Ecuador)"))]
 # One catalogue per area of the product, merged by Django at run time.
-LOCALE_PATHS = [BASE_DIR / "locale" / area for area in ("importer", "site", "staff", "tools")]
+LOCALE_PATHS = [BASE_DIR / "locale" / area for area in ("core", "importer", "site", "staff", "tools")]
 TIME_ZONE = "America/Guayaquil"
 USE_I18N = True
 USE_TZ = True

@@ -56,3 +56,10 @@ def test_the_admin_lists_every_model_read_only(admin_client):
         response = admin_client.get(url)
         assert response.status_code == 200
         assert reverse(f"admin:metas_{model._meta.model_name}_add") not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_speaks_spanish(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    for label in ("Metas y objetivos", "Juntas de desarrollo barrial", "Registro de importaciones"):
+        assert label in page

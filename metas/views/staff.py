@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -130,16 +131,24 @@ def _own_pending(request, pk) -> PendingUpload:
     return pending
 
 
-def _may_handle(request, pending) -> bool:
-    return may_publish(request.user, pending.institution)
+def with_own_pending(view):
+    """Calls `view(request, pending)` with the user's own pending upload `pk` (404 otherwise),
+    refused (403) if the user may no longer publish for its institution."""
+
+    @wraps(view)
+    def checked(request, pk):
+        pending = _own_pending(request, pk)
+        if not may_publish(request.user, pending.institution):
+            return forbidden(request, institution=pending.institution)
+        return view(request, pending)
+
+    return checked
 
 
 @login_required
 @require_GET
-def staff_preview(request, pk):
-    pending = _own_pending(request, pk)
-    if not _may_handle(request, pending):
-        return forbidden(request, institution=pending.institution)
+@with_own_pending
+def staff_preview(request, pending):
     files = pending_uploads.load(pending)
     period = _period_of(pending)
     try:
@@ -175,10 +184,8 @@ def staff_preview(request, pk):
 
 @login_required
 @require_POST
-def staff_publish(request, pk):
-    pending = _own_pending(request, pk)
-    if not _may_handle(request, pending):
-        return forbidden(request, institution=pending.institution)
+@with_own_pending
+def staff_publish(request, pending):
     files = pending_uploads.load(pending)
     period = _period_of(pending)
     try:
@@ -204,10 +211,8 @@ def staff_publish(request, pk):
 
 @login_required
 @require_POST
-def staff_cancel(request, pk):
-    pending = _own_pending(request, pk)
-    if not _may_handle(request, pending):
-        return forbidden(request, institution=pending.institution)
+@with_own_pending
+def staff_cancel(request, pending):
     files = pending_uploads.load(pending)
     _log(request, Outcome.CANCELLED, files, pending.institution, _period_of(pending))
     pending_uploads.discard(pending)

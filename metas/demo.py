@@ -38,7 +38,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from . import history
+from . import history, periods
 from .importer import InputFile, ParsedReport, read_report
 from .importer.store import Plan, insert_many, unit_key
 from .importer.territory import Gazetteer
@@ -408,12 +408,6 @@ class DemoInstitutionsExist(Exception):
         super().__init__(", ".join(names))
 
 
-def periods_until(last: date, months: int) -> list[date]:
-    """`months` consecutive first-of-month dates ending with `last`'s month."""
-    index = last.year * 12 + last.month - 1
-    return [date((i // 12), (i % 12) + 1, 1) for i in range(index - months + 1, index + 1)]
-
-
 def generate(
     institutions: int,
     months: int,
@@ -436,7 +430,7 @@ def generate(
         raise DemoInstitutionsExist(sorted(existing))
 
     sample = load_sample()
-    writer = _Writer(sample, periods_until(last_period, months))
+    writer = _Writer(sample, periods.ending_with(last_period, months))
     summary = Summary(replaced=len(existing), periods=writer.periods)
     for index in range(institutions):
         plan = plan_institution(sample, index, months, seed)

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import periods
 from .models import Goal, GoalNeighbourhood, GoalParish
 
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula
@@ -223,7 +224,7 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
     status_labels = {value: str(label) for value, label in Goal.Status.choices}
     coverage_labels = {value: str(label) for value, label in Goal.Coverage.choices if value}
     goal_url = _url_maker("metas:goal-detail", absolute_url)
-    months = _Memo(lambda period: f"{period:%Y-%m}")
+    months = _Memo(periods.slug)
     file_urls = _Memo(
         lambda key: absolute_url(reverse("metas:source-file-download", args=key))
     )

@@ -20,11 +20,11 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from . import periods
 from .charts import percent_text
 from .filters import GoalFilter
 from .models import Goal, Institution
@@ -84,7 +84,7 @@ class ChangesFeed(Feed):
             change_sentence(goal),
             f"{goal.unit.code} {goal.unit.published_name}".strip(),
             report.institution.name,
-            period_label(report.period),
+            periods.label(report.period),
         )
 
     def item_link(self, goal):
@@ -153,11 +153,6 @@ class GoalListChangesFeed(ChangesFeed):
         )
 
 
-def period_label(period) -> str:
-    """date(2019, 8, 1) -> "agosto de 2019", as it reads mid-sentence."""
-    return date_format(period, "YEAR_MONTH_FORMAT")
-
-
 def change_phrase(goal) -> str:
     """ "Sube de 20 % a 45 %", "Baja de 50 % a 40 %", "Meta nueva (10 %)"."""
     values = {"before": percent_text(goal.previous_progress), "after": percent_text(goal.progress)}
@@ -175,8 +170,9 @@ def change_sentence(goal) -> str:
     if goal.change in (Goal.Change.UP, Goal.Change.DOWN) and goal.previous_id:
         return _("Progress %(before)s in %(before_month)s, %(after)s in %(after_month)s.") % {
             "before": percent_text(goal.previous_progress),
-            "before_month": period_label(goal.previous.report.period),
+            "before_month": periods.label(goal.previous.report.period),
             "after": percent_text(goal.progress),
-            "after_month": period_label(goal.report.period),
+            "after_month": periods.label(goal.report.period),
         }
-    return _("New goal in the report of %(month)s.") % {"month": period_label(goal.report.period)}
+    month = periods.label(goal.report.period)
+    return _("New goal in the report of %(month)s.") % {"month": month}

@@ -14,7 +14,6 @@ period.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -22,11 +21,10 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.db.models import Count, F, Q, Subquery
-from django.utils.formats import date_format
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import periods
 from .charts import percent_text
 from .models import Goal, Institution, Neighbourhood, Parish, ProcessLevel, Report, Unit
 from .text import fold
@@ -93,17 +91,11 @@ ORDER_CHOICES = [
 DEFAULT_ORDER = "posicion"
 
 ALL_PERIODS = "todos"
-_PERIOD = re.compile(r"(\d{4})-(\d{2})")
 
 
 def public_goals():
     """Goals with what a list row shows (report, institution, unit, its parent and level)."""
     return Goal.objects.select_related("report__institution", "unit__parent", "unit__level")
-
-
-def period_label(period: date) -> str:
-    """date(2019, 8, 1) -> "Agosto de 2019"."""
-    return capfirst(date_format(period, "YEAR_MONTH_FORMAT"))
 
 
 class PeriodField(forms.ChoiceField):
@@ -130,18 +122,16 @@ class PeriodField(forms.ChoiceField):
         return [
             ("", _("Latest report of each institution")),
             (ALL_PERIODS, _("All periods")),
-            *((f"{month:%Y-%m}", period_label(month)) for month in months),
+            *((periods.slug(month), periods.title(month)) for month in months),
         ]
 
     def to_python(self, value):
         value = super().to_python(value).strip()
         if value in ("", ALL_PERIODS):
             return value
-        match = _PERIOD.fullmatch(value)
-        if match:
-            year, month = int(match[1]), int(match[2])
-            if 1 <= month <= 12 and 1900 < year < 2200:
-                return date(year, month, 1)
+        period = periods.parse(value)
+        if period is not None:
+            return period
         raise forms.ValidationError(self.error_messages["invalid_period"], code="invalid_period")
 
     def validate(self, value):
@@ -472,7 +462,7 @@ def _is_set(value) -> bool:
 
 def _url_value(value) -> str:
     if isinstance(value, date):
-        return f"{value:%Y-%m}"
+        return periods.slug(value)
     if hasattr(value, "slug"):
         return value.slug
     if value is True:
@@ -484,7 +474,7 @@ def _url_value(value) -> str:
 
 def _display_value(name, value) -> str:
     if name == "periodo":
-        return str(_("All periods")) if value == ALL_PERIODS else period_label(value)
+        return str(_("All periods")) if value == ALL_PERIODS else periods.title(value)
     if name == "avance":
         return str(BANDS_BY_SLUG[value].label)
     if name in ("avance_min", "avance_max"):

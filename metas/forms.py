@@ -6,9 +6,6 @@ importer's job (metas.importer.read_report), the same code as the import_report 
 """
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from django import forms
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -16,6 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import periods
 from .importer.parsed import InputFile, Problem
 from .models import Institution
 
@@ -24,8 +22,6 @@ OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PDF_MAGIC = b"%PDF-"
 # A text table never holds a NUL byte in its first kilobytes; binary files almost always do.
 TEXT_SNIFF_BYTES = 64 * 1024
-
-_PERIOD = re.compile(r"(\d{4})-(\d{2})")
 
 
 class UploadLimitHandler(FileUploadHandler):
@@ -152,9 +148,9 @@ class UploadForm(forms.Form):
         value = self.cleaned_data["period"].strip()
         if not value:
             return None
-        match = _PERIOD.fullmatch(value)
-        if match and 1 <= int(match[2]) <= 12 and 1900 < int(match[1]) < 2200:
-            return date(int(match[1]), int(match[2]), 1)
+        period = periods.parse(value)
+        if period is not None:
+            return period
         raise forms.ValidationError(
             _("Write the period as YYYY-MM, for example 2019-08."), code="invalid_period"
         )

@@ -31,6 +31,7 @@ from typing import Any, Sequence
 
 from django.db import connections, router, transaction
 
+from . import periods
 from .models import Goal, Report
 from .text import fold
 
@@ -295,10 +296,6 @@ def next_report_of(institution, period: date) -> Report | None:
     )
 
 
-def months_between(earlier: date, later: date) -> int:
-    return (later.year - earlier.year) * 12 + later.month - earlier.month
-
-
 def link_history(report: Report) -> None:
     """Link a just-stored report's goals to the institution's previous report, and the next
     report's goals (if any) to this one, so that re-importing a middle month keeps the chain.
@@ -344,7 +341,9 @@ def _link(previous_report: Report | None, report: Report) -> None:
     previous_goals = list(_goals_for_history(previous_report)) if previous_report else []
     current = [Entry.of_goal(g) for g in goals]
     pairs = match([Entry.of_goal(g) for g in previous_goals], current)
-    months = months_between(previous_report.period, report.period) if previous_report else 0
+    months = (
+        periods.months_between(previous_report.period, report.period) if previous_report else 0
+    )
 
     stored = [_history_state(goal) for goal in goals]
     # A goal that starts here keeps the series the importer gave it, unless the previous report
@@ -384,7 +383,7 @@ def first_series(report: Report, key, occurrence: int) -> uuid.UUID:
     """
     (code, unit_name), objective = key
     name = "\x1f".join(
-        [str(report.institution_id), f"{report.period:%Y-%m}", code, unit_name, objective,
+        [str(report.institution_id), periods.slug(report.period), code, unit_name, objective,
          str(occurrence)]
     )
     return uuid.uuid5(SERIES_NAMESPACE, name)
@@ -498,7 +497,7 @@ def _carry_forward(report: Report) -> None:
         changed = []
         for goal in goals:
             before = goal.previous
-            months = months_between(before.report.period, later.period)
+            months = periods.months_between(before.report.period, later.period)
             series = before.series
             months_unchanged = months_unchanged_after(goal.change, before.months_unchanged, months)
             if (goal.series, goal.months_unchanged) != (series, months_unchanged):

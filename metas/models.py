@@ -12,6 +12,8 @@ from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from . import periods
+
 
 class Institution(models.Model):
     name = models.CharField(_("name"), max_length=300, unique=True)
@@ -160,11 +162,11 @@ class Report(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.institution} {self.period:%Y-%m}"
+        return f"{self.institution} {self.period_slug}"
 
     @property
     def period_slug(self):
-        return f"{self.period:%Y-%m}"
+        return periods.slug(self.period)
 
     def get_absolute_url(self):
         return reverse("metas:report-detail", args=[self.institution.slug, self.period_slug])
@@ -459,7 +461,8 @@ class PendingUpload(models.Model):
         related_name="+",
         verbose_name=_("institution"),
     )
-    period = models.CharField(_("period"), max_length=7, blank=True)
+    # None when the period is to be taken from the report's update date.
+    period = models.DateField(_("period"), null=True, blank=True)
     files = models.JSONField(_("files"), default=list)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

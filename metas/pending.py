@@ -23,7 +23,7 @@ MAX_AGE = timedelta(days=1)
 
 def keep(*, user, institution, period, files: list[InputFile]) -> PendingUpload:
     """Store the files and the pending upload that points to them."""
-    pending = PendingUpload(user=user, institution=institution, period=period or "")
+    pending = PendingUpload(user=user, institution=institution, period=period)
     entries = []
     try:
         for number, file in enumerate(files, start=1):

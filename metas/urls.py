@@ -1,17 +1,23 @@
 """Public URLs are Spanish, as the site's users read them. Staff URLs live under /gestion/."""
 from django.urls import path, register_converter
 
-from . import feeds, views
+from . import feeds, periods, views
 
 
 class PeriodConverter:
+    """A month in a URL, "2019-08", given to the view as date(2019, 8, 1); a month that does
+    not exist ("2019-13") matches no URL, so it is a 404."""
+
     regex = r"\d{4}-\d{2}"
 
     def to_python(self, value):
-        return value
+        period = periods.parse(value)
+        if period is None:
+            raise ValueError(value)
+        return period
 
     def to_url(self, value):
-        return value
+        return periods.slug(value) if hasattr(value, "year") else value
 
 
 register_converter(PeriodConverter, "period")

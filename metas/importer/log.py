@@ -22,7 +22,7 @@ def record_attempt(
     counts of a successful import and the number of problems of a refused one."""
     if result is not None:
         institution = institution or result.institution
-        period = period or result.period_label
+        period = period or result.period_slug
     return ImportLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
         source=source,

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from metas import periods
+
 
 @dataclass
 class ImportResult:
@@ -29,8 +31,8 @@ class ImportResult:
     dry_run: bool = False
 
     @property
-    def period_label(self) -> str:
-        return f"{self.period:%Y-%m}"
+    def period_slug(self) -> str:
+        return periods.slug(self.period)
 
     def counts(self) -> dict[str, int]:
         """The numbers, for the import log."""
@@ -59,7 +61,7 @@ class ImportResult:
         lines = [
             outcome,
             _("Institution: %(name)s") % {"name": self.institution},
-            _("Period: %(period)s") % {"period": self.period_label},
+            _("Period: %(period)s") % {"period": self.period_slug},
             _("Format: %(format)s") % {"format": format_label(self.format)},
         ]
         for name, detected_format, encoding, role, row_count in self.files:

@@ -19,7 +19,7 @@ from django.db import connection, models, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from metas import history
+from metas import history, periods
 from metas.history import link_history
 from metas.models import (
     Goal,
@@ -39,7 +39,6 @@ from .parsed import ParsedGoal, ParsedReport, Problem, ReportInvalid
 from .reader import read_report
 from .result import ImportResult
 from .territory import Gazetteer
-from .values import parse_period
 
 # Rows per INSERT: the whole report in a handful of statements, memory kept flat.
 INSERT_BATCH = 2000
@@ -97,7 +96,7 @@ def store_report(
 def resolve_period(parsed: ParsedReport, period) -> date:
     first_file = parsed.files[0].source.name if parsed.files else ""
     if period not in (None, ""):
-        period_date = parse_period(period)
+        period_date = periods.parse(period)
         if period_date is None:
             raise ReportInvalid([Problem(first_file, _(
                 "The period “%(value)s” is not a month. Write it as YYYY-MM, e.g. 2019-08."

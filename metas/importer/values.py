@@ -107,20 +107,6 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-def parse_period(value) -> date | None:
-    """A period given as "YYYY-MM" (or a date): the first day of that month, else None."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", str(value).strip())
-    if not match:
-        return None
-    year, month = map(int, match.groups())
-    try:
-        return date(year, month, 1)
-    except ValueError:
-        return None
-
-
 # --- Footer / metadata labels -----------------------------------------------------------------
 
 # Matched as prefixes of the folded label, without colons: "FECHA ACTUALIZACIÓN DE LA

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import template
-from django.utils.formats import date_format
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from metas import periods
 from metas.charts import Bar, bar_chart, percent_text
 from metas.models import Goal
 
@@ -25,11 +24,6 @@ class History:
     @property
     def has_several_months(self) -> bool:
         return len(self.months) > 1
-
-
-def months_before(period: date, months: int) -> date:
-    index = period.year * 12 + period.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def progress_text(goal: Goal) -> str:
@@ -52,8 +46,7 @@ def goal_history(goal: Goal) -> History:
         )
     chart = bar_chart(
         [
-            Bar(capfirst(date_format(month.report.period, "YEAR_MONTH_FORMAT")), month.progress,
-                progress_text(month))
+            Bar(periods.title(month.report.period), month.progress, progress_text(month))
             for month in months
         ],
         maximum=100,
@@ -62,5 +55,5 @@ def goal_history(goal: Goal) -> History:
     )
     unchanged_since = None
     if goal.change == Goal.Change.SAME and goal.months_unchanged:
-        unchanged_since = months_before(goal.report.period, goal.months_unchanged)
+        unchanged_since = periods.shift(goal.report.period, -goal.months_unchanged)
     return History(months=months, chart=chart, unchanged_since=unchanged_since)

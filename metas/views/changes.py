@@ -8,14 +8,14 @@ up or down, goals that now do not apply, units added or removed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
 
+from .. import periods
 from ..exports import Column, stream_csv, stream_json
 from ..history import Changes, Entry, stored_changes
 from ..models import Goal, Report
@@ -96,20 +96,11 @@ def change_columns(absolute_url=str) -> list[Column]:
     ]
 
 
-def _month(period: str) -> date:
-    """ "2019-08" -> date(2019, 8, 1); a month that does not exist is not found."""
-    year, month = period.split("-")
-    try:
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise Http404 from None
-
-
 def _report(institution, period) -> Report:
     return get_object_or_404(
         Report.objects.select_related("institution"),
         institution__slug=institution,
-        period=_month(period),
+        period=period,
     )
 
 
@@ -147,7 +138,9 @@ def report_changes_json(request, institution, period):
     head = {
         "institucion": report.institution.name,
         "periodo": report.period_slug,
-        "periodo_anterior": f"{changes.previous_period:%Y-%m}" if changes.has_previous else None,
+        "periodo_anterior": (
+            periods.slug(changes.previous_period) if changes.has_previous else None
+        ),
         "count": len(rows),
     }
     response = StreamingHttpResponse(

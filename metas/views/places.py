@@ -16,7 +16,8 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from ..filters import ALL_PERIODS, GoalFilter, period_label, public_goals, unit_with_descendants
+from .. import periods
+from ..filters import ALL_PERIODS, GoalFilter, public_goals, unit_with_descendants
 from ..models import (
     Goal,
     GoalNeighbourhood,
@@ -90,7 +91,7 @@ def _scope_context(request, scope):
     return {
         "scope_form": scope.form,
         "scope_institutions": Institution.objects.order_by("name").values_list("slug", "name"),
-        "scope_periods": [(f"{month:%Y-%m}", period_label(month)) for month in months],
+        "scope_periods": [(periods.slug(month), periods.title(month)) for month in months],
         "chosen_institution": request.GET.get("institucion", ""),
         "chosen_period": request.GET.get("periodo", ""),
         "period": applied.get("periodo", ""),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -24,15 +23,6 @@ CONTENT_TYPES = {
 _SAFE_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
 
 
-def _month(period: str) -> date:
-    """"2019-08" -> date(2019, 8, 1); a month that does not exist is a 404."""
-    year, month = period.split("-")
-    try:
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise Http404(_("There is no such month."))
-
-
 def report_list(request):
     reports = Report.objects.select_related("institution").prefetch_related("files").order_by(
         "institution__name", "-period"
@@ -47,7 +37,7 @@ def report_detail(request, institution, period):
     report = get_object_or_404(
         Report.objects.select_related("institution", "published_by"),
         institution__slug=institution,
-        period=_month(period),
+        period=period,
     )
     counts = Goal.objects.filter(report=report).aggregate(
         goals=Count("pk"),
@@ -70,7 +60,7 @@ def source_file_download(request, institution, period, pk):
         SourceFile.objects.select_related("report__institution"),
         pk=pk,
         report__institution__slug=institution,
-        report__period=_month(period),
+        report__period=period,
     )
     report = source.report
     extension = source.detected_format.lower()

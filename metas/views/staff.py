@@ -8,7 +8,6 @@ previewed, then accepted or cancelled. Nothing reaches the public site before "P
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import history, pending as pending_uploads
+from .. import history, periods, pending as pending_uploads
 from ..forms import (
     UploadForm,
     UploadLimitHandler,
@@ -96,7 +95,7 @@ def _upload(request):
     pending = pending_uploads.keep(
         user=user,
         institution=institution,
-        period=f"{period:%Y-%m}" if period else "",
+        period=period,
         files=files,
     )
     _log(request, Outcome.PREVIEWED, files, institution, period, result=result)
@@ -150,7 +149,7 @@ def with_own_pending(view):
 @with_own_pending
 def staff_preview(request, pending):
     files = pending_uploads.load(pending)
-    period = _period_of(pending)
+    period = pending.period
     try:
         parsed = read_report(files)
         result = _dry_run(parsed, pending.institution, period, request.user)
@@ -187,7 +186,7 @@ def staff_preview(request, pending):
 @with_own_pending
 def staff_publish(request, pending):
     files = pending_uploads.load(pending)
-    period = _period_of(pending)
+    period = pending.period
     try:
         with transaction.atomic():
             # Locked, so that a double click cannot publish the same upload twice.
@@ -214,7 +213,7 @@ def staff_publish(request, pending):
 @with_own_pending
 def staff_cancel(request, pending):
     files = pending_uploads.load(pending)
-    _log(request, Outcome.CANCELLED, files, pending.institution, _period_of(pending))
+    _log(request, Outcome.CANCELLED, files, pending.institution, pending.period)
     pending_uploads.discard(pending)
     messages.info(
         request,
@@ -247,13 +246,6 @@ def staff_import_log(request):
 
 # --- Helpers -----------------------------------------------------------------------------
 
-def _period_of(pending) -> date | None:
-    if not pending.period:
-        return None
-    year, month = pending.period.split("-")
-    return date(int(year), int(month), 1)
-
-
 def _institution_name(institution) -> str | None:
     return institution.name if institution else None
 
@@ -273,7 +265,7 @@ def _log(request, outcome, files, institution, period, *, result=None, problems=
         files=files,
         user=request.user,
         institution=str(institution or ""),
-        period=f"{period:%Y-%m}" if period else "",
+        period=periods.slug(period) if period else "",
         result=result,
         problems=problems,
     )

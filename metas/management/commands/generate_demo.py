@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from metas import demo
+from metas import demo, periods
 
 MAX_MONTHS = 120
 NAMES_SHOWN = 5
@@ -60,7 +60,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--last-period",
-            default=demo.DEFAULT_LAST_PERIOD.strftime("%Y-%m"),
+            default=periods.slug(demo.DEFAULT_LAST_PERIOD),
             metavar="YYYY-MM",
             help=_("the last month generated (default: the sample's month, 2019-08)"),
         )
@@ -98,14 +98,13 @@ class Command(BaseCommand):
 
     @staticmethod
     def _period(text: str) -> date:
-        try:
-            year, month = (int(part) for part in text.split("-"))
-            return date(year, month, 1)
-        except ValueError:
+        period = periods.parse(text)
+        if period is None:
             raise CommandError(
                 _("--last-period must be a month written YYYY-MM, e.g. 2019-08, not “%(value)s”.")
                 % {"value": text}
-            ) from None
+            )
+        return period
 
     def _progress_bar(self):
         """One line per institution; on a terminal, one line rewritten in place."""
@@ -159,8 +158,8 @@ class Command(BaseCommand):
                     "seconds": number_format(seconds, 1),
                     "institutions": _count(summary.institutions),
                     "reports": _count(summary.reports),
-                    "first": f"{summary.periods[0]:%Y-%m}",
-                    "last": f"{summary.periods[-1]:%Y-%m}",
+                    "first": periods.slug(summary.periods[0]),
+                    "last": periods.slug(summary.periods[-1]),
                     "goals": _count(summary.goals),
                     "parish_tags": _count(summary.parish_tags),
                     "neighbourhood_tags": _count(summary.neighbourhood_tags),

@@ -1,7 +1,7 @@
 """The staff upload form: files (or a ZIP), institution, optional period.
 
-Everything checked here happens before the importer parses a byte: the total size and that each
-file looks like a text table, a spreadsheet or a ZIP archive. What the files say is then the
+The form checks the total size while the upload is read. Everything about the files themselves,
+from what kind of file each one is (metas.importer.sources.kind_problem) to what they say, is the
 importer's job (metas.importer.read_report), the same code as the import_report command.
 """
 from __future__ import annotations
@@ -14,14 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import periods
-from .importer.parsed import InputFile, Problem
+from .importer.parsed import InputFile
 from .models import Institution
-
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # also every XLSX workbook
-OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-PDF_MAGIC = b"%PDF-"
-# A text table never holds a NUL byte in its first kilobytes; binary files almost always do.
-TEXT_SNIFF_BYTES = 64 * 1024
 
 
 class UploadLimitHandler(FileUploadHandler):
@@ -67,36 +61,6 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(data or None, initial)]
 
 
-def format_problem(file: InputFile) -> Problem | None:
-    """Why these bytes cannot be a report (text table, XLSX workbook or ZIP), or None."""
-    data = file.data
-    if not data:
-        return Problem(file.name, gettext("The file is empty."))
-    if data.startswith(ZIP_MAGIC):
-        return None
-    if data.startswith(OLD_EXCEL_MAGIC):
-        return Problem(
-            file.name,
-            gettext(
-                "This is an Excel 97-2003 (.xls) file, which cannot be read. Open it in your "
-                "spreadsheet program and save it as .xlsx or as CSV."
-            ),
-        )
-    if data.startswith(PDF_MAGIC):
-        return Problem(
-            file.name,
-            gettext("This is a PDF document. Upload the report as a CSV or XLSX file instead."),
-        )
-    if b"\0" in data[:TEXT_SNIFF_BYTES]:
-        return Problem(
-            file.name,
-            gettext(
-                "This file is neither a text table (CSV), an XLSX spreadsheet nor a ZIP archive."
-            ),
-        )
-    return None
-
-
 class UploadForm(forms.Form):
     """Institution and period come first: an oversized upload stops being read at the files."""
 
@@ -117,7 +81,7 @@ class UploadForm(forms.Form):
     )
     files = MultipleFileField(
         label=_("Files"),
-        allow_empty_file=True,  # format_problem() says which file is empty
+        allow_empty_file=True,  # the importer says which file is empty
         error_messages={"required": _("Choose at least one file.")},
     )
 

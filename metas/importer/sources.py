@@ -36,8 +36,11 @@ SNIFF_LINES = 400
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls, old .doc
 PDF_MAGIC = b"%PDF-"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 TEXT_FORMATS = {"\t": "tsv", ";": "csv", ",": "csv"}
+# A text table never holds a NUL byte in its first kilobytes; binary files almost always do.
+TEXT_SNIFF_BYTES = 64 * 1024
 
 
 class Unreadable(Exception):
@@ -144,30 +147,50 @@ def is_clutter(info: zipfile.ZipInfo) -> bool:
 
 # --- Bytes to a table ------------------------------------------------------------------------
 
-def read_table(file: InputFile) -> Table:
-    """The file's cells, or Unreadable saying what the file is and what to do."""
+def kind_problem(file: InputFile) -> Problem | None:
+    """Why these bytes cannot be a report, judged from their first bytes alone (before any
+    parsing), or None when they may be one: a text table, a workbook or a ZIP archive.
+
+    The one place that tells what kind of file a user gave: read_table() starts here, and the
+    staff upload form asks it too, so both say the same about the same file."""
     data = file.data
     if not data.strip():
-        raise Unreadable(Problem(file.name, _(
+        return Problem(file.name, _(
             "The file is empty. Export the report again and upload the resulting file."
-        )))
+        ))
     if data.startswith(ZIP_MAGIC):
-        return read_workbook(file)
+        return None
     if data.startswith(OLE_MAGIC):
-        raise Unreadable(Problem(file.name, _(
+        return Problem(file.name, _(
             "This is an old Excel workbook (.xls), which cannot be read. "
             "Open it and save it as Excel workbook (.xlsx) or CSV."
-        )))
+        ))
     if data.startswith(PDF_MAGIC):
-        raise Unreadable(Problem(file.name, _(
+        return Problem(file.name, _(
             "This is a PDF document. Upload the report as a spreadsheet (.xlsx) or CSV file."
-        )))
-    text, encoding = decode(data)
+        ))
+    if not data.startswith(UTF16_BOMS) and b"\0" in data[:TEXT_SNIFF_BYTES]:
+        return not_text_problem(file)
+    return None
+
+
+def not_text_problem(file: InputFile) -> Problem:
+    return Problem(file.name, _(
+        "This is not a text file or a spreadsheet. "
+        "Upload the report as a spreadsheet (.xlsx) or CSV file."
+    ))
+
+
+def read_table(file: InputFile) -> Table:
+    """The file's cells, or Unreadable saying what the file is and what to do."""
+    problem = kind_problem(file)
+    if problem is not None:
+        raise Unreadable(problem)
+    if file.data.startswith(ZIP_MAGIC):
+        return read_workbook(file)
+    text, encoding = decode(file.data)
     if text is None or looks_binary(text):
-        raise Unreadable(Problem(file.name, _(
-            "This is not a text file or a spreadsheet. "
-            "Upload the report as a spreadsheet (.xlsx) or CSV file."
-        )))
+        raise Unreadable(not_text_problem(file))
     return read_text(file, text, encoding)
 
 
@@ -190,7 +213,7 @@ def decode(data: bytes) -> tuple[str | None, str]:
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(UTF16_BOMS):
         return data.decode("utf-16", errors="replace"), "utf-16"
     if b"\x00" in data:
         return None, ""

@@ -26,7 +26,6 @@ from ..forms import (
     UploadForm,
     UploadLimitHandler,
     allowed_institutions,
-    format_problem,
     may_publish,
 )
 from ..importer import ReportInvalid, read_report, record_attempt, store_report
@@ -79,14 +78,12 @@ def _upload(request):
         _log(request, Outcome.FORBIDDEN, files, institution, period)
         return forbidden(request, institution=institution)
 
-    problems = [problem for problem in map(format_problem, files) if problem]
-    result = None
-    if not problems:
-        try:
-            parsed = read_report(files)
-            result = _dry_run(parsed, institution, period, user)
-        except ReportInvalid as invalid:
-            problems = invalid.problems
+    problems, result = [], None
+    try:
+        parsed = read_report(files)
+        result = _dry_run(parsed, institution, period, user)
+    except ReportInvalid as invalid:
+        problems = invalid.problems
     if problems:
         _log(request, Outcome.REJECTED, files, institution, period, problems=problems)
         return _upload_page(request, form, problems=problems)

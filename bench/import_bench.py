@@ -74,9 +74,13 @@ def generated_report(goals: int) -> bytes:
 
 
 def import_once(name: str, data: bytes, institution: str):
-    from metas.importer import InputFile, import_report
+    """One import as `manage.py import_report` runs it: read, store, log."""
+    from metas.importer import InputFile, run_attempt
 
-    return import_report([InputFile(name, data)], institution=institution)
+    attempt = run_attempt([InputFile(name, data)], source="command", institution=institution)
+    if not attempt.accepted:
+        raise SystemExit("\n".join(map(str, attempt.problems)))
+    return attempt.result
 
 
 def timed(name, data, institution, repeat) -> tuple[float, float, object]:

@@ -412,6 +412,7 @@ class ImportLog(models.Model):
         FORBIDDEN = "forbidden", _("forbidden")
         PREVIEWED = "previewed", _("previewed")
         CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed unexpectedly")
 
     created_at = models.DateTimeField(_("when (UTC)"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

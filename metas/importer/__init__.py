@@ -1,10 +1,14 @@
 """Reading a monthly LOTAIP "metas y objetivos" report and storing it.
 
-    from metas.importer import InputFile, read_report, store_report, record_attempt
+    from metas.importer import InputFile, run_attempt
 
-    parsed = read_report([InputFile("reporte.csv.xlsx", data)])   # or ReportInvalid(problems)
-    result = store_report(parsed, period="2019-08")               # one transaction
-    print("\n".join(result.summary_lines()))
+    attempt = run_attempt([InputFile("reporte.csv.xlsx", data)], source="command")
+    attempt.outcome                  # "accepted", "rejected"... as written to the import log
+    attempt.result.summary_lines()   # what was stored; attempt.problems: what was wrong
+
+run_attempt is the one entry point of the command and the staff area: read_report (validate
+every file), then store_report (one transaction), then one import-log row, whatever happened.
+import_report is read_report then store_report, without the log (for tests).
 
 read_report needs no database (pure Python and pandas), so reading stays importable without
 the ORM: the names that store or log are loaded on first use.
@@ -24,10 +28,16 @@ __all__ = [
     "import_report",
     "read_report",
     "record_attempt",
+    "run_attempt",
     "store_report",
 ]
 
-_LAZY = {"store_report": "store", "import_report": "store", "record_attempt": "log"}
+_LAZY = {
+    "store_report": "store",
+    "import_report": "store",
+    "record_attempt": "log",
+    "run_attempt": "attempt",
+}
 
 
 def __getattr__(name):

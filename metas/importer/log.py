@@ -1,6 +1,9 @@
 """The import log: one ImportLog row per attempt, from the command or the staff page."""
 from __future__ import annotations
 
+from datetime import date
+
+from metas import periods
 from metas.models import ImportLog
 
 from .parsed import InputFile, Problem
@@ -14,7 +17,7 @@ def record_attempt(
     files: list[InputFile],
     user=None,
     institution: str = "",
-    period: str = "",
+    period: str | date = "",
     result: ImportResult | None = None,
     problems: tuple[Problem, ...] | list[Problem] = (),
 ) -> ImportLog:
@@ -22,7 +25,9 @@ def record_attempt(
     counts of a successful import and the number of problems of a refused one."""
     if result is not None:
         institution = institution or result.institution
-        period = period or result.period_slug
+        period = period or result.period
+    if isinstance(period, date):
+        period = periods.slug(period)
     return ImportLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
         source=source,

@@ -29,6 +29,7 @@ class ImportResult:
     neighbourhoods_tagged: int = 0  # goals with at least one neighbourhood council
     replaced: bool = False  # a report of that institution and period existed
     dry_run: bool = False
+    parsed: Any = None  # the ParsedReport it was stored from, for a preview
 
     @property
     def period_slug(self) -> str:

@@ -70,6 +70,7 @@ def store_report(
     check_sizes(parsed, name)
     plan = Plan(parsed)
     result = count(parsed, name, period_date, plan, dry_run)
+    result.parsed = parsed
     result.replaced = Report.objects.filter(
         institution__name=name, period=period_date
     ).exists()

@@ -342,12 +342,13 @@ def test_the_command_prints_every_problem_and_fails(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_command_logs_an_attempt_that_fails_unexpectedly():
+def test_the_command_logs_an_attempt_that_fails_unexpectedly_and_says_so_in_spanish(caplog):
     with connection.execute_wrapper(fail_on_insert("metas_goal")):
-        with pytest.raises(DatabaseError):
+        with pytest.raises(CommandError, match="No se importó el reporte"):
             run(str(SAMPLE))
     assert not Report.objects.exists()
-    assert log_entries() == [("rejected", 1)]
+    assert log_entries() == [("failed", 1)]
+    assert "injected failure" in caplog.text  # the traceback is for the operators' log
 
 
 def test_the_command_exits_non_zero_on_bad_input_and_zero_on_success(tmp_path):

@@ -28,7 +28,7 @@ from ..forms import (
     allowed_institutions,
     may_publish,
 )
-from ..importer import ReportInvalid, read_report, record_attempt, store_report
+from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
 from ..importer.result import role_label
 from ..models import Goal, ImportLog, PendingUpload, Report
 
@@ -74,19 +74,14 @@ def _upload(request):
     institution = form.cleaned_data["institution"]
     period = form.cleaned_data["period"]
     files = form.input_files()
-    if not may_publish(user, institution):
-        _log(request, Outcome.FORBIDDEN, files, institution, period)
+    attempt = _attempt(
+        request, files, institution, period, dry_run=True,
+        allowed=may_publish(user, institution),
+    )
+    if attempt.outcome == Outcome.FORBIDDEN:
         return forbidden(request, institution=institution)
-
-    problems, result = [], None
-    try:
-        parsed = read_report(files)
-        result = _dry_run(parsed, institution, period, user)
-    except ReportInvalid as invalid:
-        problems = invalid.problems
-    if problems:
-        _log(request, Outcome.REJECTED, files, institution, period, problems=problems)
-        return _upload_page(request, form, problems=problems)
+    if not attempt.accepted:
+        return _upload_page(request, form, problems=attempt.problems)
 
     pending_uploads.discard_expired()
     pending = pending_uploads.keep(
@@ -95,7 +90,6 @@ def _upload(request):
         period=period,
         files=files,
     )
-    _log(request, Outcome.PREVIEWED, files, institution, period, result=result)
     return redirect("metas:staff-preview", pk=pending.pk)
 
 
@@ -146,14 +140,15 @@ def with_own_pending(view):
 @with_own_pending
 def staff_preview(request, pending):
     files = pending_uploads.load(pending)
-    period = pending.period
     try:
-        parsed = read_report(files)
-        result = _dry_run(parsed, pending.institution, period, request.user)
+        result = import_report(
+            files, institution=_institution_name(pending.institution), period=pending.period,
+            user=request.user, dry_run=True,
+        )
     except ReportInvalid as invalid:
         # The same bytes read fine at upload time; only a change of the importer gets here.
         return _upload_page(request, UploadForm(user=request.user), problems=invalid.problems)
-    report = result.report
+    parsed, report = result.parsed, result.report
     # An institution that does not exist yet (a superuser's first upload) has no history.
     institution = report.institution if report.institution.pk else None
     existing = (
@@ -183,34 +178,27 @@ def staff_preview(request, pending):
 @with_own_pending
 def staff_publish(request, pending):
     files = pending_uploads.load(pending)
-    period = pending.period
-    try:
-        with transaction.atomic():
-            # Locked, so that a double click cannot publish the same upload twice.
-            pending = PendingUpload.objects.select_for_update().get(pk=pending.pk)
-            parsed = read_report(files)
-            result = store_report(
-                parsed, institution=_institution_name(pending.institution), period=period,
-                user=request.user,
-            )
+    with transaction.atomic():
+        # Locked, so that a double click cannot publish the same upload twice.
+        pending = PendingUpload.objects.select_for_update().filter(pk=pending.pk).first()
+        if pending is None:
+            raise Http404
+        attempt = _attempt(request, files, pending.institution, pending.period)
+        if attempt.accepted:
             pending_uploads.discard(pending)
-    except PendingUpload.DoesNotExist:
-        raise Http404 from None
-    except ReportInvalid as invalid:
-        problems = invalid.problems
-        _log(request, Outcome.REJECTED, files, pending.institution, period, problems=problems)
-        return _upload_page(request, UploadForm(user=request.user), problems=problems)
-    report = result.report
-    _log(request, Outcome.ACCEPTED, files, report.institution, report.period, result=result)
-    return redirect(report.get_absolute_url())
+    if not attempt.accepted:
+        return _upload_page(request, UploadForm(user=request.user), problems=attempt.problems)
+    return redirect(attempt.result.report.get_absolute_url())
 
 
 @login_required
 @require_POST
 @with_own_pending
 def staff_cancel(request, pending):
-    files = pending_uploads.load(pending)
-    _log(request, Outcome.CANCELLED, files, pending.institution, pending.period)
+    record_attempt(
+        source=WEB, outcome=Outcome.CANCELLED, files=pending_uploads.load(pending),
+        user=request.user, institution=str(pending.institution or ""), period=pending.period,
+    )
     pending_uploads.discard(pending)
     messages.info(
         request,
@@ -247,24 +235,10 @@ def _institution_name(institution) -> str | None:
     return institution.name if institution else None
 
 
-def _dry_run(parsed, institution, period, user):
-    """What publishing would store, checked by the importer itself without writing."""
-    return store_report(
-        parsed, institution=_institution_name(institution), period=period, user=user,
-        dry_run=True,
-    )
-
-
-def _log(request, outcome, files, institution, period, *, result=None, problems=()):
-    record_attempt(
-        source=WEB,
-        outcome=outcome,
-        files=files,
-        user=request.user,
-        institution=str(institution or ""),
-        period=periods.slug(period) if period else "",
-        result=result,
-        problems=problems,
+def _attempt(request, files, institution, period, *, dry_run=False, allowed=True):
+    return run_attempt(
+        files, source=WEB, user=request.user, institution=institution, period=period,
+        dry_run=dry_run, allowed=allowed,
     )
 
 
@@ -273,7 +247,7 @@ def _log_forbidden(request, form):
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     files = form.input_files() if "files" in data else []
-    _log(request, Outcome.FORBIDDEN, files, data.get("institution"), data.get("period"))
+    _attempt(request, files, data.get("institution"), data.get("period"), allowed=False)
 
 
 def _file_rows(pending, parsed):

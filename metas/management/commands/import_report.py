@@ -24,14 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from metas.importer import (
-    InputFile,
-    Problem,
-    ReportInvalid,
-    read_report,
-    record_attempt,
-    store_report,
-)
+from metas.importer import InputFile, Problem, run_attempt
 from metas.models import ImportLog
 
 
@@ -68,43 +61,29 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         files, problems = read_paths(options["paths"])
-        dry_run = options["dry_run"]
-        try:
-            parsed = read_report(files) if files else None
-        except ReportInvalid as invalid:
-            problems += invalid.problems
-        if problems:
-            self.refuse(problems, files, options)
-        try:
-            result = store_report(
-                parsed,
-                institution=options["institution"],
-                period=options["period"],
-                dry_run=dry_run,
-            )
-        except ReportInvalid as invalid:
-            self.refuse(invalid.problems, files, options)
-        except Exception:
-            # Nothing was stored (the transaction rolled back); the attempt is logged anyway.
-            self.log_refusal(files, options, [Problem("", _("The import failed unexpectedly."))])
-            raise
-        outcome = ImportLog.Outcome.PREVIEWED if dry_run else ImportLog.Outcome.ACCEPTED
-        record_attempt(
-            source=ImportLog.Source.COMMAND, outcome=outcome, files=files, result=result
+        attempt = run_attempt(
+            files,
+            source=ImportLog.Source.COMMAND,
+            institution=options["institution"],
+            period=options["period"],
+            dry_run=options["dry_run"],
+            problems=problems,
         )
+        if not attempt.accepted:
+            self.refuse(attempt.problems)
+        result = attempt.result
         if options["verbosity"] >= 1:
             first, *rest = result.summary_lines()
             self.stdout.write(self.style.SUCCESS(first))
             for line in rest:
                 self.stdout.write(f"  {line}")
         if options["verbosity"] >= 2:
-            for level, count in Counter(goal.level for goal in parsed.goals).items():
+            for level, count in Counter(goal.level for goal in result.parsed.goals).items():
                 self.stdout.write("    " + ngettext(
                     "%(level)s: %(count)s goal", "%(level)s: %(count)s goals", count
                 ) % {"level": level or _("(no process level)"), "count": count})
 
-    def refuse(self, problems, files, options):
-        self.log_refusal(files, options, problems)
+    def refuse(self, problems):
         for problem in problems:
             self.stderr.write(str(problem))
         raise CommandError(ngettext(
@@ -114,17 +93,6 @@ class Command(BaseCommand):
             "stored. Correct the files and run the command again.",
             len(problems),
         ) % {"count": len(problems)})
-
-
-    def log_refusal(self, files, options, problems):
-        record_attempt(
-            source=ImportLog.Source.COMMAND,
-            outcome=ImportLog.Outcome.REJECTED,
-            files=files,
-            institution=options["institution"] or "",
-            period=options["period"] or "",
-            problems=problems,
-        )
 
 
 def read_paths(paths) -> tuple[list[InputFile], list[Problem]]:

@@ -117,7 +117,7 @@ class InstitutionChangesFeed(ChangesFeed):
             )
             % {"institution": institution.name},
             link=institution.get_absolute_url(),
-            goals=changed_goals().filter(report__institution=institution),
+            goals=changed_goals().in_scope(institution, periods.ALL),
         )
 
 

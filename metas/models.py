@@ -5,6 +5,7 @@ months (so a goal can be followed over time); each Goal belongs to one Report an
 Parish and Neighbourhood are the territory goals are tagged with.
 """
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -117,6 +118,35 @@ class ReportQuerySet(models.QuerySet):
             .values("pk")[:1]
         )
         return self.filter(pk=models.Subquery(latest))
+
+    def in_scope(self, institution=None, period=None):
+        """The reports a page shows, the site's one rule for it:
+
+        - `period` None (the default of every page): each institution's latest report;
+        - `period` periods.ALL ("todos"): every report;
+        - `period` a date: the reports of that month;
+        and only `institution`'s (an Institution or its pk) when one is given.
+        """
+        reports = self if institution is None else self.filter(institution=institution)
+        if period is None:
+            return reports.latest_per_institution()
+        if period == periods.ALL:
+            return reports
+        return reports.filter(period=period)
+
+
+def goal_lookups_in_scope(institution=None, period=None) -> dict:
+    """Goal lookups for the goals of Report.objects.in_scope(...) ({} for every goal).
+
+    A month or the latest reports are read first as a short list of report ids: goals and
+    tags are then selected as `report_id IN (…)`, which every database reads through the report
+    index, where a subquery of "each institution's latest report" written into the goals' query
+    made SQLite check it against every goal of every month.
+    """
+    if period == periods.ALL:
+        return {} if institution is None else {"report__institution": institution}
+    reports = Report.objects.in_scope(institution, period).order_by()
+    return {"report_id__in": list(reports.values_list("pk", flat=True))}
 
 
 class Report(models.Model):
@@ -253,15 +283,55 @@ class Neighbourhood(models.Model):
 
 
 class GoalQuerySet(models.QuerySet):
-    def summary(self):
-        """Counts and average progress in one query."""
+    def in_scope(self, institution=None, period=None):
+        """The goals of Report.objects.in_scope(institution, period): by default, of each
+        institution's latest report."""
+        return self.filter(**goal_lookups_in_scope(institution, period))
+
+    def in_band(self, slug: str):
+        """The goals of a progress band ("0-24", "no-aplica"…, see PROGRESS_BANDS)."""
+        return self.filter(BANDS_BY_SLUG[slug].condition)
+
+    def band_counts(self) -> dict[str, int]:
+        """How many goals fall in each progress band, in one query: {"0-24": 3, ...}."""
+        return self.aggregate(
+            **{band.slug: Count("pk", filter=band.condition) for band in PROGRESS_BANDS}
+        )
+
+    def summary(self) -> dict:
+        """The counts of a report (or of any goals), and their average progress, in one
+        query: the one definition of each figure the site shows about a report.
+
+        A unit is a stored Unit (its level, code and name as published, see
+        metas.importer.plan.unit_identity); a goal's level is its unit's.
+        """
         return self.aggregate(
             total=Count("pk"),
             average=Avg("progress"),
+            levels=Count("unit__level", distinct=True),
+            units=Count("unit", distinct=True),
             not_applicable=Count("pk", filter=Q(status=Goal.Status.NOT_APPLICABLE)),
             not_available=Count("pk", filter=Q(status=Goal.Status.NOT_AVAILABLE)),
+            text_targets=Count("pk", filter=Q(status=Goal.Status.TEXT)),
             lacking_financing=Count("pk", filter=Q(lacks_financing=True)),
         )
+
+
+class TagQuerySet(models.QuerySet):
+    """Parish and council tags (GoalParish, GoalNeighbourhood)."""
+
+    def in_scope(self, institution=None, period=None):
+        """The tags of Goal.objects.in_scope(institution, period).
+
+        Written as `goal_id IN (the goals' ids)`, not as a join on the goal: the database then
+        reads the scope's goals through the report index and looks their few tags up, where a
+        join lets SQLite prefer to read every tag of every month (in the order of a GROUP BY's
+        index) and look each one's goal up.
+        """
+        lookups = goal_lookups_in_scope(institution, period)
+        if not lookups:
+            return self
+        return self.filter(goal__in=Goal.objects.filter(**lookups).values("pk"))
 
 
 class Goal(models.Model):
@@ -366,6 +436,28 @@ class Goal(models.Model):
         return reverse("metas:goal-detail", args=[self.pk])
 
 
+@dataclass(frozen=True)
+class ProgressBand:
+    slug: str  # as ?avance= writes it
+    label: str
+    condition: Q
+
+
+# The progress bands of ?avance= and of the distribution chart, in reading order.
+PROGRESS_BANDS = [
+    ProgressBand("0-24", _("0 to 24 %"), Q(progress__lt=25)),
+    ProgressBand("25-49", _("25 to 49 %"), Q(progress__gte=25, progress__lt=50)),
+    ProgressBand("50-74", _("50 to 74 %"), Q(progress__gte=50, progress__lt=75)),
+    ProgressBand("75-99", _("75 to 99 %"), Q(progress__gte=75, progress__lt=100)),
+    ProgressBand("100", _("100 %"), Q(progress__gte=100)),
+    ProgressBand("no-aplica", _("Does not apply"), Q(status=Goal.Status.NOT_APPLICABLE)),
+    ProgressBand(
+        "no-disponible", _("Information not available"), Q(status=Goal.Status.NOT_AVAILABLE)
+    ),
+]
+BANDS_BY_SLUG = {band.slug: band for band in PROGRESS_BANDS}
+
+
 class GoalParish(models.Model):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="parish_tags")
     parish = models.ForeignKey(Parish, on_delete=models.CASCADE, related_name="goal_tags")
@@ -373,6 +465,8 @@ class GoalParish(models.Model):
     matched_text = models.CharField(_("matched words"), max_length=300)
     # True when the parish is not named but covered by "las parroquias urbanas/rurales".
     via_coverage = models.BooleanField(_("covered as one of all urban or rural parishes"), default=False)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("parish tag")
@@ -388,6 +482,8 @@ class GoalNeighbourhood(models.Model):
         Neighbourhood, on_delete=models.CASCADE, related_name="goal_tags"
     )
     matched_text = models.CharField(_("matched words"), max_length=300)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("neighbourhood tag")

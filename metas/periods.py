@@ -18,6 +18,8 @@ from datetime import date
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
+# "Every period", as ?periodo= writes it and Report.objects.in_scope() takes it.
+ALL = "todos"
 # Years a period may have at all; anything else is a typo, never a month to show.
 MIN_YEAR, MAX_YEAR = 1900, 2199
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ..charts import Bar, bar_chart, count_text, percent_text
-from ..filters import PROGRESS_BANDS, GoalFilter, band_counts, public_goals
-from ..models import Goal, Institution, Report
+from ..filters import GoalFilter, public_goals
+from ..models import PROGRESS_BANDS, Goal, Institution, Report
 
 PAGE_SIZE = 50
 
@@ -64,7 +64,7 @@ def overview_context(institution, report):
         .annotate(total=Count("pk"), average=Avg("progress"))
         .order_by("unit__level__position", "unit__level__name")
     )
-    bands = band_counts(goals)
+    bands = goals.band_counts()
 
     def list_url(**params):
         return goal_list_url(institucion=institution.slug, periodo=report.period_slug, **params)

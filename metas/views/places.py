@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from .. import periods
-from ..filters import ALL_PERIODS, GoalFilter, public_goals, unit_with_descendants
+from ..filters import GoalFilter, public_goals, unit_with_descendants
 from ..models import (
     Goal,
     GoalNeighbourhood,
@@ -47,39 +47,10 @@ def goal_scope(request):
     return GoalFilter(data, queryset=Goal.objects.all())
 
 
-def scope_lookups(scope) -> dict:
-    """The goals a valid scope selects, as Goal lookups ({} for every goal).
-
-    The same goals as GoalFilter's queryset for these two parameters, but written so that the
-    database reads them through the report index: each institution's latest report becomes a
-    short list of report ids, not a subquery run against every goal.
-    """
+def in_scope(scope) -> dict:
+    """The arguments of Goal.objects.in_scope() (and its siblings) a valid scope gives."""
     data = scope.form.cleaned_data
-    lookups = {}
-    if data.get("institucion"):
-        lookups["report__institution"] = data["institucion"]
-    period = data.get("periodo")
-    if not period:
-        latest = Report.objects.latest_per_institution()
-        if data.get("institucion"):
-            latest = latest.filter(institution=data["institucion"])
-        lookups["report_id__in"] = list(latest.order_by().values_list("pk", flat=True))
-    elif period != ALL_PERIODS:
-        lookups["report__period"] = period
-    return lookups
-
-
-def tags_in_scope(tag_model, lookups: dict):
-    """The parish or council tags of the goals that `lookups` (of scope_lookups) select.
-
-    Written as `goal_id IN (the goals' ids)`, not as a join on the goal: the database then
-    reads the scope's goals through the report index and looks their few tags up, where a join
-    lets SQLite prefer to read every tag of every month (in the order of a GROUP BY's index)
-    and look each one's goal up. With every goal in scope there is nothing to look up.
-    """
-    if not lookups:
-        return tag_model.objects.all()
-    return tag_model.objects.filter(goal__in=Goal.objects.filter(**lookups).values("pk"))
+    return {"institution": data.get("institucion"), "period": data.get("periodo") or None}
 
 
 def _scope_context(request, scope):
@@ -229,7 +200,7 @@ def unit_list(request):
     scope = goal_scope(request)
     context = {"institutions": [], "tree": [], "chosen": None}
     if scope.is_valid():
-        goals = Goal.objects.filter(**scope_lookups(scope))
+        goals = Goal.objects.in_scope(**in_scope(scope))
         institutions = _reports_in_scope(goals)
         context["institutions"] = institutions
         if len(institutions) == 1:
@@ -283,12 +254,11 @@ def parish_list(request):
     scope = goal_scope(request)
     context = {}
     if scope.is_valid():
-        lookups = scope_lookups(scope)
         named, collective = {}, {}
         # Grouped by the flag first: when every tag is counted SQLite then reads the table once
         # instead of through the parish index, looking each row up.
         parish_counts = (
-            tags_in_scope(GoalParish, lookups)
+            GoalParish.objects.in_scope(**in_scope(scope))
             .values("via_coverage", "parish_id")
             .annotate(goal_count=Count("goal_id"))
             .order_by()
@@ -297,7 +267,7 @@ def parish_list(request):
             counts = collective if row["via_coverage"] else named
             counts[row["parish_id"]] = row["goal_count"]
         council_counts = dict(
-            tags_in_scope(GoalNeighbourhood, lookups)
+            GoalNeighbourhood.objects.in_scope(**in_scope(scope))
             .values("neighbourhood_id")
             .annotate(goal_count=Count("goal_id"))
             .order_by()
@@ -334,12 +304,11 @@ def parish_detail(request, slug):
         "filter_name": "parroquia" if is_parish else "jdb",
     }
     if scope.is_valid():
-        lookups = scope_lookups(scope)
         if is_parish:
-            tags = tags_in_scope(GoalParish, lookups).filter(parish=place)
+            tags = GoalParish.objects.in_scope(**in_scope(scope)).filter(parish=place)
             kind = F("via_coverage")
         else:
-            tags = tags_in_scope(GoalNeighbourhood, lookups).filter(neighbourhood=place)
+            tags = GoalNeighbourhood.objects.in_scope(**in_scope(scope)).filter(neighbourhood=place)
             kind = Value(False)  # a council is only ever named
         counts, first = _first_tags(tags, collective=kind)
         goals = public_goals().in_bulk([tag["goal_id"] for tag in first])

@@ -39,9 +39,11 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from . import history, periods
+from .bulk import delete_goals, insert_many
 from .importer import InputFile, ParsedReport, read_report
-from .importer.store import Plan, insert_many, unit_key
-from .importer.territory import Gazetteer
+from .importer.plan import Plan, cached, search_text, tag_rows, unit_identity
+from .importer.slugs import unit_slug_base, with_institution
+from .importer.territory import Gazetteer, Match, Tags
 from .models import (
     Goal,
     GoalNeighbourhood,
@@ -186,37 +188,27 @@ def load_sample() -> Sample:
 
 @dataclass(frozen=True)
 class UnitSpec:
-    key: tuple  # metas.importer.store.unit_key
+    identity: tuple  # metas.importer.plan.unit_identity
     level: str
     code: str
     published_name: str
     name: str  # its own part of the published name
-    parent: tuple | None  # the parent's key
+    parent: tuple | None  # the parent's identity
     depth: int
 
 
-def unit_tree(sample: Sample) -> list[UnitSpec]:
+def sample_units(sample: Sample) -> list[UnitSpec]:
     """The sample's units with their parents, as the importer plans them, parents first."""
-    planned = Plan(sample.report).units
+    plan = Plan(sample.report)
 
-    def parent_of(key):
-        unit = planned[key]
-        if unit.parent_key is not None:
-            return unit.parent_key
-        if unit.parent_code:  # "10.5 Puerto Seco Comercial" under a top unit "10" of its level
-            for other_key, other in planned.items():
-                top = other.parent_key is None and not other.parent_code
-                if top and other.level == unit.level and other.code == unit.parent_code:
-                    return other_key
-        return None
-
-    def depth(key):
-        parent = parent_of(key)
+    def depth(identity):
+        parent = plan.parent_of(identity)
         return 0 if parent is None else depth(parent) + 1
 
     specs = [
-        UnitSpec(key, u.level, u.code, u.published_name, u.name, parent_of(key), depth(key))
-        for key, u in planned.items()
+        UnitSpec(identity, u.level, u.code, u.published_name, u.name, plan.parent_of(identity),
+                 depth(identity))
+        for identity, u in plan.units.items()
     ]
     return sorted(specs, key=lambda spec: spec.depth)
 
@@ -461,11 +453,7 @@ def refresh_planner_statistics() -> None:
 
 def _delete_institution(name: str) -> None:
     """Delete an institution and everything it published (goals first: Goal.unit protects)."""
-    goals = Goal.objects.filter(report__institution__name=name)
-    GoalParish.objects.filter(goal__in=goals).delete()
-    GoalNeighbourhood.objects.filter(goal__in=goals).delete()
-    goals.update(previous=None)
-    goals.delete()
+    delete_goals(list(Report.objects.filter(institution__name=name).values_list("pk", flat=True)))
     Institution.objects.filter(name=name).delete()
 
 
@@ -475,24 +463,18 @@ class _Writer:
     def __init__(self, sample: Sample, periods: list[date]):
         self.sample = sample
         self.periods = periods
-        self.unit_tree = unit_tree(sample)
+        self.units = sample_units(sample)
         self.gazetteer = Gazetteer.from_database()
         self.parish_ids = dict(Parish.objects.values_list("slug", "pk"))
-        self.neighbourhood_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
-        self._tags = {}
-
-    def tags(self, objective: str):
-        """The gazetteer's tags for an objective, computed once per distinct text."""
-        if objective not in self._tags:
-            self._tags[objective] = self.gazetteer.tag(objective)
-        return self._tags[objective]
+        self.council_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
+        self.tags = cached(self.gazetteer.tag)  # once per distinct objective
 
     def write(self, plan: InstitutionPlan) -> dict[str, int]:
         institution = Institution.objects.create(name=plan.name, slug=plan.slug)
         units = self._units(institution, self._levels(institution))
         rows = [self._series_row(plan, series, units) for series in plan.series]
         reports = self._reports(institution, plan)
-        goals_written, parish_tags, neighbourhood_tags = 0, [], []
+        goals_written, parish_tags, council_tags = 0, [], []
         previous: dict[int, dict] = {}  # series index -> its goal last month
         for month, report in enumerate(reports):
             goals = self._goals(plan, rows, month, report, previous)
@@ -500,46 +482,35 @@ class _Writer:
             ids = dict(Goal.objects.filter(report=report).values_list("position", "pk"))
             for series_index, goal in goals.items():
                 goal["pk"] = ids[goal["position"]]
-                row = rows[series_index]
-                parish_tags += (
-                    {"goal": goal["pk"], "parish": parish, "matched_text": words, "via_coverage": via}
-                    for parish, words, via in row.parishes
+                parishes, councils = tag_rows(
+                    goal["pk"], rows[series_index].tags, self.parish_ids, self.council_ids
                 )
-                neighbourhood_tags += (
-                    {"goal": goal["pk"], "neighbourhood": council, "matched_text": words}
-                    for council, words in row.neighbourhoods
-                )
+                parish_tags += parishes
+                council_tags += councils
             goals_written += len(goals)
             previous = goals
         insert_many(GoalParish, parish_tags)
-        insert_many(GoalNeighbourhood, neighbourhood_tags)
+        insert_many(GoalNeighbourhood, council_tags)
         return {
             "goals": goals_written,
             "parish_tags": len(parish_tags),
-            "neighbourhood_tags": len(neighbourhood_tags),
+            "neighbourhood_tags": len(council_tags),
         }
 
     def _series_row(self, plan: InstitutionPlan, series: Series, units) -> _SeriesRow:
         """What every month of a series shares in this institution, computed once."""
         template = series.template
-        unit = units[unit_key(template.level, template.unit_code, template.unit_name)]
+        unit = units[unit_identity(template.level, template.unit_code, template.unit_name)]
         tags = self.tags(series.objective)
         in_canton = partial(_LOJA.sub, plan.canton)
-        objective = in_canton(series.objective)
         return _SeriesRow(
-            unit_id=unit.pk,
-            objective=objective,
-            coverage=tags.coverage,
-            search_head=_search_text(objective, template.indicator),
-            search_tail=_search_text(unit.published_name, template.level),
-            parishes=[
-                (self.parish_ids[m.slug], in_canton(m.matched_text)[:300], m.via_coverage)
-                for m in tags.parishes
-            ],
-            neighbourhoods=[
-                (self.neighbourhood_ids[m.slug], in_canton(m.matched_text)[:300])
-                for m in tags.neighbourhoods
-            ],
+            unit=unit,
+            objective=in_canton(series.objective),
+            tags=Tags(
+                parishes=[_reworded(m, in_canton) for m in tags.parishes],
+                neighbourhoods=[_reworded(m, in_canton) for m in tags.neighbourhoods],
+                coverage=tags.coverage,
+            ),
         )
 
     def _levels(self, institution) -> dict[str, ProcessLevel]:
@@ -547,7 +518,7 @@ class _Writer:
             ProcessLevel(
                 institution=institution,
                 name=name,
-                slug=_slug(name, institution, 200),
+                slug=_slug(ProcessLevel, slugify(name), institution),
                 position=position,
             )
             for position, name in enumerate(self.sample.levels)
@@ -555,10 +526,10 @@ class _Writer:
         return {level.name: level for level in levels}
 
     def _units(self, institution, levels) -> dict[tuple, Unit]:
-        """The sample's units by the importer's unit_key, written parents first."""
+        """The sample's units by the importer's unit_identity, written parents first."""
         units: dict[tuple, Unit] = {}
-        for depth in sorted({spec.depth for spec in self.unit_tree}):
-            specs = [spec for spec in self.unit_tree if spec.depth == depth]
+        for depth in sorted({spec.depth for spec in self.units}):
+            specs = [spec for spec in self.units if spec.depth == depth]
             written = Unit.objects.bulk_create(
                 Unit(
                     institution=institution,
@@ -567,11 +538,11 @@ class _Writer:
                     code=spec.code,
                     published_name=spec.published_name,
                     name=spec.name,
-                    slug=_slug(f"{spec.code.replace('.', '-')} {spec.name}", institution, 255),
+                    slug=_slug(Unit, unit_slug_base(spec.code, spec.name), institution),
                 )
                 for spec in specs
             )
-            units.update((spec.key, unit) for spec, unit in zip(specs, written))
+            units.update((spec.identity, unit) for spec, unit in zip(specs, written))
         return units
 
     def _reports(self, institution, plan: InstitutionPlan) -> list[Report]:
@@ -603,23 +574,27 @@ class _Writer:
                 continue
             added_rows += series.added
             row = rows[series_index]
+            template = series.template
             before = previous.get(series_index)
             goals[series_index] = {
                 "report": report.pk,
-                "unit": row.unit_id,
+                "unit": row.unit.pk,
                 "position": len(goals) + 1,
                 "source_file": None,
-                "source_line": series.template.line + added_rows,
+                "source_line": template.line + added_rows,
                 "objective": row.objective,
-                "indicator": series.template.indicator,
+                "indicator": template.indicator,
                 "target": value.target,
                 "progress": value.progress,
                 "status": value.status,
                 "note": value.note,
                 "lacks_financing": value.lacks_financing,
                 "verification_link": "",
-                "coverage": row.coverage,
-                "search_text": _search_text(row.search_head, value.target, row.search_tail),
+                "coverage": row.tags.coverage,
+                "search_text": search_text(
+                    row.objective, template.indicator, value.target, row.unit.published_name,
+                    template.level, fold=_folded,
+                ),
                 "series": series.uuid,
                 "previous": before["pk"] if before else None,
                 **history_fields(before, value, month > 0),
@@ -629,19 +604,20 @@ class _Writer:
 
 @dataclass
 class _SeriesRow:
-    unit_id: int
-    objective: str
-    coverage: str
-    search_head: str  # folded objective and indicator
-    search_tail: str  # folded unit and level names
-    parishes: list[tuple[int, str, bool]]  # (parish pk, matched words, via coverage)
-    neighbourhoods: list[tuple[int, str]]  # (council pk, matched words)
+    unit: Unit
+    objective: str  # in the institution's own words
+    tags: Tags  # the sample objective's tags, their words in the institution's own words
 
 
-def _slug(text: str, institution: Institution, max_length: int) -> str:
-    """Like the importer's slug for the same name in a second institution: globally unique
-    because the institution's slug is part of it."""
-    return f"{slugify(text)[: max_length - len(institution.slug) - 1]}-{institution.slug}"
+def _reworded(match: Match, reword) -> Match:
+    return Match(match.slug, match.name, reword(match.matched_text), match.via_coverage)
+
+
+def _slug(model, base: str, institution: Institution) -> str:
+    """The importer's slug for the same name in a second institution: globally unique because
+    the institution's slug is part of it, so no lookup is needed."""
+    max_length = model._meta.get_field("slug").max_length
+    return with_institution(base, institution.slug, max_length, model._meta.model_name)
 
 
 # "cantón Loja", "Municipio de Loja": demo institutions speak of their own cantón.
@@ -651,8 +627,3 @@ _LOJA = re.compile(r"\bLoja\b")
 @lru_cache(maxsize=65536)
 def _folded(text: str) -> str:
     return fold(text)
-
-
-def _search_text(*parts: str) -> str:
-    """metas.text.fold() of the parts joined by spaces, folding each distinct part once."""
-    return " ".join(folded for folded in map(_folded, parts) if folded)

@@ -29,9 +29,10 @@ from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 from typing import Any, Sequence
 
-from django.db import connections, router, transaction
+from django.db import transaction
 
 from . import periods
+from .bulk import update_many
 from .models import Goal, Report
 from .text import fold
 
@@ -47,8 +48,9 @@ SERIES_NAMESPACE = uuid.UUID("5d9c3e0a-6f1b-4c38-9a51-2b7c1e4d8f60")
 # --- Matching -----------------------------------------------------------------------------
 
 @lru_cache(maxsize=4096)
-def unit_key(code: str, published_name: str) -> tuple[str, str]:
-    """A unit's identity across months."""
+def series_unit_key(code: str, published_name: str) -> tuple[str, str]:
+    """What makes two months' units the same for history: code and published name, folded
+    (levels are left out: a unit keeps its goals' history when its level is renamed)."""
     return fold(code or ""), fold(published_name or "")
 
 
@@ -86,7 +88,7 @@ class Entry:
 
     @cached_property
     def unit(self) -> tuple[str, str]:
-        return unit_key(self.unit_code, self.unit_name)
+        return series_unit_key(self.unit_code, self.unit_name)
 
     @cached_property
     def folded_objective(self) -> str:
@@ -377,7 +379,7 @@ def first_series(report: Report, key, occurrence: int) -> uuid.UUID:
     """The series of a goal that starts in `report`, derived from what the goal is, so that
     re-importing the month gives it the same series (and feeds the same entry ids).
 
-    `key` is (unit_key(code, published name), fold(objective)); `occurrence` counts the goals
+    `key` is (series_unit_key(code, published name), fold(objective)); `occurrence` counts the goals
     of the report with that key so far, in file order (1 for the first). The importer uses it
     when it creates the goals, so that linking a first month rewrites nothing.
     """
@@ -415,29 +417,7 @@ def _save_changed(goals: list[Goal], stored: list[tuple]) -> None:
         ]
         if moved:
             Goal.objects.filter(pk__in=moved).update(previous=None)
-    write_fields(changed_goals, [name for name in HISTORY_FIELDS if name in changed_fields])
-
-
-def write_fields(goals: list[Goal], field_names: list[str]) -> None:
-    """UPDATE each goal's `field_names` to its values, as one statement run for many rows.
-
-    Django's bulk_update() builds a CASE expression per row and field, which takes seconds for
-    a report of 10,000 goals; executemany() of one parametrised UPDATE takes milliseconds, on
-    SQLite and on PostgreSQL (psycopg sends the rows in a pipeline).
-    """
-    connection = connections[router.db_for_write(Goal)]
-    quote = connection.ops.quote_name
-    meta = Goal._meta
-    fields = [meta.get_field(name) for name in field_names]
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    rows = [
-        [field.get_db_prep_save(getattr(goal, field.attname), connection) for field in fields]
-        + [meta.pk.get_db_prep_value(goal.pk, connection)]
-        for goal in goals
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    update_many(changed_goals, [name for name in HISTORY_FIELDS if name in changed_fields])
 
 
 def _continue_series(goal: Goal, before: Goal, months: int) -> None:
@@ -505,4 +485,4 @@ def _carry_forward(report: Report) -> None:
                 changed.append(goal)
         if not changed:
             return
-        write_fields(changed, ["series", "months_unchanged"])
+        update_many(changed, ["series", "months_unchanged"])

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import periods
+from .counts import KINDS
 
 
 class Institution(models.Model):
@@ -299,21 +300,17 @@ class GoalQuerySet(models.QuerySet):
         )
 
     def summary(self) -> dict:
-        """The counts of a report (or of any goals), and their average progress, in one
-        query: the one definition of each figure the site shows about a report.
-
-        A unit is a stored Unit (its level, code and name as published, see
-        metas.importer.plan.unit_identity); a goal's level is its unit's.
-        """
+        """The figures of metas.counts.Counts (their one definition) and the average progress,
+        in one query."""
         return self.aggregate(
-            total=Count("pk"),
+            goals=Count("pk"),
             average=Avg("progress"),
             levels=Count("unit__level", distinct=True),
             units=Count("unit", distinct=True),
-            not_applicable=Count("pk", filter=Q(status=Goal.Status.NOT_APPLICABLE)),
-            not_available=Count("pk", filter=Q(status=Goal.Status.NOT_AVAILABLE)),
-            text_targets=Count("pk", filter=Q(status=Goal.Status.TEXT)),
-            lacking_financing=Count("pk", filter=Q(lacks_financing=True)),
+            **{
+                kind: Count("pk", filter=Q(**{field: value}))
+                for kind, (field, value) in KINDS.items()
+            },
         )
 
 

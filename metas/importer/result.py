@@ -1,30 +1,28 @@
 """What an import did (or, on a dry run, would do), and its summary in Spanish."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from metas import periods
+from metas.counts import Counts
+
+COUNTED = [field.name for field in fields(Counts)]
 
 
 @dataclass
-class ImportResult:
-    report: Any  # the stored metas.models.Report, None on a dry run
-    institution: str
-    period: date  # first day of the month
-    format: str  # "A" or "B"
+class ImportResult(Counts):
+    """The report's figures (metas.counts.Counts), and what the import did."""
+
+    report: Any = None  # the stored metas.models.Report; unsaved on a dry run
+    institution: str = ""
+    period: date | None = None  # first day of the month
+    format: str = ""  # "A" or "B"
     # (name, detected_format, encoding, role, row_count) per file read
     files: list[tuple[str, str, str, str, int]] = field(default_factory=list)
-    levels: int = 0
-    units: int = 0  # units that have goals in this report
-    goals: int = 0
-    not_applicable: int = 0
-    not_available: int = 0
-    text_targets: int = 0
-    lacking_financing: int = 0
     parishes_tagged: int = 0  # goals with at least one parish
     neighbourhoods_tagged: int = 0  # goals with at least one neighbourhood council
     replaced: bool = False  # a report of that institution and period existed
@@ -38,13 +36,7 @@ class ImportResult:
     def counts(self) -> dict[str, int]:
         """The numbers, for the import log."""
         return {
-            "levels": self.levels,
-            "units": self.units,
-            "goals": self.goals,
-            "not_applicable": self.not_applicable,
-            "not_available": self.not_available,
-            "text_targets": self.text_targets,
-            "lacking_financing": self.lacking_financing,
+            **{name: getattr(self, name) for name in COUNTED},
             "parishes_tagged": self.parishes_tagged,
             "neighbourhoods_tagged": self.neighbourhoods_tagged,
             "replaced": int(self.replaced),

@@ -1,25 +1,26 @@
 """store_report: a validated ParsedReport into the database, all or nothing.
 
-Everything that can be checked is checked before the first write. Then ONE transaction
+The orchestration: check (sizes, period), plan (metas.importer.plan: units, tags, all before
+the first write), then write (the rows through metas.bulk). Then ONE transaction
 replaces the institution's report for that period (and only that one) with the new report,
 its files, goals and territory tags. If anything fails, the database is as it was and the
 files this import saved are removed again.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from metas import history, periods
+from metas.bulk import delete_goals, insert_many
+from metas.counts import Counts
 from metas.history import link_history
 from metas.models import (
     Goal,
@@ -35,17 +36,11 @@ from metas.models import (
 )
 from metas.text import fold
 
-from .parsed import ParsedGoal, ParsedReport, Problem, ReportInvalid
+from .parsed import ParsedReport, Problem, ReportInvalid
+from .plan import Plan, cached, search_text, tag_rows, unit_identity
 from .reader import read_report
 from .result import ImportResult
-from .territory import Gazetteer
-
-# Rows per INSERT: the whole report in a handful of statements, memory kept flat.
-INSERT_BATCH = 2000
-
-# "Gestión Ambiental - Gestión de Calidad Ambiental", "Gestión de Higiene- Mercados": a dash
-# with a space on at least one side ("Voz-IP" is one word).
-_SEPARATOR = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
+from .slugs import Slugs, unit_slug_base
 
 
 def import_report(files, **options) -> ImportResult:
@@ -167,79 +162,12 @@ def too_long(file, line, column, value, max_length) -> Problem:
     ) % {"length": len(value), "max": max_length}, line=line, column=column, value=value[:80])
 
 
-# --- Planning: units, territory, search text, all before the first write -------------------
-
-@dataclass
-class PlannedUnit:
-    level: str | None
-    code: str
-    published_name: str
-    name: str  # its own part of the published name
-    parent_key: tuple | None = None  # a unit named as the first part of this one's name
-    parent_code: str = ""  # "10" for "10.5 Puerto Seco Comercial": any known unit "10"
-
-
-class Plan:
-    """What the report's goals need besides their own fields: their units (hierarchy
-    included) and territory tags. Computed before any write, for a dry run as for an import."""
-
-    def __init__(self, parsed: ParsedReport):
-        self.units: dict[tuple, PlannedUnit] = {}
-        keys: dict[tuple, tuple] = {}  # (level, code, name) as published -> unit key
-        self.unit_keys = []
-        for goal in parsed.goals:
-            published = (goal.level, goal.unit_code, goal.unit_name)
-            if published not in keys:
-                keys[published] = self.plan_unit(*published)
-            self.unit_keys.append(keys[published])
-        self.tags = tag_goals(parsed.goals)
-
-    def plan_unit(self, level, code, published_name) -> tuple:
-        """"A - B" makes B a sub-unit of A (same level, parent code "6" for "6.1"); a dotted
-        code without a separator ("10.5 Puerto Seco Comercial") goes under the unit of code
-        "10" in the same level, if one is known. Parents are planned before their children."""
-        key = unit_key(level, code, published_name)
-        if key in self.units:
-            return key
-        unit = PlannedUnit(level, code, published_name, name=published_name)
-        separators = list(_SEPARATOR.finditer(published_name))
-        if separators:
-            last = separators[-1]
-            unit.name = published_name[last.end():].strip()
-            parent_name = published_name[: last.start()].strip()
-            unit.parent_key = self.plan_unit(level, parent_code(code), parent_name)
-        elif "." in code:
-            unit.parent_code = parent_code(code)
-        self.units[key] = unit
-        return key
-
-
-def unit_key(level: str | None, code: str, published_name: str) -> tuple:
-    """A unit's identity within an institution: its level, code and name, folded."""
-    return (fold(level) if level else None, code, fold(published_name))
-
-
-def parent_code(code: str) -> str:
-    """ "6.1" -> "6", "23.2" -> "23"; a code without a dot is its own parent's code."""
-    return code.rsplit(".", 1)[0] if "." in code else code
-
-
-def tag_goals(goals: list[ParsedGoal]) -> list:
-    """The territory tags of each goal's objective; each distinct objective is tagged once."""
-    gazetteer = Gazetteer.from_database()
-    tags_by_objective = {}
-    for goal in goals:
-        if goal.objective not in tags_by_objective:
-            tags_by_objective[goal.objective] = gazetteer.tag(goal.objective)
-    return [tags_by_objective[goal.objective] for goal in goals]
-
-
 # --- Counting (also what a dry run reports) ---------------------------------------------------
 
 def count(parsed, institution, period, plan: Plan, dry_run) -> ImportResult:
-    statuses = Counter(goal.status for goal in parsed.goals)
+    counts = Counts.of_parsed(parsed.goals)
     return ImportResult(
-        report=None,
+        **counts.as_dict(),
         institution=institution,
         period=period,
         format=parsed.format,
@@ -247,13 +175,6 @@ def count(parsed, institution, period, plan: Plan, dry_run) -> ImportResult:
             (f.source.name, f.detected_format, f.encoding, f.role, f.row_count)
             for f in parsed.files
         ],
-        levels=len(parsed.levels),
-        units=len(set(plan.unit_keys)),
-        goals=len(parsed.goals),
-        not_applicable=statuses[Goal.Status.NOT_APPLICABLE],
-        not_available=statuses[Goal.Status.NOT_AVAILABLE],
-        text_targets=statuses[Goal.Status.TEXT],
-        lacking_financing=sum(goal.lacks_financing for goal in parsed.goals),
         parishes_tagged=sum(bool(tag.parishes) for tag in plan.tags),
         neighbourhoods_tagged=sum(bool(tag.neighbourhoods) for tag in plan.tags),
         dry_run=dry_run,
@@ -266,7 +187,7 @@ def write(parsed, plan: Plan, institution_name, period, user, saved) -> tuple[Re
     institution = get_institution(institution_name)
     replaced = replace_existing(institution, period)
     levels = store_levels(institution, parsed.levels)
-    units = store_units(institution, levels, plan.units)
+    units = store_units(institution, levels, plan)
     report = new_report(institution, parsed, period, user)
     report.save()
     files = store_files(report, parsed, saved)
@@ -310,36 +231,10 @@ def replace_existing(institution: Institution, period: date) -> bool:
     if existing is None:
         return False
     old_files = list(existing.files.values_list("file", flat=True))
-    delete_goals(existing)
+    delete_goals([existing.pk])
     existing.delete()
     transaction.on_commit(lambda: delete_unreferenced(old_files))
     return True
-
-
-# What refers to a goal, handled by delete_goals before its goals go in one statement.
-_GOAL_REFERENCES = {
-    (GoalParish, "goal"),
-    (GoalNeighbourhood, "goal"),
-    (Goal, "previous"),
-}
-
-
-def delete_goals(report: Report) -> None:
-    """A report's goals, in a few statements: Django's cascade would load every goal first
-    (seconds for 10,000) to look for rows pointing at them."""
-    goals = Goal.objects.filter(report=report)
-    references = {(r.related_model, r.field.name) for r in Goal._meta.related_objects}
-    if references != _GOAL_REFERENCES:
-        goals.delete()  # a new relation: let Django apply its on_delete
-        return
-    GoalParish.objects.filter(goal__report=report).delete()
-    GoalNeighbourhood.objects.filter(goal__report=report).delete()
-    Goal.objects.filter(previous__report=report).update(previous=None)  # on_delete=SET_NULL
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {quote(Goal._meta.db_table)} WHERE {quote('report_id')} = %s",
-            [report.pk],
-        )
 
 
 def delete_unreferenced(names: list[str]) -> None:
@@ -348,48 +243,6 @@ def delete_unreferenced(names: list[str]) -> None:
     still_used = set(SourceFile.objects.filter(file__in=names).values_list("file", flat=True))
     for name in set(names) - still_used:
         default_storage.delete(name)
-
-
-class Slugs:
-    """Globally unique slugs for a model's new rows: the plain slug when free; if another
-    institution has it, with this institution's slug appended; then a counter.
-
-    The slugs a whole report may want are looked up in one query, not three per unit.
-    """
-
-    def __init__(self, model, institution: Institution | None, bases: list[str]):
-        self.model, self.institution = model, institution
-        self.max_length = model._meta.get_field("slug").max_length
-        wanted = [self.trim(base) for base in bases]
-        if institution is not None:
-            wanted += [self.with_institution(base) for base in wanted]
-        owner = "institution_id" if institution is not None else "pk"
-        self.owners = dict.fromkeys(wanted)  # None: free
-        self.owners.update(model.objects.filter(slug__in=wanted).values_list("slug", owner))
-
-    def trim(self, base: str) -> str:
-        return base[: self.max_length - 10].strip("-") or self.model._meta.model_name
-
-    def with_institution(self, base: str) -> str:
-        return self.trim(f"{base}-{self.institution.slug}")
-
-    def taken(self, slug: str) -> bool:
-        if slug not in self.owners:  # not looked up yet (a counter's)
-            self.owners[slug] = self.model.objects.filter(slug=slug).exists() or None
-        return self.owners[slug] is not None
-
-    def new(self, base: str) -> str:
-        slug = self.trim(base)
-        if self.taken(slug):
-            other_institution = (
-                self.institution is not None and self.owners[slug] != self.institution.pk
-            )
-            stem = self.with_institution(slug) if other_institution else slug
-            slug, number = stem, 2
-            while self.taken(slug):
-                slug, number = f"{stem}-{number}", number + 1
-        self.owners[slug] = self.institution.pk if self.institution is not None else True
-        return slug
 
 
 def store_levels(institution: Institution, names: list[str]) -> dict[str, ProcessLevel]:
@@ -413,47 +266,45 @@ def store_levels(institution: Institution, names: list[str]) -> dict[str, Proces
     return levels
 
 
-def store_units(institution, levels, planned: dict[tuple, PlannedUnit]) -> dict[tuple, Unit]:
+def store_units(institution, levels, plan: Plan) -> dict[tuple, Unit]:
     """Every planned unit, reusing the institution's existing ones, parents first."""
     units = {
-        unit_key(u.level.name if u.level else None, u.code, u.published_name): u
+        unit_identity(u.level.name if u.level else None, u.code, u.published_name): u
         for u in institution.units.select_related("level")
     }
-    new = {key: plan for key, plan in planned.items() if key not in units}
-    slugs = Slugs(Unit, institution, [unit_slug(plan) for plan in new.values()])
+    new = {identity: unit for identity, unit in plan.units.items() if identity not in units}
+    slugs = Slugs(Unit, institution, [unit_slug_base(u.code, u.name) for u in new.values()])
     stored = {}
-    for key, plan in planned.items():
-        unit = units.get(key)
+    for identity, planned in plan.units.items():
+        unit = units.get(identity)
         if unit is None:
-            level = levels[fold(plan.level)] if plan.level else None
+            level = levels[fold(planned.level)] if planned.level else None
             unit = Unit.objects.create(
                 institution=institution,
                 level=level,
-                parent=find_parent(plan, stored, units),
-                code=plan.code,
-                published_name=plan.published_name,
-                name=plan.name,
-                slug=slugs.new(unit_slug(plan)),
+                parent=find_parent(plan, identity, stored, units),
+                code=planned.code,
+                published_name=planned.published_name,
+                name=planned.name,
+                slug=slugs.new(unit_slug_base(planned.code, planned.name)),
             )
-            units[key] = unit
-        stored[key] = unit
+            units[identity] = unit
+        stored[identity] = unit
     return stored
 
 
-def unit_slug(plan: PlannedUnit) -> str:
-    """ "6.1" + "Gestión de Calidad Ambiental" -> "6-1-gestion-de-calidad-ambiental"."""
-    return slugify(f"{plan.code.replace('.', '-')} {plan.name}")
-
-
-def find_parent(plan: PlannedUnit, stored: dict, units: dict) -> Unit | None:
-    if plan.parent_key is not None:
-        return stored[plan.parent_key]
-    if plan.parent_code:
-        level = fold(plan.level) if plan.level else None
-        for pool in (stored, units):  # this report's units first, then earlier months'
-            for (unit_level, code, _name), unit in pool.items():
-                if unit_level == level and code == plan.parent_code and unit.parent_id is None:
-                    return unit
+def find_parent(plan: Plan, identity: tuple, stored: dict, units: dict) -> Unit | None:
+    """The parent the plan gives the unit (already stored: parents come first), else a top
+    unit of an earlier month with its parent code in the same level."""
+    parent = plan.parent_of(identity)
+    if parent is not None:
+        return stored[parent]
+    planned = plan.units[identity]
+    if planned.parent_code:
+        level = fold(planned.level) if planned.level else None
+        for (unit_level, code, _name), unit in units.items():
+            if unit_level == level and code == planned.parent_code and unit.parent_id is None:
+                return unit
     return None
 
 
@@ -486,27 +337,19 @@ def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, 
 def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
     """Inserts the goals; returns their ids in report order."""
     fold_repeated = cached(fold)  # units, levels, indicators and targets repeat
-    history_unit_key = cached(lambda unit: history.unit_key(unit.code, unit.published_name))
+    series_unit = cached(lambda unit: history.series_unit_key(unit.code, unit.published_name))
     occurrences = Counter()
     rows = []
-    for position, (goal, key, tag) in enumerate(
-        zip(parsed.goals, plan.unit_keys, plan.tags), start=1
+    for position, (goal, identity, tag) in enumerate(
+        zip(parsed.goals, plan.unit_identities, plan.tags), start=1
     ):
-        unit = units[key]
+        unit = units[identity]
         level_name = levels[fold_repeated(goal.level)].name if goal.level else ""
-        objective = fold(goal.objective)
         # The series metas.history gives a goal that starts here, so that linking the first
         # month (or re-importing it) rewrites nothing; goals it links to earlier months get
         # that goal's series from it.
-        series_key = (history_unit_key(unit), objective)
+        series_key = (series_unit(unit), fold_repeated(goal.objective))
         occurrences[series_key] += 1
-        search_text = " ".join(filter(None, (
-            objective,
-            fold_repeated(goal.indicator),
-            fold_repeated(goal.target),
-            fold_repeated(unit.published_name),
-            fold_repeated(level_name),
-        )))
         source_file = files.get(goal.file)
         rows.append({
             "report": report.pk,
@@ -523,7 +366,10 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
             "lacks_financing": goal.lacks_financing,
             "verification_link": goal.verification_link,
             "coverage": tag.coverage,
-            "search_text": search_text,
+            "search_text": search_text(
+                goal.objective, goal.indicator, goal.target, unit.published_name, level_name,
+                fold=fold_repeated,
+            ),
             "series": history.first_series(report, series_key, occurrences[series_key]),
             "previous": None,
             "previous_progress": None,
@@ -537,73 +383,11 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
 
 def store_tags(goal_ids: list[int], tags: list) -> None:
     parish_ids = dict(Parish.objects.values_list("slug", "pk"))
-    neighbourhood_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
-    parish_rows, neighbourhood_rows = [], []
+    council_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
+    parish_rows, council_rows = [], []
     for goal_id, tag in zip(goal_ids, tags):
-        parish_rows += [
-            {"goal": goal_id, "parish": parish_ids[place.slug],
-             "matched_text": place.matched_text[:300], "via_coverage": place.via_coverage}
-            for place in tag.parishes
-        ]
-        neighbourhood_rows += [
-            {"goal": goal_id, "neighbourhood": neighbourhood_ids[place.slug],
-             "matched_text": place.matched_text[:300]}
-            for place in tag.neighbourhoods
-        ]
+        parishes, councils = tag_rows(goal_id, tag, parish_ids, council_ids)
+        parish_rows += parishes
+        council_rows += councils
     insert_many(GoalParish, parish_rows)
-    insert_many(GoalNeighbourhood, neighbourhood_rows)
-
-
-def insert_many(model, rows: list[dict]) -> None:
-    """INSERTs rows given as {field name: value}, in large batches of one statement each.
-
-    bulk_create would build a model instance per row and, on SQLite, send at most 999 values
-    per statement: for 10,000 goals that was most of an import's time. Decimals and UUIDs go
-    through their field's conversion for the database; text, numbers and booleans need none.
-    """
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in rows[0]]
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    converted = [
-        (index, field) for index, field in enumerate(fields)
-        if not isinstance(field, _PLAIN_FIELDS)
-    ]
-
-    def database_values(row: dict) -> list:
-        values = list(row.values())
-        for index, field in converted:
-            if values[index] is not None:
-                values[index] = field.get_db_prep_save(values[index], connection)
-        return values
-
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_BATCH):
-            batch = rows[start: start + INSERT_BATCH]
-            cursor.executemany(sql, [database_values(row) for row in batch])
-
-
-# Fields whose Python values every database driver takes as they are.
-_PLAIN_FIELDS = (
-    models.CharField, models.TextField, models.IntegerField, models.BooleanField,
-    models.ForeignKey,
-)
-
-
-def quote(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def cached(function):
-    """`function` computed once per distinct argument (a plain dict: no size limit, no lock,
-    for the duration of one import)."""
-    results = {}
-
-    def lookup(argument):
-        if argument not in results:
-            results[argument] = function(argument)
-        return results[argument]
-
-    return lookup
+    insert_many(GoalNeighbourhood, council_rows)

@@ -77,7 +77,7 @@ def overview_context(institution, report):
         for band in PROGRESS_BANDS
     ]
     # Goals whose target is words, not a percentage, fall in no band.
-    in_words = max(summary["total"] - sum(bands.values()), 0)
+    in_words = max(summary["goals"] - sum(bands.values()), 0)
     return {
         "institution": institution,
         "report": report,
@@ -106,7 +106,7 @@ def overview_context(institution, report):
         "distribution_chart": bar_chart(
             [Bar(str(row["label"]), row["count"], count_text(row["count"]))
              for row in distribution],
-            maximum=summary["total"],
+            maximum=summary["goals"],
             title=_("Goals by progress band"),
             description=_("Number of goals in each band of progress."),
             chart_id="grafico-avance",

@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from ..exports import goal_columns
 from .changes import change_columns
+from ..counts import Counts
 from ..models import Goal, Report, SourceFile
 
 REPORTS_PER_PAGE = 25
@@ -39,14 +39,7 @@ def report_detail(request, institution, period):
         institution__slug=institution,
         period=period,
     )
-    counts = Goal.objects.filter(report=report).aggregate(
-        goals=Count("pk"),
-        not_applicable=Count("pk", filter=Q(status=Goal.Status.NOT_APPLICABLE)),
-        not_available=Count("pk", filter=Q(status=Goal.Status.NOT_AVAILABLE)),
-        lacking_financing=Count("pk", filter=Q(lacks_financing=True)),
-        levels=Count("unit__level", distinct=True),
-        units=Count("unit", distinct=True),
-    )
+    counts = Counts.of_stored(Goal.objects.filter(report=report))
     return render(
         request,
         "metas/report_detail.html",

@@ -7,7 +7,6 @@ previewed, then accepted or cancelled. Nothing reaches the public site before "P
 """
 from __future__ import annotations
 
-from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
@@ -30,7 +29,8 @@ from ..forms import (
 )
 from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
 from ..importer.result import role_label
-from ..models import Goal, ImportLog, PendingUpload, Report
+from ..counts import Counts
+from ..models import ImportLog, PendingUpload, Report
 
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome
@@ -165,7 +165,7 @@ def staff_preview(request, pending):
         "report": report,
         "files": _file_rows(pending, parsed),
         "levels": _level_rows(parsed),
-        "totals": _totals(parsed),
+        "totals": result,
         "existing": existing,
         "changes": history.compare(parsed.goals, institution, report.period),
         "named_institution": parsed.institution,
@@ -272,36 +272,13 @@ def _file_rows(pending, parsed):
 
 
 def _level_rows(parsed):
-    """Goals per process level, in the report's order (Format B has no levels)."""
-    counts = Counter(goal.level for goal in parsed.goals)
-    not_applicable = Counter(
-        goal.level for goal in parsed.goals if goal.status == Goal.Status.NOT_APPLICABLE
-    )
-    units = {}
+    """The figures of each process level, in the report's order (Format B has no levels)."""
+    by_level = {}
     for goal in parsed.goals:
-        units.setdefault(goal.level, set()).add(history.unit_key(goal.unit_code, goal.unit_name))
-    order = list(parsed.levels) + [level for level in counts if level not in parsed.levels]
+        by_level.setdefault(goal.level, []).append(goal)
+    order = list(parsed.levels) + [level for level in by_level if level not in parsed.levels]
     return [
-        {
-            "name": level,
-            "units": len(units.get(level, ())),
-            "goals": counts[level],
-            "not_applicable": not_applicable[level],
-        }
+        {"name": level, "counts": Counts.of_parsed(by_level[level])}
         for level in order
-        if counts[level]
+        if level in by_level
     ]
-
-
-def _totals(parsed):
-    goals = parsed.goals
-    return {
-        "goals": len(goals),
-        "units": len({history.unit_key(g.unit_code, g.unit_name) for g in goals}),
-        "levels": len(parsed.levels),
-        "not_applicable": sum(g.status == Goal.Status.NOT_APPLICABLE for g in goals),
-        "not_available": sum(g.status == Goal.Status.NOT_AVAILABLE for g in goals),
-        "lacking_financing": sum(bool(g.lacks_financing) for g in goals),
-    }
-
-

@@ -1,0 +1,117 @@
+"""Every hand-written SQL write, for the importer, history and the demo data.
+
+Reports hold thousands of goals; the ORM's bulk methods were most of an import's time (see each
+function for why). These three write many rows in a few statements, on SQLite and PostgreSQL:
+
+    insert_many(Goal, [{"report": 1, "unit": 2, ...}, ...])     # multi-row INSERTs
+    update_many(goals, ["series", "change"])                    # one UPDATE, executemany
+    delete_goals([report.pk])                                   # goals and what points at them
+"""
+from __future__ import annotations
+
+from django.db import connections, models, router
+
+from .models import Goal, GoalNeighbourhood, GoalParish
+
+# Rows per INSERT: the whole report in a handful of statements, memory kept flat.
+INSERT_BATCH = 2000
+
+# Fields whose Python values every database driver takes as they are.
+_PLAIN_FIELDS = (
+    models.CharField, models.TextField, models.IntegerField, models.BooleanField,
+    models.ForeignKey,
+)
+
+
+def connection_for(model):
+    """The connection that writes `model`'s table (the default one, unless a router says)."""
+    return connections[router.db_for_write(model)]
+
+
+def insert_many(model, rows: list[dict]) -> None:
+    """INSERTs rows given as {field name: value}, in large batches of one statement each.
+
+    bulk_create would build a model instance per row and, on SQLite, send at most 999 values
+    per statement. Decimals and UUIDs go through their field's conversion for the database;
+    text, numbers and booleans need none.
+    """
+    if not rows:
+        return
+    connection = connection_for(model)
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in rows[0]]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    converted = [
+        (index, field) for index, field in enumerate(fields)
+        if not isinstance(field, _PLAIN_FIELDS)
+    ]
+
+    def database_values(row: dict) -> list:
+        values = list(row.values())
+        for index, field in converted:
+            if values[index] is not None:
+                values[index] = field.get_db_prep_save(values[index], connection)
+        return values
+
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_BATCH):
+            batch = rows[start: start + INSERT_BATCH]
+            cursor.executemany(sql, [database_values(row) for row in batch])
+
+
+def update_many(objects: list[models.Model], field_names: list[str]) -> None:
+    """UPDATE each object's `field_names` to its values, as one statement run for many rows.
+
+    Django's bulk_update() builds a CASE expression per row and field, which is slow for a
+    report of thousands of goals; executemany() of one parametrised UPDATE is not, on SQLite and
+    on PostgreSQL (psycopg sends the rows in a pipeline).
+    """
+    if not objects:
+        return
+    meta = objects[0]._meta
+    connection = connection_for(meta.model)
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in field_names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    rows = [
+        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
+        + [meta.pk.get_db_prep_value(obj.pk, connection)]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+# What refers to a goal, handled by delete_goals before its goals go in one statement.
+_GOAL_REFERENCES = {
+    (GoalParish, "goal"),
+    (GoalNeighbourhood, "goal"),
+    (Goal, "previous"),
+}
+
+
+def delete_goals(report_ids: list[int]) -> None:
+    """The goals of these reports, with their tags, in a few statements: Django's cascade
+    would load every goal first to look for rows pointing at them."""
+    if not report_ids:
+        return
+    goals = Goal.objects.filter(report_id__in=report_ids)
+    references = {(r.related_model, r.field.name) for r in Goal._meta.related_objects}
+    if references != _GOAL_REFERENCES:
+        goals.delete()  # a new relation: let Django apply its on_delete
+        return
+    GoalParish.objects.filter(goal__report_id__in=report_ids).delete()
+    GoalNeighbourhood.objects.filter(goal__report_id__in=report_ids).delete()
+    Goal.objects.filter(previous__report_id__in=report_ids).update(previous=None)  # SET_NULL
+    connection = connection_for(Goal)
+    quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(report_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(Goal._meta.db_table)} "
+            f"WHERE {quote('report_id')} IN ({placeholders})",
+            list(report_ids),
+        )

@@ -1,0 +1,137 @@
+"""What a report's goals need besides their own fields, worked out before the first write:
+their units (with the unit hierarchy), their territory tags, their search text and tag rows.
+
+The importer plans each report it stores with these; the demo data (metas.demo) plans its
+institutions with the same functions, so both write the same rows for the same goals.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from metas.text import fold
+
+from .parsed import ParsedGoal, ParsedReport
+from .territory import Gazetteer, Tags
+
+# "Gestión Ambiental - Gestión de Calidad Ambiental", "Gestión de Higiene- Mercados": a dash
+# with a space on at least one side ("Voz-IP" is one word).
+_SEPARATOR = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
+
+
+def unit_identity(level: str | None, code: str, published_name: str) -> tuple:
+    """A unit's identity within an institution: its level, code and name, folded. One stored
+    Unit per identity; every count of "units" counts these."""
+    return (fold(level) if level else None, code, fold(published_name))
+
+
+def parent_code(code: str) -> str:
+    """ "6.1" -> "6", "23.2" -> "23"; a code without a dot is its own parent's code."""
+    return code.rsplit(".", 1)[0] if "." in code else code
+
+
+@dataclass
+class PlannedUnit:
+    level: str | None
+    code: str
+    published_name: str
+    name: str  # its own part of the published name
+    parent_identity: tuple | None = None  # a unit named as the first part of this one's name
+    parent_code: str = ""  # "10" for "10.5 Puerto Seco Comercial": any known unit "10"
+
+
+class Plan:
+    """The units and territory tags of a report's goals, for a dry run as for an import."""
+
+    def __init__(self, parsed: ParsedReport, gazetteer: Gazetteer | None = None):
+        self.units: dict[tuple, PlannedUnit] = {}
+        identities: dict[tuple, tuple] = {}  # (level, code, name) as published -> identity
+        self.unit_identities = []  # each goal's, in report order
+        for goal in parsed.goals:
+            published = (goal.level, goal.unit_code, goal.unit_name)
+            if published not in identities:
+                identities[published] = self.plan_unit(*published)
+            self.unit_identities.append(identities[published])
+        self.tags = tag_goals(parsed.goals, gazetteer or Gazetteer.from_database())
+
+    def plan_unit(self, level, code, published_name) -> tuple:
+        """"A - B" makes B a sub-unit of A (same level, parent code "6" for "6.1"); a dotted
+        code without a separator ("10.5 Puerto Seco Comercial") goes under the unit of code
+        "10" in the same level, if one is known. Parents are planned before their children."""
+        identity = unit_identity(level, code, published_name)
+        if identity in self.units:
+            return identity
+        unit = PlannedUnit(level, code, published_name, name=published_name)
+        separators = list(_SEPARATOR.finditer(published_name))
+        if separators:
+            last = separators[-1]
+            unit.name = published_name[last.end():].strip()
+            parent_name = published_name[: last.start()].strip()
+            unit.parent_identity = self.plan_unit(level, parent_code(code), parent_name)
+        elif "." in code:
+            unit.parent_code = parent_code(code)
+        self.units[identity] = unit
+        return identity
+
+    def parent_of(self, identity: tuple) -> tuple | None:
+        """The planned parent of a planned unit: the unit its name starts with, else a top unit
+        of the same level whose code is its parent code; None if this report has neither."""
+        unit = self.units[identity]
+        if unit.parent_identity is not None:
+            return unit.parent_identity
+        if unit.parent_code:
+            for other_identity, other in self.units.items():
+                is_top = other.parent_identity is None and not other.parent_code
+                if is_top and other.level == unit.level and other.code == unit.parent_code:
+                    return other_identity
+        return None
+
+
+def tag_goals(goals: list[ParsedGoal], gazetteer: Gazetteer) -> list[Tags]:
+    """The territory tags of each goal's objective; each distinct objective is tagged once."""
+    tags_by_objective = {}
+    for goal in goals:
+        if goal.objective not in tags_by_objective:
+            tags_by_objective[goal.objective] = gazetteer.tag(goal.objective)
+    return [tags_by_objective[goal.objective] for goal in goals]
+
+
+def search_text(
+    objective: str, indicator: str, target: str, unit_name: str, level_name: str,
+    fold: Callable[[str], str] = fold,
+) -> str:
+    """What ?q= searches: the goal's objective, indicator and target, its unit's and level's
+    names, folded. `fold` may be a cached metas.text.fold (these parts repeat a lot)."""
+    parts = (objective, indicator, target, unit_name, level_name)
+    return " ".join(folded for folded in map(fold, parts) if folded)
+
+
+def tag_rows(
+    goal_id: int, tags: Tags, parish_ids: dict[str, int], council_ids: dict[str, int]
+) -> tuple[list[dict], list[dict]]:
+    """The GoalParish and GoalNeighbourhood rows of one goal's tags (for metas.bulk)."""
+    parishes = [
+        {"goal": goal_id, "parish": parish_ids[place.slug],
+         "matched_text": place.matched_text[:300], "via_coverage": place.via_coverage}
+        for place in tags.parishes
+    ]
+    councils = [
+        {"goal": goal_id, "neighbourhood": council_ids[place.slug],
+         "matched_text": place.matched_text[:300]}
+        for place in tags.neighbourhoods
+    ]
+    return parishes, councils
+
+
+def cached(function):
+    """`function` computed once per distinct argument (a plain dict: no size limit, no lock,
+    for the duration of one import)."""
+    results = {}
+
+    def lookup(argument):
+        if argument not in results:
+            results[argument] = function(argument)
+        return results[argument]
+
+    return lookup

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from . import periods
 from .importer.parsed import InputFile
 from .models import Institution
+from .permissions import allowed_institutions
 
 
 class UploadLimitHandler(FileUploadHandler):
@@ -147,22 +148,3 @@ class UploadForm(forms.Form):
             InputFile(name=upload.name, data=b"".join(upload.chunks()))
             for upload in self.cleaned_data["files"]
         ]
-
-
-def allowed_institutions(user):
-    """The institutions a user may publish reports for."""
-    if not user.is_authenticated:
-        return Institution.objects.none()
-    if user.is_superuser:
-        return Institution.objects.all()
-    return Institution.objects.filter(staff=user)
-
-
-def may_publish(user, institution) -> bool:
-    """Whether `user` may publish reports, and for `institution` (None: named by the files,
-    which only superusers may leave open)."""
-    if not user.has_perm("metas.add_report"):
-        return False
-    if user.is_superuser:
-        return True
-    return institution is not None and institution.staff.filter(pk=user.pk).exists()

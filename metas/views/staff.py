@@ -13,24 +13,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import history, periods, pending as pending_uploads
-from ..forms import (
-    UploadForm,
-    UploadLimitHandler,
-    allowed_institutions,
-    may_publish,
-)
+from .. import history, pending as pending_uploads
+from ..counts import Counts
+from ..forms import UploadForm, UploadLimitHandler
 from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
 from ..importer.result import role_label
-from ..counts import Counts
 from ..models import ImportLog, PendingUpload, Report
+from ..permissions import allowed_institutions, may_publish, may_read_log, readable_log
 
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome
@@ -210,22 +205,13 @@ def staff_cancel(request, pending):
 
 # --- Import log -----------------------------------------------------------------------------
 
-def may_read_log(user) -> bool:
-    return user.has_perm("metas.view_importlog") or user.has_perm("metas.add_report")
-
-
 @login_required
 @require_GET
 def staff_import_log(request):
     user = request.user
     if not may_read_log(user):
         return forbidden(request)
-    entries = ImportLog.objects.select_related("user")
-    if not user.is_superuser:
-        # Staff read the attempts on their own institutions, and their own attempts.
-        names = list(allowed_institutions(user).values_list("name", flat=True))
-        entries = entries.filter(Q(institution__in=names) | Q(user=user))
-    page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(readable_log(user), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "metas/staff/import_log.html", {"page_obj": page})
 
 

@@ -10,10 +10,8 @@ size on a 360 px screen; CSS caps its width on large screens.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from numbers import Number
 
-from django.utils.formats import number_format
 
 WIDTH = 320
 LABEL_LINE_HEIGHT = 17
@@ -31,22 +29,6 @@ class Bar:
     label: str
     value: Number | None
     text: str
-
-
-def percent_text(value, decimal_places=1) -> str:
-    """72.50 -> "72,5 %", 100.00 -> "100 %", None -> "": the way Spanish readers write it."""
-    if value is None:
-        return ""
-    rounded = round(Decimal(value), decimal_places).normalize()
-    # normalize() may give an exponent (1E+2); quantize back to a plain number.
-    if rounded == rounded.to_integral():
-        rounded = rounded.quantize(Decimal(1))
-    return f"{number_format(rounded, use_l10n=True)}\u00a0%"
-
-
-def count_text(value) -> str:
-    """1234 -> "1.234", with the locale's thousands separator."""
-    return number_format(value or 0, force_grouping=True)
 
 
 def _text_width(text: str) -> float:

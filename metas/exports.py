@@ -2,7 +2,8 @@
 
 `stream_csv()` and `stream_json()` take any iterable of rows and a list of `Column`s, so every
 list of the site (the goals, a report's changes...) exports the same way. `goal_columns()` is
-the goal export's columns; /datos/ documents them from the same list.
+the goal export's columns and `change_columns()` the change list's (rows from `change_rows()`);
+/datos/ documents both from the same lists.
 
 Column names are a data contract ("institucion", "periodo"...): they are the same whatever the
 reader's language and are never translated; their descriptions are.
@@ -21,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import periods
+from .numbers import json_number, plain
+from .history import Changes, Entry
 from .models import Goal, GoalNeighbourhood, GoalParish
 
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula
@@ -55,11 +58,6 @@ def neutralise(cell: str) -> str:
     return cell
 
 
-def _number(value: Decimal):
-    """45.00 -> 45, 12.50 -> 12.5: the shortest exact spelling."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _csv_cell(value, yes: str, no: str) -> str:
     # Called for every cell of every row: the commonest type is tested first.
     kind = type(value)
@@ -72,7 +70,7 @@ def _csv_cell(value, yes: str, no: str) -> str:
     if kind is int:
         return str(value)
     if kind is Decimal:
-        return str(_number(value))
+        return plain(value)
     if kind is list:
         return neutralise(LIST_SEPARATOR.join(value))
     return neutralise(str(value))
@@ -80,7 +78,7 @@ def _csv_cell(value, yes: str, no: str) -> str:
 
 def _json_value(value):
     if isinstance(value, Decimal):
-        return _number(value)
+        return json_number(value)
     return value
 
 
@@ -361,6 +359,83 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
             _URL,
             lambda row: goal_url(row["pk"]),
         ),
+    ]
+
+
+# --- The change list of a report (/reportes/<institution>/<YYYY-MM>/cambios.csv) ----------
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One line of the change list: `kind` is a stable code, never translated."""
+
+    kind: str
+    unit_code: str
+    unit_name: str
+    before: Entry | None = None
+    after: Entry | None = None
+
+    @property
+    def entry(self) -> Entry | None:
+        return self.after or self.before
+
+
+def change_rows(changes: Changes) -> list[ChangeRow]:
+    """The changes as one flat list, in the page's order."""
+    rows = []
+    for before, after in changes.progress:
+        kind = Goal.Change.UP if after.progress > before.progress else Goal.Change.DOWN
+        rows.append(ChangeRow(str(kind), after.unit_code, after.unit_name, before, after))
+    new = str(Goal.Change.NEW)
+    rows += [ChangeRow(new, e.unit_code, e.unit_name, after=e) for e in changes.new]
+    rows += [ChangeRow("eliminada", e.unit_code, e.unit_name, before=e) for e in changes.removed]
+    rows += [
+        ChangeRow("no-aplica", after.unit_code, after.unit_name, before, after)
+        for before, after in changes.not_applicable
+    ]
+    rows += [ChangeRow("unidad-nueva", code, name) for code, name in changes.units_added]
+    rows += [ChangeRow("unidad-eliminada", code, name) for code, name in changes.units_removed]
+    return rows
+
+
+def change_columns(absolute_url=str) -> list[Column]:
+    """The fields of a change row; `absolute_url` turns a path into a full URL."""
+    text, number, url = _TEXT, _NUMBER, _URL
+
+    def progress(entry):
+        return entry.progress if entry else None
+
+    def status(entry):
+        return entry.status_label if entry else ""
+
+    def goal_url(row):
+        goal = row.entry.goal if row.entry else None
+        return absolute_url(reverse("metas:goal-detail", args=[goal.pk])) if goal else ""
+
+    return [
+        Column(
+            "cambio",
+            gettext_lazy(
+                "What changed: sube, baja, nueva, eliminada, no-aplica, unidad-nueva or "
+                "unidad-eliminada."
+            ),
+            text,
+            lambda row: row.kind,
+        ),
+        Column("codigo_unidad", gettext_lazy("Code of the unit as published."), text,
+               lambda row: row.unit_code),
+        Column("unidad", gettext_lazy("Name of the unit, exactly as published."), text,
+               lambda row: row.unit_name),
+        Column("objetivo", gettext_lazy("Objective of the goal; empty for a unit."), text,
+               lambda row: row.entry.objective if row.entry else ""),
+        Column("avance_anterior", gettext_lazy("Progress in the previous report (%)."), number,
+               lambda row: progress(row.before)),
+        Column("avance", gettext_lazy("Progress in this report (%)."), number,
+               lambda row: progress(row.after)),
+        Column("estado_anterior", gettext_lazy("Status in the previous report."), text,
+               lambda row: status(row.before)),
+        Column("estado", gettext_lazy("Status in this report."), text,
+               lambda row: status(row.after)),
+        Column("url", gettext_lazy("Page of the goal on this site."), url, goal_url),
     ]
 
 

@@ -25,7 +25,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from . import periods
-from .charts import percent_text
+from .numbers import percent_text
 from .filters import GoalFilter
 from .models import Goal, Institution
 

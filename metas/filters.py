@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import periods
-from .charts import percent_text
+from .numbers import percent_text, plain
 from .models import (
     BANDS_BY_SLUG,
     PROGRESS_BANDS,
@@ -431,7 +431,7 @@ def _url_value(value) -> str:
     if value is True:
         return "1"
     if hasattr(value, "normalize"):  # Decimal: 50.00 -> "50"
-        return format(value.normalize(), "f")
+        return plain(value)
     return str(value)
 
 

@@ -26,6 +26,8 @@ import charset_normalizer
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from metas.numbers import plain
+
 from .parsed import InputFile, Problem
 
 # A ZIP member bigger than this is refused: protects the server from "ZIP bombs".
@@ -423,11 +425,6 @@ def cell_text(cell) -> str:
         # 15 significant digits, as spreadsheets show them: no float noise (0.30000000000000004)
         number = Decimal(format(value, ".15g"))
         if "%" in (getattr(cell, "number_format", "") or ""):
-            return number_text(number * 100) + "%"
-        return number_text(number)
+            return plain(number * 100) + "%"
+        return plain(number)
     return str(value)
-
-
-def number_text(number: Decimal) -> str:
-    """6.1 -> "6.1", 100.0 -> "100", 0.505 * 100 -> "50.5": no exponent, no trailing zeros."""
-    return format(number.normalize(), "f")

@@ -5,7 +5,7 @@ from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from metas.charts import count_text, percent_text
+from metas.numbers import count_text, percent_text
 
 register = template.Library()
 

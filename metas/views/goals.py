@@ -3,6 +3,8 @@
 Every page runs a fixed number of queries whatever the number of goals: figures are
 aggregated in the database and lists are paginated.
 """
+from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
@@ -11,7 +13,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ..charts import Bar, bar_chart, count_text, percent_text
+from .. import periods
+from ..charts import Bar, bar_chart
+from ..numbers import count_text, percent_text
 from ..filters import GoalFilter, public_goals
 from ..models import PROGRESS_BANDS, Goal, Institution, Report
 
@@ -191,5 +195,50 @@ def goal_detail(request, pk):
             "report": goal.report,
             "parish_tags": list(parish_tags),
             "neighbourhood_tags": list(neighbourhood_tags),
+            "history": goal_history(goal),
         },
     )
+
+
+@dataclass
+class GoalHistory:
+    months: list[Goal]  # the goal in each report, oldest first, with `report` loaded
+    chart: dict
+    unchanged_since: date | None  # first month of the progress it still shows
+
+    @property
+    def has_several_months(self) -> bool:
+        return len(self.months) > 1
+
+
+def goal_history(goal: Goal) -> GoalHistory:
+    """The goal's value in every report of its institution (one query), as a chart."""
+    if goal.series is None:
+        months = [goal]
+    else:
+        months = list(
+            Goal.objects.filter(series=goal.series, report__institution=goal.report.institution_id)
+            .select_related("report")
+            .only("progress", "status", "change", "months_unchanged", "report__period",
+                  "report__institution_id")
+            .order_by("report__period")
+        )
+    chart = bar_chart(
+        [
+            Bar(periods.title(month.report.period), month.progress, _progress_text(month))
+            for month in months
+        ],
+        maximum=100,
+        title=_("Progress of this goal in each report"),
+        chart_id=f"historia-{goal.pk}",
+    )
+    unchanged_since = None
+    if goal.change == Goal.Change.SAME and goal.months_unchanged:
+        unchanged_since = periods.shift(goal.report.period, -goal.months_unchanged)
+    return GoalHistory(months=months, chart=chart, unchanged_since=unchanged_since)
+
+
+def _progress_text(goal: Goal) -> str:
+    if goal.progress is not None:
+        return percent_text(goal.progress)
+    return Goal.Status(goal.status).label if goal.status in Goal.Status.values else goal.status

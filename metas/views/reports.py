@@ -8,9 +8,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from ..exports import goal_columns
-from .changes import change_columns
 from ..counts import Counts
+from ..exports import change_columns, goal_columns
 from ..models import Goal, Report, SourceFile
 
 REPORTS_PER_PAGE = 25

@@ -6,6 +6,7 @@ function for why). These three write many rows in a few statements, on SQLite an
     insert_many(Goal, [{"report": 1, "unit": 2, ...}, ...])     # multi-row INSERTs
     update_many(goals, ["series", "change"])                    # one UPDATE, executemany
     delete_goals([report.pk])                                   # goals and what points at them
+    refresh_planner_statistics()                                # ANALYZE after a bulk load
 """
 from __future__ import annotations
 
@@ -115,3 +116,14 @@ def delete_goals(report_ids: list[int]) -> None:
             f"WHERE {quote('report_id')} IN ({placeholders})",
             list(report_ids),
         )
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE, so the database plans queries for the data now there (after a bulk load).
+
+    Without statistics SQLite guesses, and after a bulk load it guesses badly: /metas/ with a
+    parish, a band and a level started from every month's tags of the parish instead of the
+    level's few units. PostgreSQL's autovacuum would get there, later.
+    """
+    with connection_for(Goal).cursor() as cursor:
+        cursor.execute("ANALYZE")

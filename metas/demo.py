@@ -13,9 +13,9 @@ realistic data to show.
 
 The same seed gives the same data. Planning (what to write) is plain Python with one
 random.Random per institution; writing is a few multi-row INSERTs per institution (the
-importer's own insert_many), each institution in its own transaction, so 100 × 12 (about
-165,000 goals) takes well under a minute on SQLite. The database's statistics are refreshed at
-the end (ANALYZE), as query plans depend on them.
+importer's own metas.bulk), each institution in its own transaction; the README has the time
+100 × 12 takes. The database's statistics are refreshed at the end (ANALYZE), as query plans
+depend on them.
 
 Demo institutions are recognised by name only. `generate()` refuses to touch an existing
 institution of the same name unless `replace=True`, which deletes it first with all its reports
@@ -35,11 +35,11 @@ from functools import lru_cache, partial
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.text import slugify
 
 from . import history, periods
-from .bulk import delete_goals, insert_many
+from .bulk import delete_goals, insert_many, refresh_planner_statistics
 from .importer import InputFile, ParsedReport, read_report
 from .importer.plan import Plan, cached, search_text, tag_rows, unit_identity
 from .importer.slugs import unit_slug_base, with_institution
@@ -436,19 +436,8 @@ def generate(
         summary.neighbourhood_tags += counts["neighbourhood_tags"]
         if progress:
             progress(index + 1, institutions, plan.name, counts["goals"])
-    refresh_planner_statistics()
+    refresh_planner_statistics()  # query plans depend on them
     return summary
-
-
-def refresh_planner_statistics() -> None:
-    """ANALYZE, so the database plans queries for the data now there.
-
-    Without statistics SQLite guesses, and after a bulk load it guesses badly: /metas/ with a
-    parish, a band and a level started from every month's tags of the parish (60 ms) instead of
-    the level's units (4 ms). PostgreSQL's autovacuum would get there, later.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def _delete_institution(name: str) -> None:

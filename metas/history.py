@@ -379,9 +379,9 @@ def first_series(report: Report, key, occurrence: int) -> uuid.UUID:
     """The series of a goal that starts in `report`, derived from what the goal is, so that
     re-importing the month gives it the same series (and feeds the same entry ids).
 
-    `key` is (series_unit_key(code, published name), fold(objective)); `occurrence` counts the goals
-    of the report with that key so far, in file order (1 for the first). The importer uses it
-    when it creates the goals, so that linking a first month rewrites nothing.
+    `key` is (series_unit_key(code, published name), fold(objective)); `occurrence` counts the
+    goals of the report with that key so far, in file order (1 for the first). The importer uses
+    it when it creates the goals, so that linking a first month rewrites nothing.
     """
     (code, unit_name), objective = key
     name = "\x1f".join(

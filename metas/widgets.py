@@ -10,9 +10,9 @@ SELECTED = mark_safe(" selected")
 class QuickSelect(forms.Select):
     """A <select> whose options are written in Python rather than one template each.
 
-    Django renders every option through its own template, about 0.2 ms apiece; the goal
-    list's filters offer hundreds of options (institutions, parishes, neighbourhood councils),
-    which made the form most of the page's time. The markup is the same; flat choices only.
+    Django renders every option through its own template; the goal list's filters offer
+    hundreds of options (institutions, parishes, neighbourhood councils), which made the form
+    most of the page's time. The markup is the same; flat choices only.
     """
 
     def render(self, name, value, attrs=None, renderer=None):

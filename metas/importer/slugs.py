@@ -17,7 +17,8 @@ def trimmed(base: str, max_length: int, fallback: str) -> str:
 
 def with_institution(base: str, institution_slug: str, max_length: int, fallback: str) -> str:
     """The slug another institution's row of the same name gets: "<base>-<institution>"."""
-    return trimmed(f"{trimmed(base, max_length, fallback)}-{institution_slug}", max_length, fallback)
+    stem = trimmed(base, max_length, fallback)
+    return trimmed(f"{stem}-{institution_slug}", max_length, fallback)
 
 
 class Slugs:

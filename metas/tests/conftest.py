@@ -28,6 +28,17 @@ def pytest_collection_modifyitems(items):
     items.sort(key=_is_transactional)  # stable: the order is otherwise kept
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a database file in WAL mode, as production does, rather than Django's
+    shared in-memory database: with that, a reader waits for (or fails on) a writer's lock,
+    which production never does, so tests of concurrent imports would test something else."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3") and not database.get("TEST", {}).get("NAME"):
+        folder = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "tests.sqlite3")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory):
     """Pages are rendered with the production static storage (hashed, compressed names),

@@ -298,6 +298,21 @@ def test_it_shows_the_last_page_for_a_page_number_too_high(client, loja):
     assert len(objectives(response)) == 8
 
 
+@pytest.mark.parametrize(
+    "page", ["9223372036854775807", "9223372036854775808", "1" + "0" * 400, "-5", "2.5", "x"]
+)
+@pytest.mark.parametrize("query", ["", "q=numerada&"])
+def test_it_shows_a_real_page_for_any_page_number(client, loja, query, page):
+    """Huge numbers reached the database's OFFSET and answered 500 (hardening, item 3)."""
+    add_goals(loja.reports.get(period__month=8), 120)
+    response = client.get(f"/metas/?{query}page={page}")
+    assert response.status_code == 200
+    shown = len(objectives(response))
+    huge = page.isdigit() and int(page) > 3
+    last_page = 20 if query else 8 + 120 - 100  # the last of 3 pages
+    assert shown == (last_page if huge else 50)
+
+
 def test_it_escapes_imported_text(client, loja):
     make_goal(
         loja.reports.get(period__month=8),

@@ -147,38 +147,49 @@ def goal_list(request):
 
 
 def goals_page(goals, number, *, searching=False):
-    """One page of `goals`: the page's ids, then their rows with what a row shows.
+    """One page of `goals` (a queryset of public_goals(), ordered), its rows read in ONE query,
+    so that a page stays whole while an import replaces goals (a second query could miss rows
+    the first one saw).
 
-    Sorting thousands of goals with their joined unit and level (and their texts) to keep
-    fifty is what made the list slow; sorting ids alone is several times faster. When
-    `searching`, reading the texts is what costs, so the total comes with the ids in one
-    query (COUNT(*) OVER ()) instead of a second pass over the texts.
+    The page's ids are sorted alone, in a subquery (sorting thousands of goals with their joined
+    unit, level and texts to keep fifty is what made the list slow), and the outer query joins
+    the fifty rows. When `searching`, reading the texts is what costs, so the total comes with
+    the rows (COUNT(*) OVER ()) instead of a second pass over the texts.
     """
+    number = page_number(number)
+    if searching:
+        page = _searched_page(goals, number)
+        if page is not None:
+            return page
     paginator = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE)
-    page = _searched_page(goals, paginator, number) if searching else None
-    if page is None:
-        page = paginator.get_page(number)
-    rows = public_goals().in_bulk(list(page.object_list))
-    page.object_list = [rows[pk] for pk in page.object_list]
+    page = paginator.get_page(number)
+    page.object_list = list(goals.filter(pk__in=page.object_list))
     return page
 
 
-def _searched_page(goals, paginator, number):
-    """The page with the total counted in the same query; None past the last page."""
+# Far beyond any list, and small enough for every database's OFFSET.
+MAX_PAGE = 1_000_000
+
+
+def page_number(value) -> int:
+    """?page= as a page number: 1 for anything that is not a number, at most MAX_PAGE (the
+    paginator then shows the last page)."""
     try:
-        number = max(int(number), 1)
+        number = int(str(value)[:20])
     except (TypeError, ValueError):
-        number = 1
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def _searched_page(goals, number):
+    """The page's rows with the total counted in the same query; None past the last page."""
     start = (number - 1) * PAGE_SIZE
-    rows = list(
-        goals.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
-            start : start + PAGE_SIZE
-        ]
-    )
+    rows = list(goals.annotate(total=Window(Count("pk")))[start: start + PAGE_SIZE])
     if not rows and number > 1:
         return None
-    paginator.count = rows[0][1] if rows else 0  # Paginator.count is a cached property
-    return Page([pk for pk, _total in rows], number, paginator)
+    paginator = Paginator([], PAGE_SIZE)
+    paginator.count = rows[0].total if rows else 0  # Paginator.count is a cached property
+    return Page(rows, number, paginator)
 
 
 def goal_detail(request, pk):

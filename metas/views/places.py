@@ -313,7 +313,10 @@ def parish_detail(request, slug):
         counts, first = _first_tags(tags, collective=kind)
         goals = public_goals().in_bulk([tag["goal_id"] for tag in first])
         for collective, name in ((False, "named"), (True, "collective")):
-            shown = [tag for tag in first if tag["collective"] == collective]
+            # A goal an import replaced since the tags were read is left out.
+            shown = [
+                tag for tag in first if tag["collective"] == collective and tag["goal_id"] in goals
+            ]
             context[name] = {
                 "count": counts.get(collective, 0),
                 "items": [_with_words(goals[tag["goal_id"]], tag) for tag in shown],

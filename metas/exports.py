@@ -29,6 +29,10 @@ from .models import Goal, GoalNeighbourhood, GoalParish
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula
 # (tab and carriage return let the formula through some importers; ASVS 1.2.10 adds NUL).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Spreadsheets also run a formula written with the full-width signs of East Asian keyboards, and
+# one after leading spaces: both are treated as the signs above.
+FULL_WIDTH_TRIGGERS = ("＝", "＋", "－", "＠")
+_TRIGGERS = FORMULA_TRIGGERS + FULL_WIDTH_TRIGGERS
 BOM = "\ufeff"
 LIST_SEPARATOR = "; "
 # Rows are sent in pieces of about this many characters: one write per row would be slow, one
@@ -53,16 +57,20 @@ class Column:
 
 def neutralise(cell: str) -> str:
     """Make a cell that a spreadsheet would run as a formula read as text (OWASP)."""
-    if cell.startswith(FORMULA_TRIGGERS):
-        return "'" + cell
-    return cell
+    return "'" + cell if runs_as_formula(cell) else cell
+
+
+def runs_as_formula(cell: str) -> bool:
+    if cell.startswith(_TRIGGERS):
+        return True
+    return cell[:1].isspace() and cell.lstrip().startswith(_TRIGGERS)
 
 
 def _csv_cell(value, yes: str, no: str) -> str:
     # Called for every cell of every row: the commonest type is tested first.
     kind = type(value)
     if kind is str:
-        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+        return "'" + value if runs_as_formula(value) else value
     if value is None:
         return ""
     if kind is bool:

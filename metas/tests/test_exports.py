@@ -56,7 +56,11 @@ def test_it_writes_yes_and_no_in_spanish_and_lists_joined_by_semicolons():
 
 
 def test_it_neutralises_every_cell_a_spreadsheet_would_run():
-    dangerous = ["=1+1", "+593 7 257", "-2", "@SUMA(A1)", "\tcmd", "\r=1", "\0x"]
+    dangerous = [
+        "=1+1", "+593 7 257", "-2", "@SUMA(A1)", "\tcmd", "\r=1", "\0x",
+        # Full-width signs and leading spaces run as formulas too (hardening, item 13).
+        "＝1+1", "＋593", "－2", "＠SUMA(A1)", " =1+1", "\u00a0\u3000+1", "  @x",
+    ]
     rows = [{"name": text, "value": "seguro"} for text in dangerous]
 
     records = read_csv("".join(stream_csv(rows, PLAIN_COLUMNS)))
@@ -69,6 +73,8 @@ def test_it_leaves_harmless_cells_alone():
     assert neutralise("Mejorar 2 = 2") == "Mejorar 2 = 2"
     assert neutralise("100% -- terminado") == "100% -- terminado"
     assert neutralise("") == ""
+    assert neutralise("   ") == "   "
+    assert neutralise(" Meta = 100 %") == " Meta = 100 %"
 
 
 def test_it_streams_in_pieces_that_do_not_grow_with_the_rows():

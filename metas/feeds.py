@@ -26,12 +26,34 @@ from django.utils.translation import gettext as _
 
 from . import periods
 from .numbers import percent_text
+from .text import without_controls
 from .filters import GoalFilter
 from .models import Goal, Institution
 
 CHANGED = [Goal.Change.UP, Goal.Change.DOWN, Goal.Change.NEW]
 FEED_SIZE = 200
 TITLE_WORDS = 16
+
+
+class PrintableAtom1Feed(Atom1Feed):
+    """An Atom feed that stays valid XML 1.0 whatever the imported text holds: control
+    characters (which XML forbids, and Django refuses with an error) become spaces."""
+
+    def write(self, outfile, encoding):
+        self.feed = _printable(self.feed)
+        self.items = [_printable(item) for item in self.items]
+        super().write(outfile, encoding)
+
+
+def _printable(fields: dict) -> dict:
+    def clean(value):
+        if isinstance(value, str):
+            return without_controls(value)
+        if isinstance(value, (list, tuple)):
+            return type(value)(clean(item) for item in value)
+        return value
+
+    return {name: clean(value) for name, value in fields.items()}
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,7 @@ def newest_first(goals: QuerySet) -> QuerySet:
 
 
 class ChangesFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = PrintableAtom1Feed
 
     def title(self, scope):
         return scope.title

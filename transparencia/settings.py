@@ -30,6 +30,16 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
 DEBUG = env_bool("DEBUG", False)
 
 INSECURE_DEV_KEY = "django-insecure-only-for-local-development"
@@ -51,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_filters",
     "axes",
     "metas",
@@ -65,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "metas.security.PermissionsPolicyMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -98,7 +111,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -152,19 +165,67 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = METAS_MAX_UPLOAD_BYTES + 1024 * 1024
 METAS_DEFAULT_INSTITUTION = os.environ.get("METAS_DEFAULT_INSTITUTION", "Municipio de Loja")
 
 # Login attempts are limited per user name and address (django-axes).
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The lockout answer (HTTP 429) is a Spanish page in the site's layout.
 AXES_LOCKOUT_TEMPLATE = "metas/staff/lockout.html"
+# The client's address, from X-Forwarded-For only behind PROXY_COUNT proxies (see below).
+AXES_CLIENT_IP_CALLABLE = "metas.security.client_ip"
+
+# --- Production headers ---------------------------------------------------------------------
+# PROXY_COUNT: how many reverse proxies stand in front of gunicorn (a TLS proxy such as nginx:
+# 1). Each must append the address it received the request from to X-Forwarded-For and set
+# X-Forwarded-Proto. Then requests are known to be HTTPS, plain HTTP is redirected, and the
+# login lockout counts the client's address, not the proxy's.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PROXY_COUNT > 0)
+# Sent on HTTPS responses only (Django's SecurityMiddleware), so harmless in development.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's commitment (submitted to the browsers' lists, hard to
+    # undo), not a default an application may make for a municipality's domain.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere (charts are SVG with attributes, not styles).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+
+def _static_file_headers(headers, path, url):
+    """Static files leave through WhiteNoise, before the middleware that sets these on pages."""
+    from metas.security import static_file_headers
+
+    static_file_headers(headers, path, url)
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 
 LOGGING = {
     "version": 1,

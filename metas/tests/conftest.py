@@ -60,6 +60,13 @@ def live_server_serves_static_like_production():
     StaticFilesHandler._should_handle = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Passwords are hashed the slow way in production, on purpose; tests sign in hundreds of
+    times and need no such protection."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def private_media_root(settings, tmp_path):
     """Stored original files go to a folder of each test's own."""

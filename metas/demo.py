@@ -36,9 +36,10 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from . import history, periods
+from . import history, periods, publication
 from .bulk import delete_goals, insert_many, refresh_planner_statistics
 from .importer import InputFile, ParsedReport, read_report
 from .importer.plan import Plan, cached, search_text, tag_rows, unit_identity
@@ -407,12 +408,14 @@ def generate(
     last_period: date = DEFAULT_LAST_PERIOD,
     replace: bool = False,
     progress: ProgressCallback | None = None,
+    build_downloads: bool = True,
 ) -> Summary:
     """Write `institutions` demo institutions with `months` consecutive monthly reports each.
 
     Raises DemoInstitutionsExist, before writing anything, if an institution of a demo name
     exists and `replace` is false. `progress(number, total, name, goals)` is called after each
-    institution is written.
+    institution is written. The prebuilt downloads are rebuilt at the end unless
+    `build_downloads` is false.
     """
     if institutions < 1 or months < 1:
         raise ValueError("institutions and months must be at least 1")
@@ -437,6 +440,8 @@ def generate(
         if progress:
             progress(index + 1, institutions, plan.name, counts["goals"])
     refresh_planner_statistics()  # query plans depend on them
+    if build_downloads:
+        publication.rebuild_downloads()
     return summary
 
 
@@ -459,7 +464,9 @@ class _Writer:
         self.tags = cached(self.gazetteer.tag)  # once per distinct objective
 
     def write(self, plan: InstitutionPlan) -> dict[str, int]:
-        institution = Institution.objects.create(name=plan.name, slug=plan.slug)
+        institution = Institution.objects.create(
+            name=plan.name, slug=plan.slug, published_at=timezone.now()
+        )
         units = self._units(institution, self._levels(institution))
         rows = [self._series_row(plan, series, units) for series in plan.series]
         reports = self._reports(institution, plan)

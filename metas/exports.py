@@ -14,6 +14,7 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from decimal import Decimal
 from operator import itemgetter
 
@@ -112,16 +113,20 @@ def _in_chunks(pieces: Iterable[str]) -> Iterator[str]:
 def stream_csv(rows: Iterable, columns: Sequence[Column]) -> Iterator[str]:
     """UTF-8 CSV text with a BOM (so a Spanish-locale Excel reads the accents right), a header
     row, then one line per row; text cells are neutralised against formula injection."""
-    # Translated here, once, while the view's language is active.
+    return _in_chunks(chain([csv_header(columns)], csv_lines(rows, columns)))
+
+
+def csv_header(columns: Sequence[Column]) -> str:
+    return BOM + csv.writer(_Line()).writerow([column.name for column in columns])
+
+
+def csv_lines(rows: Iterable, columns: Sequence[Column]) -> Iterator[str]:
+    """One CSV line per row, without the header (see stream_csv)."""
+    # Translated here, once, while the caller's language is active.
     yes, no = _("yes"), _("no")
-
-    def lines():
-        writer = csv.writer(_Line())
-        yield BOM + writer.writerow([column.name for column in columns])
-        for row in rows:
-            yield writer.writerow([_csv_cell(column.value(row), yes, no) for column in columns])
-
-    return _in_chunks(lines())
+    writer = csv.writer(_Line())
+    for row in rows:
+        yield writer.writerow([_csv_cell(column.value(row), yes, no) for column in columns])
 
 
 def stream_json(rows: Iterable, columns: Sequence[Column], head: dict) -> Iterator[str]:
@@ -129,16 +134,29 @@ def stream_json(rows: Iterable, columns: Sequence[Column], head: dict) -> Iterat
     written one by one."""
 
     def pieces():
-        opening = json.dumps(head, ensure_ascii=False)[:-1]
-        yield opening + (", " if head else "") + '"results": ['
+        yield json_opening(head)
         separator = ""
-        for row in rows:
-            record = {column.name: _json_value(column.value(row)) for column in columns}
-            yield separator + json.dumps(record, ensure_ascii=False)
+        for record in json_records(rows, columns):
+            yield separator + record
             separator = ", "
-        yield "]}"
+        yield JSON_CLOSING
 
     return _in_chunks(pieces())
+
+
+JSON_CLOSING = "]}"
+
+
+def json_opening(head: dict) -> str:
+    opening = json.dumps(head, ensure_ascii=False)[:-1]
+    return opening + (", " if head else "") + '"results": ['
+
+
+def json_records(rows: Iterable, columns: Sequence[Column]) -> Iterator[str]:
+    """Each row as a JSON object on its own, for the "results" of stream_json."""
+    for row in rows:
+        record = {column.name: _json_value(column.value(row)) for column in columns}
+        yield json.dumps(record, ensure_ascii=False)
 
 
 # --- The goal export -------------------------------------------------------------------------

@@ -11,15 +11,25 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Avg, Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import periods
 from .counts import KINDS
 
 
+class InstitutionQuerySet(models.QuerySet):
+    def mark_published(self):
+        """Their published data changed (a report stored, replaced or withdrawn): the pages and
+        downloads that show them are no longer current (metas.publication)."""
+        return self.update(published_at=timezone.now())
+
+
 class Institution(models.Model):
     name = models.CharField(_("name"), max_length=300, unique=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    # When its published data last changed: the version of every page and file that shows it.
+    published_at = models.DateTimeField(_("last published"), null=True, blank=True, db_index=True)
     # The staff members who may publish this institution's reports (superusers may publish all).
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -27,6 +37,8 @@ class Institution(models.Model):
         related_name="institutions",
         verbose_name=_("staff members"),
     )
+
+    objects = InstitutionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("institution")
@@ -567,3 +579,24 @@ class PendingUpload(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user}"
+
+
+class Download(models.Model):
+    """A prebuilt file of the whole data set (metas.opendata.downloads), rebuilt whenever an
+    institution publishes."""
+
+    name = models.CharField(_("file name"), max_length=100, unique=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # The publication it holds (metas.publication.version): stale once it differs.
+    version = models.DateTimeField(_("publication"), null=True)
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -161,6 +161,14 @@ LOGIN_REDIRECT_URL = "metas:staff-upload"
 # Uploads above this size are refused before they are parsed.
 METAS_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = METAS_MAX_UPLOAD_BYTES + 1024 * 1024
+# The site's address as readers reach it: the prebuilt downloads (written without a request)
+# link each goal with it.
+METAS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Where the prebuilt downloads are written (default: MEDIA_ROOT/descargas); with
+# DOWNLOADS_ACCEL_PREFIX (an nginx `internal` location aliased to that folder) the proxy sends
+# the files itself (X-Accel-Redirect) and no worker is held by a slow download.
+METAS_DOWNLOADS_ROOT = os.environ.get("DOWNLOADS_ROOT") or None
+METAS_DOWNLOADS_ACCEL_PREFIX = os.environ.get("DOWNLOADS_ACCEL_PREFIX", "")
 # Used when neither --institution nor a Format B dictionary names the institution.
 METAS_DEFAULT_INSTITUTION = os.environ.get("METAS_DEFAULT_INSTITUTION", "Municipio de Loja")
 

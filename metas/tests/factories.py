@@ -69,7 +69,9 @@ def make_report(institution=None, period="2019-08", **fields):
         "link_text": "Reporte del GPR",
         "link_url": "https://www.loja.gob.ec/gpr",
     }
-    return Report.objects.create(institution=institution, period=period, **{**defaults, **fields})
+    report = Report.objects.create(institution=institution, period=period, **{**defaults, **fields})
+    Institution.objects.filter(pk=institution.pk).mark_published()  # as an import does
+    return report
 
 
 def make_source_file(report, name="loja-lotaip-a4-2019-08.tsv", data=b"No.\tObjetivo\n", **fields):
@@ -171,4 +173,5 @@ def make_goal(
         )
     report.goal_count = report.goals.count()
     report.save(update_fields=["goal_count"])
+    Institution.objects.filter(pk=report.institution_id).mark_published()  # as an import does
     return goal

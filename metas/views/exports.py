@@ -1,19 +1,33 @@
-"""/metas.csv and /metas.json: every goal the same filters of /metas/ select, streamed.
+"""/metas.csv and /metas.json: every goal the same filters of /metas/ select.
 
-Not paginated: the whole selection, read from the database in batches and written as it is
-read. Like every public page they set no cookie.
+Not paginated: the whole selection. The whole data set (no filter, or every period) is a file
+prebuilt at each publication (metas.opendata.downloads), sent with its size and hash, so the
+largest downloads never hold a database query open; any other selection is read from the
+database in batches and streamed as it is read. Like every public page they set no cookie.
 """
-from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.conf import settings
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.cache import get_conditional_response
+from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
 
 from ..exports import export_goals, goal_columns, stream_csv, stream_json
 from ..filters import GoalFilter
+from ..opendata import downloads
 from ..models import Goal
 
 
 def goal_export_csv(request):
+    prebuilt = downloads.for_query(request.GET.dict(), "csv")
+    if prebuilt is not None:
+        return prebuilt_response(request, prebuilt, "text/csv; charset=utf-8")
     filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
     if not filterset.is_valid():
         return HttpResponseBadRequest(
@@ -28,6 +42,9 @@ def goal_export_csv(request):
 
 
 def goal_export_json(request):
+    prebuilt = downloads.for_query(request.GET.dict(), "json")
+    if prebuilt is not None:
+        return prebuilt_response(request, prebuilt, "application/json; charset=utf-8")
     filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
     if not filterset.is_valid():
         return JsonResponse(
@@ -54,6 +71,30 @@ def _invalid_filters_text(filterset):
     for name, messages in _errors(filterset).items():
         lines.extend(f"- {name}: {message}" for message in messages)
     return "\n".join(lines) + "\n"
+
+
+def prebuilt_response(request, download, content_type):
+    """The file as an attachment with its length, hash (ETag) and date; a repeated request
+    with the same validators gets 304. Behind nginx (DOWNLOADS_ACCEL_PREFIX) the proxy sends
+    the bytes itself."""
+    etag = f'"{download.sha256}"'
+    not_modified = get_conditional_response(
+        request, etag=etag, last_modified=int(download.built_at.timestamp())
+    )
+    if not_modified is not None:
+        return not_modified
+    prefix = settings.METAS_DOWNLOADS_ACCEL_PREFIX
+    if prefix:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + download.name
+    else:
+        response = FileResponse(open(downloads.path_of(download.name), "rb"),
+                                content_type=content_type)
+    response["Content-Length"] = str(download.size)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(download.built_at.timestamp())
+    response["Content-Disposition"] = content_disposition_header(True, download.name)
+    return response
 
 
 def _as_attachment(response, extension):

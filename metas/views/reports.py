@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ..counts import Counts
 from ..exports import change_columns, goal_columns
 from ..models import Goal, Report, SourceFile
+from ..opendata import downloads
 
 REPORTS_PER_PAGE = 25
 # What a browser is told each stored format is; anything else is plain bytes.
@@ -76,5 +77,9 @@ def data_dictionary(request):
     return render(
         request,
         "metas/data_dictionary.html",
-        {"columns": goal_columns(), "change_columns": change_columns()},
+        {
+            "columns": goal_columns(),
+            "change_columns": change_columns(),
+            "whole_files": downloads.listed(),
+        },
     )

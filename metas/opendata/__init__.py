@@ -1,0 +1,1 @@
+"""Open data beyond a page: the whole data set as prebuilt files (downloads)."""

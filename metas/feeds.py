@@ -67,7 +67,7 @@ class Scope:
 
 
 def changed_goals() -> QuerySet:
-    return Goal.objects.filter(change__in=CHANGED).select_related(
+    return Goal.objects.published().filter(change__in=CHANGED).select_related(
         "report__institution", "unit", "previous__report"
     )
 

@@ -75,7 +75,9 @@ ALL_PERIODS = periods.ALL
 
 def public_goals():
     """Goals with what a list row shows (report, institution, unit, its parent and level)."""
-    return Goal.objects.select_related("report__institution", "unit__parent", "unit__level")
+    return Goal.objects.published().select_related(
+        "report__institution", "unit__parent", "unit__level"
+    )
 
 
 class PeriodField(forms.ChoiceField):
@@ -98,7 +100,10 @@ class PeriodField(forms.ChoiceField):
     @staticmethod
     def period_choices():
         # Periods are always the first day of a month, so no truncation (slow in SQLite).
-        months = Report.objects.order_by("-period").values_list("period", flat=True).distinct()
+        months = (
+            Report.objects.published().order_by("-period").values_list("period", flat=True)
+            .distinct()
+        )
         return [
             ("", _("Latest report of each institution")),
             (ALL_PERIODS, _("All periods")),

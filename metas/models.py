@@ -123,10 +123,15 @@ class Unit(models.Model):
 
 
 class ReportQuerySet(models.QuerySet):
+    def published(self):
+        """The reports the public sees: all but those withdrawn by their institution's staff."""
+        return self.filter(withdrawn_at__isnull=True)
+
     def latest_per_institution(self):
-        """Each institution's most recent report."""
+        """Each institution's most recent published report."""
         latest = (
-            Report.objects.filter(institution=models.OuterRef("institution"))
+            Report.objects.published()
+            .filter(institution=models.OuterRef("institution"))
             .order_by("-period")
             .values("pk")[:1]
         )
@@ -138,9 +143,12 @@ class ReportQuerySet(models.QuerySet):
         - `period` None (the default of every page): each institution's latest report;
         - `period` periods.ALL ("todos"): every report;
         - `period` a date: the reports of that month;
-        and only `institution`'s (an Institution or its pk) when one is given.
+        and only `institution`'s (an Institution or its pk) when one is given; never a
+        withdrawn report.
         """
-        reports = self if institution is None else self.filter(institution=institution)
+        reports = self.published()
+        if institution is not None:
+            reports = reports.filter(institution=institution)
         if period is None:
             return reports.latest_per_institution()
         if period == periods.ALL:
@@ -149,7 +157,7 @@ class ReportQuerySet(models.QuerySet):
 
 
 def goal_lookups_in_scope(institution=None, period=None) -> dict:
-    """Goal lookups for the goals of Report.objects.in_scope(...) ({} for every goal).
+    """Goal lookups for the goals of Report.objects.in_scope(...).
 
     A month or the latest reports are read first as a short list of report ids: goals and
     tags are then selected as `report_id IN (…)`, which every database reads through the report
@@ -157,7 +165,8 @@ def goal_lookups_in_scope(institution=None, period=None) -> dict:
     made SQLite check it against every goal of every month.
     """
     if period == periods.ALL:
-        return {} if institution is None else {"report__institution": institution}
+        lookups = {"report__withdrawn_at__isnull": True}
+        return lookups if institution is None else {**lookups, "report__institution": institution}
     reports = Report.objects.in_scope(institution, period).order_by()
     return {"report_id__in": list(reports.values_list("pk", flat=True))}
 
@@ -193,6 +202,18 @@ class Report(models.Model):
         related_name="+",
         verbose_name=_("published by"),
     )
+    # A withdrawn report leaves the public pages and exports; nothing of it is deleted, and
+    # its staff may restore it (metas.publication.withdraw / restore).
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawal_reason = models.TextField(_("reason for the withdrawal"), blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -296,6 +317,10 @@ class Neighbourhood(models.Model):
 
 
 class GoalQuerySet(models.QuerySet):
+    def published(self):
+        """The goals of published reports (see ReportQuerySet.published)."""
+        return self.filter(report__withdrawn_at__isnull=True)
+
     def in_scope(self, institution=None, period=None):
         """The goals of Report.objects.in_scope(institution, period): by default, of each
         institution's latest report."""
@@ -337,10 +362,8 @@ class TagQuerySet(models.QuerySet):
         join lets SQLite prefer to read every tag of every month (in the order of a GROUP BY's
         index) and look each one's goal up.
         """
-        lookups = goal_lookups_in_scope(institution, period)
-        if not lookups:
-            return self
-        return self.filter(goal__in=Goal.objects.filter(**lookups).values("pk"))
+        goals = Goal.objects.filter(**goal_lookups_in_scope(institution, period))
+        return self.filter(goal__in=goals.values("pk"))
 
 
 class Goal(models.Model):
@@ -518,6 +541,8 @@ class ImportLog(models.Model):
         PREVIEWED = "previewed", _("previewed")
         CANCELLED = "cancelled", _("cancelled")
         FAILED = "failed", _("failed unexpectedly")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        RESTORED = "restored", _("restored")
 
     created_at = models.DateTimeField(_("when (UTC)"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -2,6 +2,8 @@
 withdrawn), in one place:
 
     publication.changed(institution_id)   # inside the transaction that changed it
+    publication.withdraw(report, user=…, reason="…")   # off the public pages; nothing deleted
+    publication.restore(report, user=…)
     publication.version()                 # the site's version: its latest publication time
     publication.version(institution_id)   # one institution's
 
@@ -14,8 +16,9 @@ import logging
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from .models import Institution
+from .models import ImportLog, Institution, Report
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +46,40 @@ def version(institution_id: int | None = None):
     if institution_id is not None:
         institutions = institutions.filter(pk=institution_id)
     return institutions.aggregate(latest=Max("published_at"))["latest"]
+
+
+@transaction.atomic
+def withdraw(report: Report, *, user, reason: str) -> Report:
+    """Take a report off the public pages and exports, with the reason; its goals, files and
+    import log stay, and restore() brings it back. Logged in the import log."""
+    report.withdrawn_at, report.withdrawn_by, report.withdrawal_reason = (
+        timezone.now(), user, reason.strip()
+    )
+    report.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    _log(report, ImportLog.Outcome.WITHDRAWN, user)
+    changed(report.institution_id)
+    return report
+
+
+@transaction.atomic
+def restore(report: Report, *, user) -> Report:
+    report.withdrawn_at, report.withdrawn_by = None, None
+    report.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    _log(report, ImportLog.Outcome.RESTORED, user)
+    changed(report.institution_id)
+    return report
+
+
+def _log(report: Report, outcome: str, user) -> None:
+    files = list(report.files.values_list("original_name", "sha256", "size"))
+    ImportLog.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        source=ImportLog.Source.WEB,
+        institution=report.institution.name,
+        period=report.period_slug,
+        file_names="\n".join(name for name, _sha, _size in files),
+        sha256="\n".join(sha for _name, sha, _size in files),
+        size=sum(size for _name, _sha, size in files),
+        outcome=outcome,
+        counts={"goals": report.goal_count},
+    )

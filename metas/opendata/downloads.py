@@ -145,7 +145,7 @@ def _write_parts(institution: Institution, columns) -> None:
     folder = _part_folder(institution.pk)
     shutil.rmtree(folder, ignore_errors=True)  # replaced reports leave no part behind
     folder.mkdir(parents=True)
-    for report in institution.reports.all():
+    for report in institution.reports.published():
         rows = list(export_goals(Goal.objects.filter(report=report).order_by("position")))
         csv_part = "".join(csv_lines(rows, columns))
         json_part = "".join(record + "\n" for record in json_records(rows, columns))

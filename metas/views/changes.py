@@ -19,7 +19,7 @@ from ..models import Report
 
 def _report(institution, period) -> Report:
     return get_object_or_404(
-        Report.objects.select_related("institution"),
+        Report.objects.published().select_related("institution"),
         institution__slug=institution,
         period=period,
     )

@@ -51,7 +51,7 @@ def home(request):
 
 def institution_overview(request, slug):
     institution = get_object_or_404(Institution, slug=slug)
-    report = institution.reports.order_by("-period").first()
+    report = institution.reports.published().order_by("-period").first()
     return render(
         request, "metas/institution_overview.html", overview_context(institution, report)
     )
@@ -228,7 +228,8 @@ def goal_history(goal: Goal) -> GoalHistory:
         months = [goal]
     else:
         months = list(
-            Goal.objects.filter(series=goal.series, report__institution=goal.report.institution_id)
+            Goal.objects.published()
+            .filter(series=goal.series, report__institution=goal.report.institution_id)
             .select_related("report")
             .only("progress", "status", "change", "months_unchanged", "report__period",
                   "report__institution_id")

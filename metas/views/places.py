@@ -58,7 +58,9 @@ def _scope_context(request, scope):
     each of a hundred institutions through a template of its own), and the period to keep in
     links to /metas/ ("" for the default)."""
     applied = scope.applied() if scope.is_valid() else {}
-    months = Report.objects.order_by("-period").values_list("period", flat=True).distinct()
+    months = (
+        Report.objects.published().order_by("-period").values_list("period", flat=True).distinct()
+    )
     return {
         "scope_form": scope.form,
         "scope_institutions": Institution.objects.order_by("name").values_list("slug", "name"),
@@ -220,7 +222,8 @@ def unit_detail(request, slug):
     )
     # The latest report with goals of this unit: usually the institution's latest.
     report = (
-        Report.objects.filter(goals__unit__in=unit_ids).order_by("-period").distinct().first()
+        Report.objects.published().filter(goals__unit__in=unit_ids).order_by("-period").distinct()
+        .first()
     )
     goals = []
     if report is not None:

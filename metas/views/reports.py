@@ -24,8 +24,9 @@ _SAFE_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
 
 
 def report_list(request):
-    reports = Report.objects.select_related("institution").prefetch_related("files").order_by(
-        "institution__name", "-period"
+    reports = (
+        Report.objects.published().select_related("institution").prefetch_related("files")
+        .order_by("institution__name", "-period")
     )
     page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -35,7 +36,7 @@ def report_list(request):
 
 def report_detail(request, institution, period):
     report = get_object_or_404(
-        Report.objects.select_related("institution", "published_by"),
+        Report.objects.published().select_related("institution", "published_by"),
         institution__slug=institution,
         period=period,
     )
@@ -50,7 +51,9 @@ def report_detail(request, institution, period):
 def source_file_download(request, institution, period, pk):
     """The original file, byte for byte, as an attachment under a name the server chooses."""
     source = get_object_or_404(
-        SourceFile.objects.select_related("report__institution"),
+        SourceFile.objects.select_related("report__institution").filter(
+            report__withdrawn_at__isnull=True
+        ),
         pk=pk,
         report__institution__slug=institution,
         report__period=period,

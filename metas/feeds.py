@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from . import periods
 from .numbers import percent_text
 from .text import without_controls
+from .caching import institution_by_slug, whole_site
 from .filters import GoalFilter
 from .models import Goal, Institution
 
@@ -129,6 +130,8 @@ class ChangesFeed(Feed):
 class InstitutionChangesFeed(ChangesFeed):
     """/<institution-slug>/cambios.atom"""
 
+    publication_scope = staticmethod(institution_by_slug)
+
     def get_object(self, request, slug):
         institution = get_object_or_404(Institution, slug=slug)
         return Scope(
@@ -145,6 +148,8 @@ class InstitutionChangesFeed(ChangesFeed):
 
 class GoalListChangesFeed(ChangesFeed):
     """/metas.atom?<the filters of /metas/>"""
+
+    publication_scope = staticmethod(whole_site)
 
     def __call__(self, request, *args, **kwargs):
         if not GoalFilter(request.GET, queryset=Goal.objects.none()).is_valid():

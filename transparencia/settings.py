@@ -70,6 +70,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside compression, so a cached page is kept (and sent again) already compressed.
+    "metas.caching.PublicationCacheMiddleware",
+    # gzip, brotli or zstd, as the client accepts; static files come compressed from WhiteNoise.
+    "compression_middleware.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,7 +115,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        # Kept open between requests: opening one (and setting SQLite's WAL) cost more than
+        # a cached page.
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -123,6 +130,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if os.environ.get("TEST_DATABASE_NAME"):
     # Lets several test runs share one PostgreSQL server without clashing.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+
+# Rendered public pages (metas.caching) and other shared values: Redis when REDIS_URL is set
+# (production, several processes share it), else each process's memory. Keys carry the
+# publication version, so neither ever serves a page older than the latest publication.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+else:
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {
+    "default": {**_cache, "KEY_PREFIX": "metas"},
+    "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,
+              "OPTIONS": {} if REDIS_URL else {"MAX_ENTRIES": 2000}},
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -68,6 +68,15 @@ def fast_password_hashing():
 
 
 @pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts without the pages another test rendered (metas.caching)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def private_media_root(settings, tmp_path):
     """Stored original files go to a folder of each test's own."""
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metas.filters import GoalFilter
-from metas.models import Goal
+from metas.models import Goal, Institution
 
 from .factories import make_goal, make_institution, make_level, make_report, make_unit
 
@@ -273,6 +273,7 @@ def add_goals(report, count, objective="Meta numerada"):
              progress=Decimal(i % 101), status=Goal.Status.PERCENT)
         for i in range(count)
     )
+    Institution.objects.filter(pk=report.institution_id).mark_published()  # as an import does
 
 
 def test_it_paginates_and_keeps_the_query_in_the_links(client, loja):

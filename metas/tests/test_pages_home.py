@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from metas.models import Goal
+from metas.models import Goal, Institution
 
 from .factories import (
     make_goal,
@@ -157,6 +157,7 @@ def add_goals(report, count):
              objective=f"Meta {i}", progress=Decimal(i % 101), status=Goal.Status.PERCENT)
         for i in range(count)
     )
+    Institution.objects.filter(pk=report.institution_id).mark_published()  # as an import does
 
 
 @pytest.mark.parametrize("url", ["/", "/municipio-de-loja/"])

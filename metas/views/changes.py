@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 
 from .. import periods
+from ..caching import institution_by_slug, publication_scope
 from ..exports import change_columns, change_rows, stream_csv, stream_json
 from ..history import stored_changes
 from ..models import Report
@@ -25,6 +26,7 @@ def _report(institution, period) -> Report:
     )
 
 
+@publication_scope(institution_by_slug)
 def report_changes(request, institution, period):
     report = _report(institution, period)
     changes = stored_changes(report)
@@ -42,6 +44,7 @@ def report_changes(request, institution, period):
     )
 
 
+@publication_scope(institution_by_slug)
 def report_changes_csv(request, institution, period):
     report = _report(institution, period)
     rows = change_rows(stored_changes(report))
@@ -52,6 +55,7 @@ def report_changes_csv(request, institution, period):
     return _as_attachment(response, report, "csv")
 
 
+@publication_scope(institution_by_slug)
 def report_changes_json(request, institution, period):
     report = _report(institution, period)
     changes = stored_changes(report)

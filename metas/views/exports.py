@@ -19,11 +19,13 @@ from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
 
 from ..exports import export_goals, goal_columns, stream_csv, stream_json
+from ..caching import publication_scope, whole_site
 from ..filters import GoalFilter
 from ..opendata import downloads
 from ..models import Goal
 
 
+@publication_scope(whole_site)
 def goal_export_csv(request):
     prebuilt = downloads.for_query(request.GET.dict(), "csv")
     if prebuilt is not None:
@@ -41,6 +43,7 @@ def goal_export_csv(request):
     return _as_attachment(response, "csv")
 
 
+@publication_scope(whole_site)
 def goal_export_json(request):
     prebuilt = downloads.for_query(request.GET.dict(), "json")
     if prebuilt is not None:

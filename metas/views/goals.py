@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import periods
+from ..caching import institution_by_slug, publication_scope, whole_site
 from ..charts import Bar, bar_chart
 from ..numbers import count_text, percent_text
 from ..filters import GoalFilter, public_goals
@@ -22,6 +23,7 @@ from ..models import PROGRESS_BANDS, Goal, Institution, Report
 PAGE_SIZE = 50
 
 
+@publication_scope(whole_site)
 def home(request):
     """One institution: its overview. Several: the list of them. None yet: a friendly word."""
     reports = list(
@@ -49,6 +51,7 @@ def home(request):
     return render(request, "metas/institution_list.html", {"reports": reports})
 
 
+@publication_scope(institution_by_slug)
 def institution_overview(request, slug):
     institution = get_object_or_404(Institution, slug=slug)
     report = institution.reports.published().order_by("-period").first()
@@ -125,6 +128,7 @@ def goal_list_url(**params):
     )
 
 
+@publication_scope(whole_site)
 def goal_list(request):
     """The filtered list. Invalid filters show their message, no goals, and answer 400."""
     goal_filter = GoalFilter(request.GET)
@@ -192,6 +196,7 @@ def _searched_page(goals, number):
     return Page(rows, number, paginator)
 
 
+@publication_scope(lambda request, pk: {"reports__goals__pk": pk})
 def goal_detail(request, pk):
     goal = get_object_or_404(public_goals().select_related("source_file"), pk=pk)
     parish_tags = goal.parish_tags.select_related("parish").order_by("parish__kind", "parish__name")

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from .. import periods
+from ..caching import publication_scope, whole_site
 from ..filters import GoalFilter, public_goals, unit_with_descendants
 from ..models import (
     Goal,
@@ -197,6 +198,7 @@ def _reports_in_scope(goals):
     ]
 
 
+@publication_scope(whole_site)
 def unit_list(request):
     """The unit tree of one institution; with several in scope, first a choice among them."""
     scope = goal_scope(request)
@@ -212,6 +214,7 @@ def unit_list(request):
     return _render(request, "metas/unit_list.html", context, scope)
 
 
+@publication_scope(lambda request, slug: {"units__slug": slug})
 def unit_detail(request, slug):
     unit = get_object_or_404(
         Unit.objects.select_related("institution", "level", "parent"), slug=slug
@@ -251,6 +254,7 @@ def unit_detail(request, slug):
 # --- /parroquias/ --------------------------------------------------------------------------
 
 
+@publication_scope(whole_site)
 def parish_list(request):
     """Every parish and neighbourhood council with the goals that name it and, apart, the goals
     that cover it only as one of "the urban (or rural) parishes"."""
@@ -291,6 +295,7 @@ def parish_list(request):
     return _render(request, "metas/parish_list.html", context, scope)
 
 
+@publication_scope(whole_site)
 def parish_detail(request, slug):
     """A parish, or a neighbourhood council ("jdb-..." slugs): the goals that name it and,
     apart, the goals that cover it together with every urban or rural parish."""

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from ..caching import institution_by_slug, publication_scope, whole_site
 from ..counts import Counts
 from ..exports import change_columns, goal_columns
 from ..models import Goal, Report, SourceFile
@@ -23,6 +24,7 @@ CONTENT_TYPES = {
 _SAFE_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
 
 
+@publication_scope(whole_site)
 def report_list(request):
     reports = (
         Report.objects.published().select_related("institution").prefetch_related("files")
@@ -34,6 +36,7 @@ def report_list(request):
     )
 
 
+@publication_scope(institution_by_slug)
 def report_detail(request, institution, period):
     report = get_object_or_404(
         Report.objects.published().select_related("institution", "published_by"),
@@ -48,6 +51,7 @@ def report_detail(request, institution, period):
     )
 
 
+@publication_scope(institution_by_slug)
 def source_file_download(request, institution, period, pk):
     """The original file, byte for byte, as an attachment under a name the server chooses."""
     source = get_object_or_404(
@@ -76,6 +80,7 @@ def source_file_download(request, institution, period, pk):
     return response
 
 
+@publication_scope(whole_site)
 def data_dictionary(request):
     return render(
         request,

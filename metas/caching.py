@@ -1,0 +1,146 @@
+"""HTTP caching keyed on publication: a public page changes only when an institution publishes,
+so its validators and its cached copy are derived from that.
+
+    @publication_scope(institution_by_slug)        # on a public view
+    def institution_overview(request, slug): ...
+
+For an anonymous GET of such a view, PublicationCacheMiddleware (placed outside the compression
+middleware) computes the version of the data the page shows (one query: the latest publication
+time of the whole site, or of the one institution the page is about), and then:
+- answers If-None-Match / If-Modified-Since with 304 without running the view;
+- else answers from the shared cache (Redis in production, local memory by default) a copy
+  rendered for that version and that content encoding, without running the view;
+- else runs the view and keeps its copy. Every answer carries ETag, Last-Modified and a short
+  Cache-Control, so a browser or a CDN may keep it too.
+The version is part of every validator and key, so once a report is published no stale copy is
+ever served: the next request computes a new version. Signed-in staff (a session cookie) always
+get a fresh page.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from compression_middleware.middleware import compressor
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Max
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+from .models import Institution
+
+# Cached copies bigger than this are not kept (a page is ~60 KB, ~9 KB compressed).
+MAX_CACHED_BYTES = 2 * 1024 * 1024
+CACHE_CONTROL = {"public": True, "max_age": 60, "stale_while_revalidate": 600}
+
+Scope = Callable[..., dict]
+
+
+def publication_scope(scope: Scope):
+    """Mark a view as cacheable by publication. `scope(request, **url_kwargs)` returns the
+    Institution lookups of the institutions whose publications the page shows ({}: all)."""
+
+    def mark(view):
+        view.publication_scope = scope
+        return view
+
+    return mark
+
+
+def whole_site(request, **kwargs) -> dict:
+    return {}
+
+
+def institution_by_slug(request, slug=None, institution=None, **kwargs) -> dict:
+    return {"slug": slug or institution}
+
+
+def version_of(lookups: dict):
+    """The latest publication time of the institutions `lookups` selects (None if none)."""
+    return Institution.objects.filter(**lookups).aggregate(latest=Max("published_at"))["latest"]
+
+
+class PublicationCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        scope = self.scope_of(request)
+        if scope is None:
+            return self.get_response(request)
+        version = version_of(scope)
+        etag, last_modified = self.validators(request, version)
+        not_modified = get_conditional_response(
+            request, etag=etag, last_modified=last_modified
+        )
+        if not_modified is not None:
+            return self.with_validators(not_modified, etag, last_modified)
+        key = self.key(request, etag)
+        response = self.cached(key) if request.method == "GET" else None
+        if response is None:
+            response = self.get_response(request)
+            if response.status_code != 200:
+                return response
+            if not response.has_header("ETag"):  # a prebuilt file has its own, its SHA-256
+                self.with_validators(response, etag, last_modified)
+            if request.method == "GET":
+                self.keep(key, response)
+        return response
+
+    @staticmethod
+    def scope_of(request) -> dict | None:
+        """The view's scope lookups, or None when this request is not to be cached."""
+        if request.method not in ("GET", "HEAD"):
+            return None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return None  # staff: their pages may show what the public's do not
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        scope = getattr(match.func, "publication_scope", None)
+        return None if scope is None else scope(request, **match.kwargs)
+
+    @staticmethod
+    def validators(request, version) -> tuple[str, int | None]:
+        stamp = version.isoformat() if version else "-"
+        query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
+        digest = hashlib.sha256(
+            f"{stamp}|{request.path}|{query}|{settings.LANGUAGE_CODE}".encode()
+        ).hexdigest()[:32]
+        # Weak: the same page is sent compressed several ways.
+        return f'W/"{digest}"', int(version.timestamp()) if version else None
+
+    @staticmethod
+    def with_validators(response, etag: str, last_modified: int | None):
+        response["ETag"] = etag
+        if last_modified is not None:
+            response["Last-Modified"] = http_date(last_modified)
+        patch_cache_control(response, **CACHE_CONTROL)
+        return response
+
+    @staticmethod
+    def key(request, etag: str) -> str:
+        encoding = compressor(request.META.get("HTTP_ACCEPT_ENCODING", ""))[0] or "identity"
+        return f"page:{etag}:{encoding}"
+
+    @staticmethod
+    def cached(key: str) -> HttpResponse | None:
+        copy = caches["pages"].get(key)
+        if copy is None:
+            return None
+        content, status, headers = copy
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        return response
+
+    @staticmethod
+    def keep(key: str, response) -> None:
+        if response.streaming or len(response.content) > MAX_CACHED_BYTES:
+            return
+        headers = [(name, value) for name, value in response.items()]
+        caches["pages"].set(key, (response.content, response.status_code, headers))

@@ -367,7 +367,11 @@ class Gazetteer:
         text = _FoldedText(objective)
         named = self._named_places(text)
         collective = self._collective_phrases(text, named)
-        kinds = {kind for _, kinds_of_phrase in collective for kind in kinds_of_phrase}
+        # Only kinds this territory has: "parroquias rurales" covers nothing in a city's.
+        kinds = {
+            kind for _, kinds_of_phrase in collective for kind in kinds_of_phrase
+            if self._covered[kind]
+        }
         return Tags(
             parishes=self._parish_tags(text, named, collective),
             neighbourhoods=self._neighbourhood_tags(text),

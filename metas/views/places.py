@@ -307,11 +307,13 @@ def parish_list(request):
 
 def _cantons_in_scope(tag_counts: dict) -> list[Canton]:
     """The cantons whose parishes the goals name; if none, those of the institutions with
-    reports (the canton of a site of one municipality, before it names a place)."""
+    reports (the canton of a site of one municipality, before it names a place); if none
+    either, the canton whose councils the site knows (cantón Loja)."""
     cantons = Canton.objects.select_related("province").order_by("province__name", "name")
     if tag_counts:
         return list(cantons.filter(pk__in=tag_counts))
-    return list(cantons.filter(institutions__reports__isnull=False).distinct())
+    with_reports = list(cantons.filter(institutions__reports__isnull=False).distinct())
+    return with_reports or list(cantons.filter(neighbourhoods__isnull=False).distinct())
 
 
 def parish_detail(request, slug):

@@ -130,6 +130,8 @@ def pages_to_measure() -> list[Page]:
         .first()
     )
     unit = Unit.objects.filter(institution=institution, parent__isnull=True).order_by("pk").first()
+    canton = tagged.parish.canton
+    series_goal = Goal.objects.filter(report__in=latest, series__isnull=False).order_by("pk").first()
     three_filters = urlencode(
         {"parroquia": tagged.parish.slug, "avance": "0-24", "nivel": level.slug}
     )
@@ -141,6 +143,10 @@ def pages_to_measure() -> list[Page]:
         Page("/metas/<id>/", Goal.objects.get(pk=tagged.goal_id).get_absolute_url()),
         Page("/unidades/", "/unidades/"),
         Page("/parroquias/", "/parroquias/"),
+        Page("/instituciones/", "/instituciones/"),
+        Page("/territorio/<provincia>/<canton>/", canton.get_absolute_url()),
+        Page("/<institution>/metas/<series>/", series_goal.get_series_url()),
+        Page("/territorio/<provincia>/", canton.province.get_absolute_url(), required=False),
         Page("/metas/?periodo=todos", "/metas/?periodo=todos", required=False),
         Page("/metas/?q=… page 50", "/metas/?q=agua&periodo=todos&page=50", required=False),
         Page("/<institution>/", institution.get_absolute_url(), required=False),

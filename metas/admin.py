@@ -1,7 +1,9 @@
-"""Every model in the admin, read-only: data changes only through the importer."""
+"""Every model in the admin, read-only: data changes only through the importer. Superusers
+choose who may publish an institution's reports, and its kind and territory."""
 from django.contrib import admin
 
 from . import models
+from .territory.retag import retag
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -17,16 +19,39 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(models.Institution)
 class InstitutionAdmin(ReadOnlyAdmin):
-    """Read-only, except that superusers choose who may publish the institution's reports."""
+    """Read-only, except that superusers choose who may publish the institution's reports and
+    set its kind and territory (its goals are then re-tagged with that territory's places)."""
 
-    list_display = ["name", "slug"]
+    list_display = ["name", "kind", "province", "canton", "parish"]
+    list_filter = ["kind"]
     search_fields = ["name"]
-    fields = ["name", "slug", "staff"]
+    fields = ["name", "slug", "kind", "province", "canton", "parish", "staff"]
     readonly_fields = ["name", "slug"]
+    autocomplete_fields = ["province", "canton", "parish"]
     filter_horizontal = ["staff"]
+    list_select_related = ["province", "canton", "parish"]
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"province", "canton", "parish"} & set(form.changed_data):
+            retag([obj])
+
+
+@admin.register(models.Province)
+class ProvinceAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "dpa_name"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(models.Canton)
+class CantonAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "province", "slug"]
+    list_filter = ["province"]
+    search_fields = ["name", "code"]
+    list_select_related = ["province"]
 
 
 @admin.register(models.ProcessLevel)
@@ -66,18 +91,28 @@ class GoalAdmin(ReadOnlyAdmin):
 
 @admin.register(models.Parish)
 class ParishAdmin(ReadOnlyAdmin):
-    list_display = ["name", "kind", "variants"]
+    list_display = ["code", "name", "kind", "canton", "slug", "variants"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code", "canton__name"]
+    list_select_related = ["canton"]
 
 
 @admin.register(models.Neighbourhood)
 class NeighbourhoodAdmin(ReadOnlyAdmin):
-    list_display = ["name", "group", "variants"]
+    list_display = ["name", "group", "canton", "variants"]
+    list_select_related = ["canton"]
 
 
 @admin.register(models.GoalParish)
 class GoalParishAdmin(ReadOnlyAdmin):
     list_display = ["goal", "parish", "matched_text"]
     list_select_related = ["goal", "parish"]
+
+
+@admin.register(models.GoalCanton)
+class GoalCantonAdmin(ReadOnlyAdmin):
+    list_display = ["goal", "canton", "matched_text"]
+    list_select_related = ["goal", "canton"]
 
 
 @admin.register(models.GoalNeighbourhood)

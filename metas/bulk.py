@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import connections, models, router
 
-from .models import Goal, GoalNeighbourhood, GoalParish
+from .models import Goal, GoalCanton, GoalNeighbourhood, GoalParish
 
 # Rows per INSERT: the whole report in a handful of statements, memory kept flat.
 INSERT_BATCH = 2000
@@ -89,6 +89,7 @@ def update_many(objects: list[models.Model], field_names: list[str]) -> None:
 # What refers to a goal, handled by delete_goals before its goals go in one statement.
 _GOAL_REFERENCES = {
     (GoalParish, "goal"),
+    (GoalCanton, "goal"),
     (GoalNeighbourhood, "goal"),
     (Goal, "previous"),
 }
@@ -105,6 +106,7 @@ def delete_goals(report_ids: list[int]) -> None:
         goals.delete()  # a new relation: let Django apply its on_delete
         return
     GoalParish.objects.filter(goal__report_id__in=report_ids).delete()
+    GoalCanton.objects.filter(goal__report_id__in=report_ids).delete()
     GoalNeighbourhood.objects.filter(goal__report_id__in=report_ids).delete()
     Goal.objects.filter(previous__report_id__in=report_ids).update(previous=None)  # SET_NULL
     connection = connection_for(Goal)

@@ -27,6 +27,7 @@ from django.core.cache import caches
 from django.db.models import Max
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
@@ -108,8 +109,10 @@ class PublicationCacheMiddleware:
     def validators(request, version) -> tuple[str, int | None]:
         stamp = version.isoformat() if version else "-"
         query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
+        # Today's date too: a page may say how many months ago an institution last reported.
+        today = timezone.localdate().isoformat()
         digest = hashlib.sha256(
-            f"{stamp}|{request.path}|{query}|{settings.LANGUAGE_CODE}".encode()
+            f"{stamp}|{today}|{request.path}|{query}|{settings.LANGUAGE_CODE}".encode()
         ).hexdigest()[:32]
         # Weak: the same page is sent compressed several ways.
         return f'W/"{digest}"', int(version.timestamp()) if version else None

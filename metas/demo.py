@@ -2,9 +2,12 @@
 
     summary = generate(institutions=100, months=12, seed=0)
 
-Every demo institution ("Municipio de <cantón>") has the sample's process levels and units, and
-the sample's goals with their wording varied a little (place names kept, so the parish and JDB
-tags stay meaningful) and their progress moving month to month: mostly up or unchanged, now and
+Every demo institution ("Municipio de <cantón>") is the municipality of its real canton (its
+territory, from the DPA) and has the sample's process levels and units, and the sample's goals
+with their wording varied a little and their places moved to its own canton (each parish of
+cantón Loja the sample names becomes one of the canton's, urban for urban, rural for rural, and
+"Loja" the canton's name), then tagged by the canton's gazetteer as an import would tag them;
+their progress moves month to month: mostly up or unchanged, now and
 then corrected down, capped at 100; stuck where the sample says financing is lacking; now and
 then "información no disponible"; a few goals appear in later months. Everything is written
 through the models the importer fills, history fields included (`series`, `previous`,
@@ -31,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -44,9 +47,13 @@ from .bulk import delete_goals, insert_many, refresh_planner_statistics
 from .importer import InputFile, ParsedReport, read_report
 from .importer.plan import Plan, cached, search_text, tag_rows, unit_identity
 from .importer.slugs import unit_slug_base, with_institution
-from .importer.territory import Gazetteer, Match, Tags
+from .territory import Atlas, recognise
+from .territory.dpa import LOJA_CANTON
+from .territory.tagger import RURAL, SEAT, URBAN, Gazetteer, Tags
 from .models import (
+    Canton,
     Goal,
+    GoalCanton,
     GoalNeighbourhood,
     GoalParish,
     Institution,
@@ -69,9 +76,9 @@ DEFAULT_LAST_PERIOD = date(2019, 8, 1)
 CANTONS = [
     "Cuenca", "Guayaquil", "Quito", "Ambato", "Riobamba", "Machala", "Portoviejo", "Ibarra",
     "Latacunga", "Esmeraldas", "Manta", "Babahoyo", "Quevedo", "Tulcán", "Azogues", "Guaranda",
-    "Zamora", "Tena", "Macas", "Puyo", "Nueva Loja", "Francisco de Orellana", "Santa Elena",
+    "Zamora", "Tena", "Morona", "Pastaza", "Cuyabeno", "Orellana", "Santa Elena",
     "Catamayo", "Saraguro", "Macará", "Calvas", "Paltas", "Celica", "Zapotillo", "Gonzanamá",
-    "Espíndola", "Puyango", "Sozoranga", "Chaguarpamba", "Quilanga", "Pindal", "Olmedo",
+    "Espíndola", "Puyango", "Sozoranga", "Chaguarpamba", "Quilanga", "Pindal", "Aguarico",
     "Gualaceo", "Paute", "Girón", "Sígsig", "Nabón", "Santa Isabel", "Chordeleg", "Oña",
     "Cañar", "La Troncal", "Biblián", "Déleg", "El Tambo", "Suscal", "Otavalo", "Cotacachi",
     "Antonio Ante", "Pimampiro", "Cayambe", "Mejía", "Rumiñahui", "Pedro Moncayo",
@@ -452,25 +459,37 @@ def _delete_institution(name: str) -> None:
 
 
 class _Writer:
-    """Writes institution plans; caches what every institution shares (tags, folded text)."""
+    """Writes institution plans; caches what every institution shares (the country's places,
+    folded text) and each canton's gazetteer."""
 
     def __init__(self, sample: Sample, periods: list[date]):
         self.sample = sample
         self.periods = periods
         self.units = sample_units(sample)
-        self.gazetteer = Gazetteer.from_database()
-        self.parish_ids = dict(Parish.objects.values_list("slug", "pk"))
-        self.council_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
-        self.tags = cached(self.gazetteer.tag)  # once per distinct objective
+        self.atlas = Atlas.from_database()
+        loja = Canton.objects.get(code=LOJA_CANTON)
+        self.loja = self.atlas.gazetteer(("canton", loja.pk))
+        self.loja_tags = cached(self.loja.tag)  # the sample's objectives, as Loja's
+        self.ids = tuple(
+            dict(model.objects.values_list("slug", "pk"))
+            for model in (Parish, Canton, Neighbourhood)
+        )
+        self.tags = {}  # (canton pk, objective) -> Tags
 
     def write(self, plan: InstitutionPlan) -> dict[str, int]:
+        territory = recognise(plan.name, self.atlas).territory
         institution = Institution.objects.create(
-            name=plan.name, slug=plan.slug, published_at=timezone.now()
+            name=plan.name, slug=plan.slug, kind=Institution.Kind.MUNICIPALITY,
+            canton_id=territory[1] if territory else None, published_at=timezone.now(),
         )
+        gazetteer = self.atlas.gazetteer(territory)
+        places = _PlaceNames(self.loja, gazetteer)
         units = self._units(institution, self._levels(institution))
-        rows = [self._series_row(plan, series, units) for series in plan.series]
+        rows = [
+            self._series_row(plan, series, units, gazetteer, places) for series in plan.series
+        ]
         reports = self._reports(institution, plan)
-        goals_written, parish_tags, council_tags = 0, [], []
+        goals_written, tag_rows_by_model = 0, ([], [], [])
         previous: dict[int, dict] = {}  # series index -> its goal last month
         for month, report in enumerate(reports):
             goals = self._goals(plan, rows, month, report, previous)
@@ -478,36 +497,30 @@ class _Writer:
             ids = dict(Goal.objects.filter(report=report).values_list("position", "pk"))
             for series_index, goal in goals.items():
                 goal["pk"] = ids[goal["position"]]
-                parishes, councils = tag_rows(
-                    goal["pk"], rows[series_index].tags, self.parish_ids, self.council_ids
-                )
-                parish_tags += parishes
-                council_tags += councils
+                for kind, new_rows in zip(
+                    tag_rows_by_model, tag_rows(goal["pk"], rows[series_index].tags, *self.ids)
+                ):
+                    kind += new_rows
             goals_written += len(goals)
             previous = goals
-        insert_many(GoalParish, parish_tags)
-        insert_many(GoalNeighbourhood, council_tags)
+        for model, model_rows in zip((GoalParish, GoalCanton, GoalNeighbourhood), tag_rows_by_model):
+            insert_many(model, model_rows)
         return {
             "goals": goals_written,
-            "parish_tags": len(parish_tags),
-            "neighbourhood_tags": len(council_tags),
+            "parish_tags": len(tag_rows_by_model[0]),
+            "neighbourhood_tags": len(tag_rows_by_model[2]),
         }
 
-    def _series_row(self, plan: InstitutionPlan, series: Series, units) -> _SeriesRow:
+    def _series_row(self, plan, series: Series, units, gazetteer, places) -> _SeriesRow:
         """What every month of a series shares in this institution, computed once."""
         template = series.template
         unit = units[unit_identity(template.level, template.unit_code, template.unit_name)]
-        tags = self.tags(series.objective)
-        in_canton = partial(_LOJA.sub, plan.canton)
-        return _SeriesRow(
-            unit=unit,
-            objective=in_canton(series.objective),
-            tags=Tags(
-                parishes=[_reworded(m, in_canton) for m in tags.parishes],
-                neighbourhoods=[_reworded(m, in_canton) for m in tags.neighbourhoods],
-                coverage=tags.coverage,
-            ),
-        )
+        objective = places.moved(_LOJA.sub(plan.canton, series.objective),
+                                 self.loja_tags(series.objective))
+        key = (id(gazetteer), objective)
+        if key not in self.tags:
+            self.tags[key] = gazetteer.tag(objective)
+        return _SeriesRow(unit=unit, objective=objective, tags=self.tags[key])
 
     def _levels(self, institution) -> dict[str, ProcessLevel]:
         levels = ProcessLevel.objects.bulk_create(
@@ -601,12 +614,34 @@ class _Writer:
 @dataclass
 class _SeriesRow:
     unit: Unit
-    objective: str  # in the institution's own words
-    tags: Tags  # the sample objective's tags, their words in the institution's own words
+    objective: str  # in the institution's own words, naming its own canton's places
+    tags: Tags  # as its canton's gazetteer tags it
 
 
-def _reworded(match: Match, reword) -> Match:
-    return Match(match.slug, match.name, reword(match.matched_text), match.via_coverage)
+class _PlaceNames:
+    """Cantón Loja's parishes as one canton's: the i-th urban (rural) parish of Loja becomes
+    the canton's i-th (round the list), named so that the canton's gazetteer finds it."""
+
+    def __init__(self, loja: Gazetteer, canton: Gazetteer):
+        names = [p for p in canton.parishes if p.name_is_spelling and not p.guarded]
+        urban = [p for p in names if p.kind in (URBAN, SEAT)] or names
+        rural = [p for p in names if p.kind == RURAL] or urban
+        self.names = {}
+        if not names:
+            return
+        loja_urban = [p for p in loja.parishes if p.kind == URBAN]
+        loja_rural = [p for p in loja.parishes if p.kind == RURAL]
+        for places, theirs in ((loja_urban, urban), (loja_rural, rural)):
+            for index, place in enumerate(places):
+                self.names[place.slug] = theirs[index % len(theirs)].name
+
+    def moved(self, objective: str, loja_tags: Tags) -> str:
+        """The objective with each parish of Loja it names replaced by the canton's."""
+        named = [m for m in loja_tags.parishes if not m.via_coverage and m.slug in self.names]
+        for match in sorted(named, key=lambda m: len(m.matched_text), reverse=True):
+            words = re.compile(rf"(?<!\w){re.escape(match.matched_text)}(?!\w)")
+            objective = words.sub(self.names[match.slug], objective)
+        return objective
 
 
 def _slug(model, base: str, institution: Institution) -> str:

@@ -194,6 +194,7 @@ GOAL_FIELDS = (
     "source_file_id",
     "source_file__original_name",
     "source_line",
+    "series",
 )
 
 
@@ -248,6 +249,7 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
     status_labels = {value: str(label) for value, label in Goal.Status.choices}
     coverage_labels = {value: str(label) for value, label in Goal.Coverage.choices if value}
     goal_url = _url_maker("metas:goal-detail", absolute_url)
+    series_url = _series_url_maker(absolute_url)
     months = _Memo(periods.slug)
     file_urls = _Memo(
         lambda key: absolute_url(reverse("metas:source-file-download", args=key))
@@ -385,7 +387,32 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
             _URL,
             lambda row: goal_url(row["pk"]),
         ),
+        Column(
+            "url_serie",
+            gettext_lazy(
+                "Permanent page of the goal on this site: its latest report and its whole "
+                "history; it stays the same when a month is imported again."
+            ),
+            _URL,
+            lambda row: series_url(row["report__institution__slug"], row["series"]),
+        ),
     ]
+
+
+def _series_url_maker(absolute_url: Callable[[str], str]) -> Callable[[str, object], str]:
+    """A goal's series URL (metas:goal-series) without reversing once per row; "" without a
+    series."""
+    slug, series = "institucion-x", "00000000-0000-4000-8000-000000000000"
+    prefix, middle, suffix = _split_twice(
+        absolute_url(reverse("metas:goal-series", args=[slug, series])), slug, series
+    )
+    return lambda slug, series: f"{prefix}{slug}{middle}{series}{suffix}" if series else ""
+
+
+def _split_twice(url: str, first: str, second: str) -> tuple[str, str, str]:
+    prefix, rest = url.split(first, 1)
+    middle, suffix = rest.split(second, 1)
+    return prefix, middle, suffix
 
 
 # --- The change list of a report (/reportes/<institution>/<YYYY-MM>/cambios.csv) ----------

@@ -7,7 +7,7 @@ without an account:
   /metas.atom?parroquia=malacatos (without `periodo`, each institution's latest report).
 
 Each entry is one goal in one report; its id is derived from the goal's series and the period,
-so it stays the same when a month is re-imported. Feeds, like every public page, set no cookie.
+and its link is the series' permanent page, so both stay the same when a month is re-imported. Feeds, like every public page, set no cookie.
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ class ChangesFeed(Feed):
         )
 
     def item_link(self, goal):
-        return goal.get_absolute_url()
+        return goal.get_series_url()  # the goal's permanent address, whatever month is latest
 
     def item_guid(self, goal):
         if goal.series is None:

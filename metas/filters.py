@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -28,11 +28,15 @@ from .numbers import percent_text, plain
 from .models import (
     BANDS_BY_SLUG,
     PROGRESS_BANDS,
+    Canton,
     Goal,
+    GoalCanton,
+    GoalParish,
     Institution,
     Neighbourhood,
     Parish,
     ProcessLevel,
+    Province,
     Report,
     Unit,
 )
@@ -215,6 +219,22 @@ class GoalFilter(django_filters.FilterSet):
         field_name="progress", lookup_expr="lte", label=_("Progress up to (%)"),
         **_percent_field_kwargs(),
     )
+    provincia = SlugChoiceFilter(
+        method="filter_territory",
+        queryset=Province.objects.all(),
+        label=_("Province"),
+        empty_label=_("All provinces"),
+        unknown=_("There is no province “%(value)s”."),
+        help_text=_("Goals that name one of its cantons or parishes."),
+    )
+    canton = SlugChoiceFilter(
+        method="filter_territory",
+        queryset=Canton.objects.all(),
+        label=_("Canton"),
+        empty_label=_("All cantons"),
+        unknown=_("There is no canton “%(value)s”."),
+        help_text=_("Goals that name it or one of its parishes."),
+    )
     parroquia = SlugChoiceFilter(
         field_name="parishes",
         queryset=Parish.objects.all(),
@@ -299,6 +319,18 @@ class GoalFilter(django_filters.FilterSet):
         the one institution the filters name, if any (Goal.objects.in_scope)."""
         return queryset.in_scope(_institution_named(data), data.get("periodo") or None)
 
+    def filter_territory(self, queryset, name, place):
+        """Goals tagged with a parish of the province or canton (named or covered) or with the
+        canton (a provincial government's goals)."""
+        within = "canton__province" if name == "provincia" else "canton"
+        parishes = GoalParish.objects.filter(**{f"parish__{within}": place})
+        cantons = GoalCanton.objects.filter(
+            **({"canton__province": place} if name == "provincia" else {"canton": place})
+        )
+        return queryset.filter(
+            Q(pk__in=parishes.values("goal_id")) | Q(pk__in=cantons.values("goal_id"))
+        )
+
     def filter_unit(self, queryset, name, unit):
         return queryset.filter(unit__in=unit_with_descendants(unit))
 
@@ -372,6 +404,7 @@ class GoalFilter(django_filters.FilterSet):
         """
         # Read the months once: the select would otherwise ask for them twice.
         self.form.fields["periodo"].choices = PeriodField.period_choices()
+        self.narrow_places()
         institution = self.institution_in_scope = self.scope_institution()
         for name in ("nivel", "unidad"):
             field = self.form.fields[name]
@@ -384,6 +417,41 @@ class GoalFilter(django_filters.FilterSet):
                     for obj in field.queryset.filter(institution=institution)
                 ]
 
+    def narrow_places(self):
+        """Offer the cantons of the chosen province, and the parishes of the chosen canton, else
+        of the chosen province, else of the territories of the institutions with reports (the
+        country has 1,400 parishes). A parish in the URL is always offered."""
+        data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        province, canton = data.get("provincia"), data.get("canton")
+        if province is not None:
+            cantons = Canton.objects.filter(province=province)
+            self.form.fields["canton"].widget.choices = [
+                ("", self.form.fields["canton"].empty_label),
+                *((c.slug, c.name) for c in cantons.order_by("name")),
+            ]
+        if canton is not None:
+            parishes = Parish.objects.filter(canton=canton)
+        elif province is not None:
+            parishes = Parish.objects.filter(canton__province=province)
+        else:
+            with_reports = Institution.objects.filter(reports__isnull=False)
+            parishes = Parish.objects.filter(
+                Q(canton__in=with_reports.values("canton_id"))
+                | Q(canton__province__in=with_reports.values("province_id"))
+                | Q(pk__in=with_reports.values("parish_id"))
+            )
+        if data.get("parroquia"):
+            parishes = parishes | Parish.objects.filter(pk=data["parroquia"].pk)
+        rows = list(parishes.order_by("name", "canton__name").values_list(
+            "slug", "name", "canton__name"
+        ))
+        several_cantons = len({canton_name for _slug, _name, canton_name in rows}) > 1
+        field = self.form.fields["parroquia"]
+        field.widget.choices = [("", field.empty_label)] + [
+            (slug, f"{name} ({canton_name})" if several_cantons else name)
+            for slug, name, canton_name in rows
+        ]
+
     def scope_institution(self):
         """The one institution the filters point to, if any; the only one that has reports
         when there is a single one."""
@@ -395,6 +463,93 @@ class GoalFilter(django_filters.FilterSet):
                 return data[name].institution
         institutions = list(Institution.objects.filter(reports__isnull=False).distinct()[:2])
         return institutions[0] if len(institutions) == 1 else None
+
+
+# --- /instituciones/ ---------------------------------------------------------------------------
+
+# ?orden= of the institution directory; the first is the default. Sorted by the view, on the
+# figures of each institution's latest report.
+INSTITUTION_ORDER_CHOICES = [
+    ("nombre", _("name (A to Z)")),
+    ("-periodo", _("newest report first")),
+    ("periodo", _("oldest report first")),
+    ("-metas", _("most goals first")),
+    ("-avance", _("highest average progress first")),
+    ("avance", _("lowest average progress first")),
+]
+
+
+class InstitutionFilter(django_filters.FilterSet):
+    """The filters of /instituciones/: a name, a province, a kind, an order."""
+
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        max_length=200,
+        widget=forms.SearchInput,
+        help_text=_("Accents and capitals do not matter."),
+    )
+    provincia = SlugChoiceFilter(
+        method="filter_province",
+        queryset=Province.objects.all(),
+        label=_("Province"),
+        empty_label=_("All provinces"),
+        unknown=_("There is no province “%(value)s”."),
+    )
+    tipo = django_filters.ChoiceFilter(
+        field_name="kind",
+        widget=QuickSelect,
+        choices=Institution.Kind.choices,
+        label=_("Kind"),
+        empty_label=_("Every kind"),
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a kind of institution; choose one from the "
+                                "list.")
+        },
+    )
+    orden = django_filters.ChoiceFilter(
+        method="filter_order",
+        widget=QuickSelect,
+        choices=INSTITUTION_ORDER_CHOICES,
+        label=_("Order"),
+        empty_label=None,
+        error_messages={
+            "invalid_choice": _(
+                "“%(value)s” is not a way to order the list; choose one from the list."
+            )
+        },
+    )
+
+    class Meta:
+        model = Institution
+        fields = []
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = Institution.objects.select_related(
+                "province", "canton__province", "parish__canton__province"
+            )
+        super().__init__(data, queryset, **kwargs)
+        self.form.label_suffix = ""
+
+    def filter_search(self, queryset, name, value):
+        for word in fold(value).split():
+            queryset = queryset.filter(folded_name__contains=word)
+        return queryset
+
+    def filter_province(self, queryset, name, province):
+        return queryset.filter(
+            Q(province=province) | Q(canton__province=province)
+            | Q(parish__canton__province=province)
+        )
+
+    def filter_order(self, queryset, name, value):
+        return queryset  # the view sorts, on figures of the latest reports
+
+    @property
+    def order(self) -> str:
+        data = self.form.cleaned_data if self.is_valid() else {}
+        return data.get("orden") or INSTITUTION_ORDER_CHOICES[0][0]
 
 
 def unit_with_descendants(unit) -> list[int]:

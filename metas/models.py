@@ -2,7 +2,10 @@
 
 An Institution publishes one Report a month. Its ProcessLevels and Units live on across
 months (so a goal can be followed over time); each Goal belongs to one Report and one Unit.
-Parish and Neighbourhood are the territory goals are tagged with.
+Province, Canton and Parish are Ecuador's political-administrative division as INEC codes it
+(the DPA, loaded by a migration; see metas/territory/); Neighbourhood councils belong to a
+canton (cantón Loja's JDB). Goals are tagged with the places their objective names, among those
+of their institution's territory.
 """
 import uuid
 from dataclasses import dataclass
@@ -16,6 +19,50 @@ from django.utils.translation import gettext_lazy as _
 
 from . import periods
 from .counts import KINDS
+from .text import fold
+
+
+class Province(models.Model):
+    code = models.CharField(_("INEC code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    # As INEC publishes it ("LOS RIOS"); `name` is written for reading ("Los Rios").
+    dpa_name = models.CharField(_("name in the DPA"), max_length=100)
+    folded_name = models.CharField(_("folded name"), max_length=100, db_index=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("metas:province-detail", args=[self.slug])
+
+
+class Canton(models.Model):
+    code = models.CharField(_("INEC code"), max_length=4, unique=True)
+    province = models.ForeignKey(
+        Province, on_delete=models.CASCADE, related_name="cantons", verbose_name=_("province")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    dpa_name = models.CharField(_("name in the DPA"), max_length=100)
+    folded_name = models.CharField(_("folded name"), max_length=100, db_index=True)
+    # Globally unique, so ?canton=<slug> needs no province: "bolivar", "bolivar-manabi".
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+
+    class Meta:
+        verbose_name = _("canton")
+        verbose_name_plural = _("cantons")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("metas:canton-detail", args=[self.province.slug, self.slug])
 
 
 class InstitutionQuerySet(models.QuerySet):
@@ -26,10 +73,33 @@ class InstitutionQuerySet(models.QuerySet):
 
 
 class Institution(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipio", _("municipality")
+        PROVINCIAL = "provincial", _("provincial government")
+        RURAL_PARISH = "parroquial", _("rural parish government")
+        OTHER = "otra", _("other institution")
+
     name = models.CharField(_("name"), max_length=300, unique=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     # When its published data last changed: the version of every page and file that shows it.
     published_at = models.DateTimeField(_("last published"), null=True, blank=True, db_index=True)
+    folded_name = models.CharField(_("folded name"), max_length=300, blank=True, editable=False)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=Kind.choices, default=Kind.OTHER
+    )
+    # Its territory, at most one of the three: the places its goals are tagged with.
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, related_name="institutions",
+        verbose_name=_("province"),
+    )
+    canton = models.ForeignKey(
+        Canton, on_delete=models.PROTECT, null=True, blank=True, related_name="institutions",
+        verbose_name=_("canton"),
+    )
+    parish = models.ForeignKey(
+        "Parish", on_delete=models.PROTECT, null=True, blank=True, related_name="institutions",
+        verbose_name=_("parish"),
+    )
     # The staff members who may publish this institution's reports (superusers may publish all).
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -44,12 +114,36 @@ class Institution(models.Model):
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(province__isnull=True, canton__isnull=True)
+                    | Q(province__isnull=True, parish__isnull=True)
+                    | Q(canton__isnull=True, parish__isnull=True)
+                ),
+                name="institution_one_territory",
+                violation_error_message=_(
+                    "Choose one territory at most: a province, a canton or a parish."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.folded_name = fold(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "folded_name"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("metas:institution-overview", args=[self.slug])
+
+    @property
+    def territory(self):
+        """Its Province, Canton or Parish, or None."""
+        return self.parish or self.canton or self.province
 
 
 class ProcessLevel(models.Model):
@@ -274,11 +368,25 @@ class SourceFile(models.Model):
 
 
 class Parish(models.Model):
+    """A parish as INEC codes it: urban (codes 01-49 of a canton), the cantonal seat (50) or
+    rural (51 and up); cantón Loja's Punzara and Carigán are urban by municipal ordinance and
+    have no INEC code."""
+
     class Kind(models.TextChoices):
         URBAN = "urbana", _("urban")
+        SEAT = "cabecera", _("cantonal seat")
         RURAL = "rural", _("rural")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.CharField(_("INEC code"), max_length=6, unique=True, null=True, blank=True)
+    canton = models.ForeignKey(
+        Canton, on_delete=models.CASCADE, related_name="parishes", verbose_name=_("canton")
+    )
+    # Names repeat across the country ("El Sagrario" in Cuenca and in Loja); slugs do not.
+    name = models.CharField(_("name"), max_length=200)
+    dpa_name = models.CharField(_("name in the DPA"), max_length=200, blank=True)
+    folded_name = models.CharField(_("folded name"), max_length=200, db_index=True)
+    # Loja's as they always were ("malacatos"); another parish of a taken name gets its
+    # canton's ("el-sagrario-cuenca"), then its code: unique by construction.
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # Other spellings seen in reports, separated by "|".
@@ -297,8 +405,11 @@ class Parish(models.Model):
 
 
 class Neighbourhood(models.Model):
-    """A Junta de Desarrollo Barrial ("JDB …")."""
+    """A Junta de Desarrollo Barrial ("JDB …") of a canton's city (cantón Loja's)."""
 
+    canton = models.ForeignKey(
+        Canton, on_delete=models.CASCADE, related_name="neighbourhoods", verbose_name=_("canton")
+    )
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     group = models.PositiveSmallIntegerField(_("group"), null=True, blank=True)
@@ -352,7 +463,7 @@ class GoalQuerySet(models.QuerySet):
 
 
 class TagQuerySet(models.QuerySet):
-    """Parish and council tags (GoalParish, GoalNeighbourhood)."""
+    """Parish, canton and council tags (GoalParish, GoalCanton, GoalNeighbourhood)."""
 
     def in_scope(self, institution=None, period=None):
         """The tags of Goal.objects.in_scope(institution, period).
@@ -442,6 +553,9 @@ class Goal(models.Model):
     parishes = models.ManyToManyField(
         Parish, through="GoalParish", related_name="goals", verbose_name=_("parishes")
     )
+    cantons = models.ManyToManyField(
+        Canton, through="GoalCanton", related_name="goals", verbose_name=_("cantons")
+    )
     neighbourhoods = models.ManyToManyField(
         Neighbourhood,
         through="GoalNeighbourhood",
@@ -466,6 +580,13 @@ class Goal(models.Model):
 
     def get_absolute_url(self):
         return reverse("metas:goal-detail", args=[self.pk])
+
+    def get_series_url(self):
+        """The goal's permanent address: its series, whatever month is the latest (needs
+        report__institution)."""
+        if self.series is None:
+            return self.get_absolute_url()
+        return reverse("metas:goal-series", args=[self.report.institution.slug, self.series])
 
 
 @dataclass(frozen=True)
@@ -505,6 +626,23 @@ class GoalParish(models.Model):
         verbose_name_plural = _("parish tags")
         constraints = [
             models.UniqueConstraint(fields=["goal", "parish"], name="unique_goal_parish"),
+        ]
+
+
+class GoalCanton(models.Model):
+    """A canton named by a goal of its provincial government ("vía a Catamayo")."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="canton_tags")
+    canton = models.ForeignKey(Canton, on_delete=models.CASCADE, related_name="goal_tags")
+    matched_text = models.CharField(_("matched words"), max_length=300)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("canton tag")
+        verbose_name_plural = _("canton tags")
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "canton"], name="unique_goal_canton"),
         ]
 
 

@@ -33,6 +33,11 @@ urlpatterns = [
     path("metas/<int:pk>/", views.goal_detail, name="goal-detail"),
     path("unidades/", views.unit_list, name="unit-list"),
     path("unidades/<slug:slug>/", views.unit_detail, name="unit-detail"),
+    path("instituciones/", views.institution_directory, name="institution-directory"),
+    path("territorio/<slug:provincia>/", views.province_detail, name="province-detail"),
+    path(
+        "territorio/<slug:provincia>/<slug:canton>/", views.canton_detail, name="canton-detail"
+    ),
     path("parroquias/", views.parish_list, name="parish-list"),
     path("parroquias/<slug:slug>/", views.parish_detail, name="parish-detail"),
     path("reportes/", views.report_list, name="report-list"),
@@ -69,6 +74,8 @@ urlpatterns = [
         feeds.InstitutionChangesFeed(),
         name="institution-changes-feed",
     ),
+    # A goal's permanent address, whatever month is its latest.
+    path("<slug:slug>/metas/<uuid:series>/", views.goal_series, name="goal-series"),
     # Last: an institution's own overview, /<institution-slug>/.
     path("<slug:slug>/", views.institution_overview, name="institution-overview"),
 ]

@@ -51,6 +51,7 @@ def run_attempt(
     dry_run: bool = False,
     allowed: bool = True,
     problems: list[Problem] = (),
+    territory=None,
 ) -> Attempt:
     """Reads and stores (or, with dry_run, only checks) the report in `files`, and logs the
     attempt whatever its outcome.
@@ -58,10 +59,11 @@ def run_attempt(
     `institution` is an Institution, its name or None (the files, else the default, name it);
     `period` a date, "YYYY-MM" or None (the update date gives it). `allowed=False` records a
     forbidden attempt without reading a byte. `problems` found before (a path that does not
-    exist) make the attempt rejected, with the files' own problems added.
+    exist) make the attempt rejected, with the files' own problems added. `territory` (a
+    Province, Canton or Parish) sets the institution's (metas.importer.store_report).
     """
     name = getattr(institution, "name", institution) or None
-    attempt = _attempt(files, name, period, user, dry_run, allowed, list(problems))
+    attempt = _attempt(files, name, period, user, dry_run, allowed, list(problems), territory)
     attempt.log = record_attempt(
         source=source,
         outcome=attempt.outcome,
@@ -75,14 +77,15 @@ def run_attempt(
     return attempt
 
 
-def _attempt(files, institution, period, user, dry_run, allowed, problems) -> Attempt:
+def _attempt(files, institution, period, user, dry_run, allowed, problems, territory) -> Attempt:
     if not allowed:
         return Attempt(Outcome.FORBIDDEN)
     try:
         if problems:
             raise ReportInvalid(problems + _problems_of(files))
         result = import_report(
-            files, institution=institution, period=period, user=user, dry_run=dry_run
+            files, institution=institution, period=period, user=user, dry_run=dry_run,
+            territory=territory,
         )
     except ReportInvalid as invalid:
         return Attempt(Outcome.REJECTED, problems=invalid.problems)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from metas.text import fold
 
+from metas.territory.tagger import Gazetteer, Tags
+
 from .parsed import ParsedGoal, ParsedReport
-from .territory import Gazetteer, Tags
 
 # "Gestión Ambiental - Gestión de Calidad Ambiental", "Gestión de Higiene- Mercados": a dash
 # with a space on at least one side ("Voz-IP" is one word).
@@ -42,7 +43,8 @@ class PlannedUnit:
 
 
 class Plan:
-    """The units and territory tags of a report's goals, for a dry run as for an import."""
+    """The units and territory tags of a report's goals, for a dry run as for an import.
+    Without a gazetteer (the institution has no territory) the goals name no place."""
 
     def __init__(self, parsed: ParsedReport, gazetteer: Gazetteer | None = None):
         self.units: dict[tuple, PlannedUnit] = {}
@@ -53,7 +55,9 @@ class Plan:
             if published not in identities:
                 identities[published] = self.plan_unit(*published)
             self.unit_identities.append(identities[published])
-        self.tags = tag_goals(parsed.goals, gazetteer or Gazetteer.from_database())
+        self.tags = (
+            tag_goals(parsed.goals, gazetteer) if gazetteer else [Tags() for _ in parsed.goals]
+        )
 
     def plan_unit(self, level, code, published_name) -> tuple:
         """"A - B" makes B a sub-unit of A (same level, parent code "6" for "6.1"); a dotted
@@ -108,20 +112,27 @@ def search_text(
 
 
 def tag_rows(
-    goal_id: int, tags: Tags, parish_ids: dict[str, int], council_ids: dict[str, int]
-) -> tuple[list[dict], list[dict]]:
-    """The GoalParish and GoalNeighbourhood rows of one goal's tags (for metas.bulk)."""
+    goal_id: int, tags: Tags, parish_ids: dict[str, int], canton_ids: dict[str, int],
+    council_ids: dict[str, int],
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """The GoalParish, GoalCanton and GoalNeighbourhood rows of one goal's tags (for
+    metas.bulk); the ids are {slug: pk}."""
     parishes = [
         {"goal": goal_id, "parish": parish_ids[place.slug],
          "matched_text": place.matched_text[:300], "via_coverage": place.via_coverage}
         for place in tags.parishes
+    ]
+    cantons = [
+        {"goal": goal_id, "canton": canton_ids[place.slug],
+         "matched_text": place.matched_text[:300]}
+        for place in tags.cantons
     ]
     councils = [
         {"goal": goal_id, "neighbourhood": council_ids[place.slug],
          "matched_text": place.matched_text[:300]}
         for place in tags.neighbourhoods
     ]
-    return parishes, councils
+    return parishes, cantons, councils
 
 
 def cached(function):

@@ -23,7 +23,9 @@ from metas.bulk import delete_goals, insert_many
 from metas.counts import Counts
 from metas.history import link_history
 from metas.models import (
+    Canton,
     Goal,
+    GoalCanton,
     GoalNeighbourhood,
     GoalParish,
     Institution,
@@ -34,6 +36,8 @@ from metas.models import (
     SourceFile,
     Unit,
 )
+from metas.territory import Atlas, recognise, territory_key
+from metas.territory.retag import retag
 from metas.text import fold
 
 from .parsed import ParsedReport, Problem, ReportInvalid
@@ -55,15 +59,23 @@ def store_report(
     period: str | date | None = None,
     user=None,
     dry_run: bool = False,
+    territory=None,
 ) -> ImportResult:
     """Stores the report (see the module's docstring). With dry_run, writes nothing and
     returns what it would store, its `report` an unsaved Report (pk None) for a preview.
     Raises ReportInvalid, with nothing stored, when the institution or period cannot be
-    settled or a value does not fit the database."""
+    settled or a value does not fit the database.
+
+    The goals are tagged with the places of the institution's territory: the one it has, or
+    for a new institution the one its name says (metas.territory.recognise); `territory` (a
+    Province, Canton or Parish) sets it, and re-tags the institution's other reports if it
+    changed."""
     name = (institution or parsed.institution or settings.METAS_DEFAULT_INSTITUTION).strip()
     period_date = resolve_period(parsed, period)
     check_sizes(parsed, name)
-    plan = Plan(parsed)
+    atlas = Atlas.from_database()
+    place = TerritoryChoice.of(name, territory, atlas)
+    plan = Plan(parsed, atlas.gazetteer(place.key))
     result = count(parsed, name, period_date, plan, dry_run)
     result.parsed = parsed
     result.replaced = Report.objects.filter(
@@ -71,7 +83,7 @@ def store_report(
     ).exists()
     if dry_run:
         institution = Institution.objects.filter(name=name).first() or Institution(
-            name=name, slug=slugify(name)
+            name=name, slug=slugify(name), kind=place.kind, **place.fields()
         )
         result.report = new_report(institution, parsed, period_date, user)
         return result
@@ -79,12 +91,43 @@ def store_report(
     saved = []  # files this import added to the storage, removed again on failure
     try:
         with transaction.atomic():
-            result.report, result.replaced = write(parsed, plan, name, period_date, user, saved)
+            result.report, result.replaced = write(
+                parsed, plan, name, period_date, user, saved, place, atlas
+            )
     except BaseException:
         for stored_name in saved:
             default_storage.delete(stored_name)
         raise
     return result
+
+
+# --- The institution's territory (which gazetteer tags the goals) ---------------------------
+
+class TerritoryChoice:
+    """The territory an import tags with, and what it writes on the institution."""
+
+    def __init__(self, kind: str, key, changes: bool):
+        self.kind, self.key, self.changes = kind, key, changes
+
+    @classmethod
+    def of(cls, name: str, territory, atlas: Atlas) -> TerritoryChoice:
+        existing = Institution.objects.filter(name=name).first()
+        recognised = recognise(name, atlas)
+        key = recognised.territory
+        if territory is not None:
+            key = (type(territory).__name__.lower(), territory.pk)
+        if existing is None:
+            return cls(recognised.kind, key, changes=True)
+        if territory is None:
+            return cls(existing.kind, territory_key(existing), changes=False)
+        return cls(existing.kind, key, changes=key != territory_key(existing))
+
+    def fields(self) -> dict:
+        """The institution's territory fields: one set, the others cleared."""
+        fields = {"province_id": None, "canton_id": None, "parish_id": None}
+        if self.key is not None:
+            fields[f"{self.key[0]}_id"] = self.key[1]
+        return fields
 
 
 # --- Checks before writing --------------------------------------------------------------------
@@ -183,8 +226,9 @@ def count(parsed, institution, period, plan: Plan, dry_run) -> ImportResult:
 
 # --- Writing ----------------------------------------------------------------------------------
 
-def write(parsed, plan: Plan, institution_name, period, user, saved) -> tuple[Report, bool]:
-    institution = get_institution(institution_name)
+def write(parsed, plan: Plan, institution_name, period, user, saved, place, atlas):
+    """Returns the new report and whether it replaced one."""
+    institution = get_institution(institution_name, place)
     replaced = replace_existing(institution, period)
     levels = store_levels(institution, parsed.levels)
     units = store_units(institution, levels, plan)
@@ -194,6 +238,8 @@ def write(parsed, plan: Plan, institution_name, period, user, saved) -> tuple[Re
     goal_ids = store_goals(report, parsed, plan, levels, units, files)
     store_tags(goal_ids, plan.tags)
     link_history(report)  # the same goal in the previous and next months (metas.history)
+    if place.changes:
+        retag([institution], atlas=atlas, exclude_reports=[report.pk])
     publication.changed(institution.pk)
     return report, replaced
 
@@ -216,12 +262,15 @@ def new_report(institution, parsed, period, user) -> Report:
     )
 
 
-def get_institution(name: str) -> Institution:
+def get_institution(name: str, place: TerritoryChoice) -> Institution:
     institution = Institution.objects.filter(name=name).first()
     if institution is None:
         institution = Institution.objects.create(
-            name=name, slug=Slugs(Institution, None, [slugify(name)]).new(slugify(name))
+            name=name, slug=Slugs(Institution, None, [slugify(name)]).new(slugify(name)),
+            kind=place.kind, **place.fields(),
         )
+    elif place.changes:
+        Institution.objects.filter(pk=institution.pk).update(**place.fields())
     # Serialises imports of one institution (PostgreSQL; SQLite serialises all writes anyway).
     return Institution.objects.select_for_update().get(pk=institution.pk)
 
@@ -383,12 +432,13 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
 
 
 def store_tags(goal_ids: list[int], tags: list) -> None:
-    parish_ids = dict(Parish.objects.values_list("slug", "pk"))
-    council_ids = dict(Neighbourhood.objects.values_list("slug", "pk"))
-    parish_rows, council_rows = [], []
+    models = (GoalParish, GoalCanton, GoalNeighbourhood)
+    if not any(tag.parishes or tag.cantons or tag.neighbourhoods for tag in tags):
+        return
+    ids = [dict(model.objects.values_list("slug", "pk")) for model in (Parish, Canton, Neighbourhood)]
+    rows = ([], [], [])
     for goal_id, tag in zip(goal_ids, tags):
-        parishes, councils = tag_rows(goal_id, tag, parish_ids, council_ids)
-        parish_rows += parishes
-        council_rows += councils
-    insert_many(GoalParish, parish_rows)
-    insert_many(GoalNeighbourhood, council_rows)
+        for kind, goal_rows in zip(rows, tag_rows(goal_id, tag, *ids)):
+            kind += goal_rows
+    for model, model_rows in zip(models, rows):
+        insert_many(model, model_rows)

@@ -11,10 +11,13 @@ register = template.Library()
 
 # (label, URL name of the section's page, URL names that belong to the section)
 NAV_SECTIONS = [
-    (_("Home"), "metas:home", {"home", "institution-overview"}),
-    (_("Goals"), "metas:goal-list", {"goal-list", "goal-detail"}),
+    (_("Home"), "metas:home", {"home"}),
+    (_("Institutions"), "metas:institution-directory",
+     {"institution-directory", "institution-overview"}),
+    (_("Goals"), "metas:goal-list", {"goal-list", "goal-detail", "goal-series"}),
     (_("Units"), "metas:unit-list", {"unit-list", "unit-detail"}),
-    (_("Parishes"), "metas:parish-list", {"parish-list", "parish-detail"}),
+    (_("Parishes"), "metas:parish-list",
+     {"parish-list", "parish-detail", "province-detail", "canton-detail"}),
     (_("Reports"), "metas:report-list", {"report-list", "report-detail"}),
     (_("Open data"), "metas:data-dictionary", {"data-dictionary"}),
 ]

@@ -1,7 +1,5 @@
 """Fixtures shared by every test. Feature-specific fixtures live beside their tests."""
 import os
-from importlib import import_module
-
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -101,16 +99,17 @@ def browser():
 
 @pytest.fixture
 def territory():
-    """Cantón Loja's parishes and councils, loaded again as migration 0002 loads them.
+    """Ecuador's DPA and cantón Loja's parishes and councils, loaded again as migrations 0002
+    and 0011 load them.
 
     Transactional tests (those with a live server) empty every table when they end, the
     migration's rows included, and serialized_rollback cannot restore them once Playwright runs
     (the test then holds other connection objects than the ones the database was serialized
     with), so each browser test starts from the territory a migrated database has.
     """
-    from django.apps import apps
+    from metas.territory.dpa import load_territory
 
-    import_module("metas.migrations.0002_load_territory").load_territory(apps, schema_editor=None)
+    load_territory()
 
 
 @pytest.fixture

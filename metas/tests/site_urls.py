@@ -78,7 +78,15 @@ def addresses(report: Report) -> dict[str, str]:
             "metas:institution-changes-feed", args=[institution]
         ),
         "metas:institution-overview": reverse("metas:institution-overview", args=[institution]),
+        "metas:institution-directory": reverse("metas:institution-directory"),
+        "metas:goal-series": goal.get_series_url(),
     }
+    canton = report.institution.canton
+    if canton is not None:
+        urls["metas:province-detail"] = reverse("metas:province-detail",
+                                                args=[canton.province.slug])
+        urls["metas:canton-detail"] = reverse("metas:canton-detail",
+                                              args=[canton.province.slug, canton.slug])
     if council is not None:
         urls["metas:parish-detail (council)"] = reverse("metas:parish-detail", args=[council.slug])
     return urls

@@ -68,6 +68,10 @@ PUBLIC_PAGES = {
     "reports": (lambda: "/reportes/", 200),
     "report": (lambda: Report.objects.get().get_absolute_url(), 200),
     "data": (lambda: "/datos/", 200),
+    "institutions": (lambda: "/instituciones/", 200),
+    "province": (lambda: "/territorio/loja/", 200),
+    "canton": (lambda: "/territorio/loja/loja/", 200),
+    "goal series": (lambda: a_tagged_goal().get_series_url(), 200),
     "not found": (lambda: "/metas/999999/", 404),
 }
 

@@ -192,6 +192,8 @@ def test_it_exports_every_field_of_every_goal_as_csv(client, august):
         ),
         "linea_fuente": "12",
         "url": f"http://testserver/metas/{named.pk}/",
+        "url_serie": f"http://testserver/municipio-de-loja/metas/{named.series}/"
+        if named.series else "",
     }
     # A parish covered as "one of the rural parishes" is not named: the coverage column says so.
     assert records[1]["parroquias"] == ""

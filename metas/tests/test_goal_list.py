@@ -365,7 +365,7 @@ def test_it_runs_the_same_queries_whatever_the_number_of_goals(client, loja, que
     few = queries_for(client, f"/metas/{query}")
     add_goals(august, 115)
     assert queries_for(client, f"/metas/{query}") == few
-    assert few <= 12
+    assert few <= 13
 
 
 def test_it_paginates_a_search_like_any_list(client, loja):

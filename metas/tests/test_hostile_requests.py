@@ -6,7 +6,8 @@ answer (the page, a Spanish 400 or 404), it is never a server error.
 """
 import pytest
 
-from metas.filters import GoalFilter
+from metas.filters import GoalFilter, InstitutionFilter
+from metas.models import Canton
 
 from .factories import (
     make_goal,
@@ -42,6 +43,9 @@ PARAMETERS = {
     "metas:parish-detail": SCOPE,
     "metas:parish-detail (council)": SCOPE,
     "metas:report-list": ["page"],
+    "metas:institution-directory": [*InstitutionFilter.base_filters, "page"],
+    "metas:province-detail": SCOPE,
+    "metas:canton-detail": SCOPE,
 }
 
 
@@ -49,7 +53,8 @@ PARAMETERS = {
 def urls(db):
     """A small report (each page then answers fast) with what every page needs: a sub-unit,
     parish and council tags, a stored file, and a previous month to compare with."""
-    loja = make_institution("Municipio de Loja")
+    loja = make_institution("Municipio de Loja", kind="municipio",
+                            canton=Canton.objects.get(code="1101"))
     unit = make_unit(loja, "Vialidad", level=make_level(loja), code="1")
     july, august = make_report(loja, "2019-07"), make_report(loja, "2019-08")
     make_source_file(august)
@@ -89,6 +94,7 @@ def test_every_address_with_a_path_parameter_survives_hostile_ones(client, urls)
         "/metas/{}/", "/unidades/{}/", "/parroquias/{}/", "/reportes/{}/2019-08/",
         "/reportes/municipio-de-loja/{}/", "/reportes/municipio-de-loja/2019-08/archivos/{}/",
         "/reportes/municipio-de-loja/2019-08/cambios/", "/{}/", "/{}/cambios.atom",
+        "/territorio/{}/", "/territorio/loja/{}/", "/municipio-de-loja/metas/{}/",
     ]
     errors = [
         f"{template.format(segment)}: {status}"

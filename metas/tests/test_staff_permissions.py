@@ -216,7 +216,8 @@ def test_five_failed_sign_ins_lock_the_user_out_from_that_address(alicia, settin
 def test_a_superuser_assigns_staff_to_an_institution_in_the_admin(request, sofia, alicia, catamayo):
     client = client_for("sofia", request)
     url = reverse("admin:metas_institution_change", args=[catamayo.pk])
-    response = client.post(url, {"staff": [alicia.pk]})
+    # The whole form, as the page sends it (its kind is a required choice).
+    response = client.post(url, {"staff": [alicia.pk], "kind": catamayo.kind})
     assert response.status_code == 302
     assert list(catamayo.staff.all()) == [alicia]
     # The name stays as the importer wrote it.

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from metas.importer import InputFile, import_report
-from metas.importer.territory import Gazetteer, Match, Place
-from metas.models import Goal, Neighbourhood, Parish
+from metas.models import Canton, Goal, Neighbourhood, Parish
+from metas.territory import Atlas
+from metas.territory.tagger import Gazetteer, Match, Place
 from metas.text import fold
 
 URBAN_PARISHES = ["el-sagrario", "san-sebastian", "sucre", "el-valle", "punzara", "carigan"]
@@ -20,11 +21,16 @@ RURAL_PARISHES = [
 ]
 
 
+def loja_gazetteer() -> Gazetteer:
+    return Atlas.from_database().gazetteer(("canton", Canton.objects.get(code="1101").pk))
+
+
 @pytest.fixture(scope="session")
 def gazetteer(django_db_setup, django_db_blocker):
-    """Cantón Loja's 19 parishes and 62 JDB, as the migrations load them."""
+    """Cantón Loja's 19 parishes and 62 JDB, as the migrations load them, with every other
+    place of the country as names that tag nothing."""
     with django_db_blocker.unblock():
-        return Gazetteer.from_database()
+        return loja_gazetteer()
 
 
 def parishes(tags):
@@ -363,7 +369,7 @@ def test_the_parishes_of_the_canton_are_not_a_collective_tag_by_themselves(gazet
 
 @pytest.mark.django_db
 def test_it_reads_the_parishes_and_councils_the_migrations_loaded():
-    gazetteer = Gazetteer.from_database()
+    gazetteer = loja_gazetteer()
 
     assert [place.slug for place in gazetteer.parishes] == URBAN_PARISHES + RURAL_PARISHES
     assert {place.kind for place in gazetteer.parishes} == {Parish.Kind.URBAN, Parish.Kind.RURAL}
@@ -378,10 +384,11 @@ def test_it_reads_the_parishes_and_councils_the_migrations_loaded():
 @pytest.mark.django_db
 def test_it_tags_a_parish_added_to_the_database():
     Parish.objects.create(
-        name="Zamora Huayco", slug="zamora-huayco", kind="urbana", variants="Zamorahuayco"
+        name="Zamora Huayco", slug="zamora-huayco", kind="urbana", variants="Zamorahuayco",
+        canton=Canton.objects.get(code="1101"),
     )
 
-    tags = Gazetteer.from_database().tag("Parque lineal de Zamorahuayco")
+    tags = loja_gazetteer().tag("Parque lineal de Zamorahuayco")
 
     assert parishes(tags) == [("zamora-huayco", "Zamorahuayco")]
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Window
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -199,10 +200,30 @@ def _searched_page(goals, number):
 @publication_scope(lambda request, pk: {"reports__goals__pk": pk})
 def goal_detail(request, pk):
     goal = get_object_or_404(public_goals().select_related("source_file"), pk=pk)
+    return _goal_page(request, goal)
+
+
+@publication_scope(institution_by_slug)
+def goal_series(request, slug, series):
+    """/<institution>/metas/<series>/: the goal's permanent address, its latest report's page
+    with the whole history; it survives re-imports (series ids are stable, history.py)."""
+    goal = (
+        public_goals().select_related("source_file")
+        .filter(series=series, report__institution__slug=slug)
+        .order_by("-report__period")
+        .first()
+    )
+    if goal is None:
+        raise Http404(_("There is no goal with this address."))
+    return _goal_page(request, goal, series_page=True)
+
+
+def _goal_page(request, goal, series_page=False):
     parish_tags = goal.parish_tags.select_related("parish").order_by("parish__kind", "parish__name")
     neighbourhood_tags = goal.neighbourhood_tags.select_related("neighbourhood").order_by(
         "neighbourhood__name"
     )
+    history = goal_history(goal)
     return render(
         request,
         "metas/goal_detail.html",
@@ -211,7 +232,11 @@ def goal_detail(request, pk):
             "report": goal.report,
             "parish_tags": list(parish_tags),
             "neighbourhood_tags": list(neighbourhood_tags),
-            "history": goal_history(goal),
+            "canton_tags": list(goal.canton_tags.select_related("canton").order_by("canton__name")),
+            "history": history,
+            "newest": history.months[-1] if history.months[-1].pk != goal.pk else None,
+            "series_page": series_page,
+            "series_url": request.build_absolute_uri(goal.get_series_url()),
         },
     )
 

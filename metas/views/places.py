@@ -1,5 +1,9 @@
 """/unidades/ and /parroquias/: the goals by administrative unit and by territory.
 
+/parroquias/ shows the parishes of the one canton the goals in scope name (cantón Loja's, on a
+site of one municipality); when they name places of several cantons, it lists those cantons,
+each page of which (metas.views.territory) has its parishes.
+
 The lists count the goals of the same scope as /metas/ (`institucion` and `periodo`; by default
 each institution's latest report), with a fixed number of queries: counts and sums are
 aggregated by the database, the tree and the tables are put together in Python.
@@ -10,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum, Value, Window
+from django.db.models import Count, F, Q, Sum, Value, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -20,6 +24,7 @@ from .. import periods
 from ..caching import publication_scope, whole_site
 from ..filters import GoalFilter, public_goals, unit_with_descendants
 from ..models import (
+    Canton,
     Goal,
     GoalNeighbourhood,
     GoalParish,
@@ -256,8 +261,11 @@ def unit_detail(request, slug):
 
 @publication_scope(whole_site)
 def parish_list(request):
-    """Every parish and neighbourhood council with the goals that name it and, apart, the goals
-    that cover it only as one of "the urban (or rural) parishes"."""
+    """The parishes and neighbourhood councils of the canton the goals name, with the goals
+    that name each and, apart, those that cover it only as one of "the urban (or rural)
+    parishes"; with several cantons named, the cantons."""
+    from .territory import parish_rows
+
     scope = goal_scope(request)
     context = {}
     if scope.is_valid():
@@ -266,13 +274,26 @@ def parish_list(request):
         # instead of through the parish index, looking each row up.
         parish_counts = (
             GoalParish.objects.in_scope(**in_scope(scope))
-            .values("via_coverage", "parish_id")
+            .values("via_coverage", "parish_id", "parish__canton_id")
             .annotate(goal_count=Count("goal_id"))
             .order_by()
         )
+        by_canton = {}
         for row in parish_counts:
             counts = collective if row["via_coverage"] else named
             counts[row["parish_id"]] = row["goal_count"]
+            kind = "collective" if row["via_coverage"] else "named"
+            canton = by_canton.setdefault(row["parish__canton_id"], {"named": 0, "collective": 0})
+            canton[kind] += row["goal_count"]
+        cantons = _cantons_in_scope(by_canton)
+        if len(cantons) > 1:
+            context["cantons"] = [
+                {"canton": canton, **by_canton.get(canton.pk, {"named": 0, "collective": 0})}
+                for canton in cantons
+            ]
+            return _render(request, "metas/parish_list.html", context, scope)
+        canton = cantons[0] if cantons else None
+        parishes = Parish.objects.filter(canton=canton).order_by("code", "pk")
         council_counts = dict(
             GoalNeighbourhood.objects.in_scope(**in_scope(scope))
             .values("neighbourhood_id")
@@ -280,26 +301,33 @@ def parish_list(request):
             .order_by()
             .values_list("neighbourhood_id", "goal_count")
         )
-        parishes = [
-            {"parish": p, "named": named.get(p.pk, 0), "collective": collective.get(p.pk, 0)}
-            for p in Parish.objects.all()
-        ]
         context = {
-            "urban": [row for row in parishes if row["parish"].kind == Parish.Kind.URBAN],
-            "rural": [row for row in parishes if row["parish"].kind == Parish.Kind.RURAL],
+            "canton": canton,
+            **parish_rows(parishes, named, collective),
             "councils": [
                 {"council": c, "named": council_counts.get(c.pk, 0)}
-                for c in Neighbourhood.objects.all()
+                for c in Neighbourhood.objects.filter(canton=canton)
             ],
         }
     return _render(request, "metas/parish_list.html", context, scope)
+
+
+def _cantons_in_scope(tag_counts: dict) -> list[Canton]:
+    """The cantons whose parishes the goals name; if none, those of the institutions with
+    reports (the canton of a site of one municipality, before it names a place); if none
+    either, the canton whose councils the site knows (cantón Loja)."""
+    cantons = Canton.objects.select_related("province").order_by("province__name", "name")
+    if tag_counts:
+        return list(cantons.filter(pk__in=tag_counts))
+    with_reports = list(cantons.filter(institutions__reports__isnull=False).distinct())
+    return with_reports or list(cantons.filter(neighbourhoods__isnull=False).distinct())
 
 
 @publication_scope(whole_site)
 def parish_detail(request, slug):
     """A parish, or a neighbourhood council ("jdb-..." slugs): the goals that name it and,
     apart, the goals that cover it together with every urban or rural parish."""
-    place = Parish.objects.filter(slug=slug).first()
+    place = Parish.objects.select_related("canton__province").filter(slug=slug).first()
     is_parish = place is not None
     if not is_parish:
         place = Neighbourhood.objects.filter(slug=slug).first()
@@ -319,6 +347,10 @@ def parish_detail(request, slug):
             tags = GoalNeighbourhood.objects.in_scope(**in_scope(scope)).filter(neighbourhood=place)
             kind = Value(False)  # a council is only ever named
         counts, first = _first_tags(tags, collective=kind)
+        if is_parish:
+            from .territory import institution_goals
+
+            context["institutions"] = institution_goals(in_scope(scope), Q(parish=place))
         goals = public_goals().in_bulk([tag["goal_id"] for tag in first])
         for collective, name in ((False, "named"), (True, "collective")):
             # A goal an import replaced since the tags were read is left out.

@@ -3,6 +3,8 @@
     python manage.py import_report fixtures/loja-lotaip-a4-2019-08.tsv
     python manage.py import_report datos.csv metadatos.csv diccionario.csv --period 2025-01
     python manage.py import_report reporte.zip --institution "Municipio de Loja" --dry-run
+    python manage.py import_report informes/          # a folder: every report under it
+    python manage.py import_report catamayo.tsv --territorio 1103
 
 Guarantees:
 - The format (Format A matrix; Format B data set, metadata and dictionary, maybe in a ZIP) and
@@ -14,6 +16,13 @@ Guarantees:
   nothing is stored, and the command exits with a non-zero status.
 - --dry-run validates and prints what would be stored, storing nothing.
 - Every attempt, accepted or not, is recorded in the import log (ImportLog).
+- A folder (read recursively), or files of several reports: they are grouped into reports
+  (metas.importer.batch: a month's portal files together), each imported in its own
+  transaction; a progress bar on a terminal, then a table of every report (files,
+  institution, period, outcome, goals, problems) and the problems of those refused. One bad
+  report does not stop the others; the exit status is non-zero unless all were imported.
+- --territorio sets the institution's territory by INEC code (province 2 digits, canton 4,
+  parish 6); its goals are tagged with that territory's places, its other reports re-tagged.
 
 The work is done by metas.importer, the same code the staff upload page uses.
 """
@@ -23,9 +32,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from tqdm import tqdm
 
-from metas.importer import InputFile, Problem, run_attempt
+from metas.importer import run_attempt
+from metas.importer.batch import collect
 from metas.models import ImportLog
+from metas.territory import find_territory
 
 
 class Command(BaseCommand):
@@ -58,16 +70,28 @@ class Command(BaseCommand):
             "--dry-run", action="store_true",
             help=_("validate and show what would be stored, storing nothing"),
         )
+        parser.add_argument(
+            "--territorio", metavar="CODE",
+            help=_(
+                "the institution's territory, by INEC code: province (2 digits), canton (4) "
+                "or parish (6), e.g. 1103 for Catamayo"
+            ),
+        )
 
     def handle(self, *args, **options):
-        files, problems = read_paths(options["paths"])
+        territory = self.territory(options["territorio"])
+        batch = collect(options["paths"])
+        several = len(batch.reports) > 1 or any(Path(p).is_dir() for p in options["paths"])
+        if several:
+            return self.import_several(batch, territory, options)
         attempt = run_attempt(
-            files,
+            batch.reports[0].files if batch.reports else [],
             source=ImportLog.Source.COMMAND,
             institution=options["institution"],
             period=options["period"],
             dry_run=options["dry_run"],
-            problems=problems,
+            problems=batch.problems,
+            territory=territory,
         )
         if not attempt.accepted:
             self.refuse(attempt.problems)
@@ -83,6 +107,79 @@ class Command(BaseCommand):
                     "%(level)s: %(count)s goal", "%(level)s: %(count)s goals", count
                 ) % {"level": level or _("(no process level)"), "count": count})
 
+    @staticmethod
+    def territory(code):
+        if code is None:
+            return None
+        territory = find_territory(code)
+        if territory is None:
+            raise CommandError(_(
+                "There is no province, canton or parish with INEC code “%(code)s”. Write 2 "
+                "digits for a province, 4 for a canton, 6 for a parish (e.g. 1103, Catamayo)."
+            ) % {"code": code})
+        return territory
+
+    def import_several(self, batch, territory, options):
+        """Each report in its own attempt, a progress bar, a table, the refused ones' problems."""
+        if not batch.reports:
+            raise CommandError(_("No file was found there. Give a folder or files of reports."))
+        if options["period"]:
+            raise CommandError(_(
+                "--period applies to one report; these files hold %(count)s. Import them one "
+                "by one, or leave the period to each report's update date."
+            ) % {"count": len(batch.reports)})
+        if territory is not None and not options["institution"]:
+            raise CommandError(_(
+                "--territorio applies to one institution: give it with --institution, or import "
+                "one report."
+            ))
+        rows = []
+        bar = tqdm(batch.reports, unit=_("report"), file=self.stderr._out,
+                   disable=not self.stderr.isatty() or options["verbosity"] < 1)
+        for report in bar:
+            attempt = run_attempt(
+                report.files, source=ImportLog.Source.COMMAND,
+                institution=options["institution"], dry_run=options["dry_run"],
+                territory=territory,
+            )
+            rows.append((report, attempt))
+        for problem in batch.problems:
+            self.stderr.write(str(problem))
+        if options["verbosity"] >= 1:
+            self.print_table(rows)
+        refused = [(report, attempt) for report, attempt in rows if not attempt.accepted]
+        for report, attempt in refused:
+            for problem in attempt.problems:
+                self.stderr.write(str(problem))
+        if refused or batch.problems:
+            raise CommandError(ngettext(
+                "%(failed)s of %(total)s report was not imported (problems listed above); the "
+                "others were. Correct it and import it again.",
+                "%(failed)s of %(total)s reports were not imported (problems listed above); the "
+                "others were. Correct them and import them again.",
+                len(refused) + len(batch.problems),
+            ) % {"failed": len(refused) + len(batch.problems),
+                 "total": len(rows) + len(batch.problems)})
+
+    def print_table(self, rows):
+        header = [_("Files"), _("Institution"), _("Period"), _("Outcome"), _("Goals"),
+                  _("Problems")]
+        lines = [header]
+        for report, attempt in rows:
+            result = attempt.result
+            lines.append([
+                ", ".join(path.name for path in report.paths),
+                result.institution if result else "",
+                result.period_slug if result else "",
+                str(ImportLog.Outcome(attempt.outcome).label),
+                str(result.goals) if result else "",
+                str(len(attempt.problems)),
+            ])
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        for number, line in enumerate(lines):
+            text = "  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
+            self.stdout.write(self.style.MIGRATE_HEADING(text) if number == 0 else text)
+
     def refuse(self, problems):
         for problem in problems:
             self.stderr.write(str(problem))
@@ -93,22 +190,3 @@ class Command(BaseCommand):
             "stored. Correct the files and run the command again.",
             len(problems),
         ) % {"count": len(problems)})
-
-
-def read_paths(paths) -> tuple[list[InputFile], list[Problem]]:
-    """The files as the importer takes them, named by their base name as an upload would be."""
-    files, problems = [], []
-    for path in map(Path, paths):
-        try:
-            files.append(InputFile(name=path.name, data=path.read_bytes()))
-        except FileNotFoundError:
-            problems.append(Problem(str(path), _("The file does not exist. Check the path.")))
-        except IsADirectoryError:
-            problems.append(Problem(str(path), _(
-                "This is a folder. Give the report's files, or a ZIP of them."
-            )))
-        except OSError:
-            problems.append(Problem(str(path), _(
-                "The file cannot be read. Check that you may read it."
-            )))
-    return files, problems

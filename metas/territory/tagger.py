@@ -1,20 +1,31 @@
-"""Which parishes and neighbourhood councils (JDB) a goal's objective names.
+"""Which parishes, cantons and neighbourhood councils (JDB) a goal's objective names.
 
-    gazetteer = Gazetteer.from_database()          # once per import
+    gazetteer = Gazetteer(parishes=[Place("chantaco", "Chantaco", "rural"), ...],
+                          neighbourhoods=[...])
     tags = gazetteer.tag("Batería sanitaria en la parroquia Chantaco")
     tags.parishes        # [Match("chantaco", "Chantaco", "Chantaco")]
 
-Names are found on folded text (metas.text.fold: no accents, no case), whole words only,
-the longest spelling first, so "San Pedro de Vilcabamba" is one parish and not also
-Vilcabamba. Each tag keeps the words of the objective, exactly as written, that produced it.
+A gazetteer holds the places of one institution's territory (metas.territory.gazetteers builds
+it: a canton's parishes and councils, a province's cantons and parishes, a parish). Names are
+found on folded text (metas.text.fold: no accents, no case), whole words only, the longest
+spelling first, so "San Pedro de Vilcabamba" is one parish and not also Vilcabamba. Names of
+places elsewhere in the country (`elsewhere`) take part in that choice and tag nothing: in a
+canton with a parish "San Pedro", "vía a San Pedro de Vilcabamba" names another canton's place.
+Each tag keeps the words of the objective, exactly as written, that produced it.
+
+Some spellings are `guarded`: a name that is also a person's name or a common word ("Sucre",
+"San José", "La Paz"), or the name of the territory itself ("Catamayo" in Catamayo's reports
+is the canton). They name the place only where the text says what it is: "parroquia Sucre",
+"parroquias El Valle y Sucre", "cabecera parroquial de La Paz"; for a canton, "cantón Sucre".
 
 A neighbourhood council is tagged only where the text says so ("JDB La Banda", "la JDB
 Carigán", "JDB La Banda y Motupe"): many councils share their name with a park, a street or a
 parish. Goals for "las 6 parroquias urbanas" or "parroquias rurales" are tagged with every
-parish of that kind and their coverage says so.
+parish of that kind (a cantonal seat counts as urban where no urban parish is listed) and
+their coverage says so.
 
-The matching is plain Python over the Place lists; only Gazetteer.from_database() reads the
-models, so the importer reads them once per import and tags thousands of goals without a query.
+The matching is plain Python over the Place lists: no database, so the importer tags thousands
+of goals without a query.
 """
 from __future__ import annotations
 
@@ -27,30 +38,39 @@ from metas.text import fold
 
 # metas.models.Parish.Kind and metas.models.Goal.Coverage values (this module needs no Django).
 URBAN = "urbana"
+SEAT = "cabecera"
 RURAL = "rural"
+CANTON = "canton"  # a Place that is a canton
 ALL = "todas"
 NAMED = ""
 
 
 @dataclass(frozen=True)
 class Place:
-    """A parish or a neighbourhood council and every spelling reports use for it.
+    """A parish, a canton or a neighbourhood council and every spelling reports use for it.
 
-    `variants` may be given as the "|"-separated text stored in the database.
+    `variants` may be given as the "|"-separated text stored in the database; `guarded` are
+    spellings (among the name and variants) that name the place only after "parroquia" or
+    "cantón" (see the module's docstring).
     """
 
     slug: str
     name: str
-    kind: str | None  # URBAN or RURAL for a parish, None for a neighbourhood council
+    kind: str | None  # URBAN, SEAT or RURAL for a parish, CANTON, None for a council
     variants: tuple[str, ...] = ()
+    guarded: tuple[str, ...] = ()
+    # False when the name alone tags nothing (another place of the territory has it too).
+    name_is_spelling: bool = True
 
     def __post_init__(self):
-        variants = self.variants.split("|") if isinstance(self.variants, str) else self.variants
-        object.__setattr__(self, "variants", tuple(v.strip() for v in variants if v.strip()))
+        for name in ("variants", "guarded"):
+            value = getattr(self, name)
+            items = value.split("|") if isinstance(value, str) else value
+            object.__setattr__(self, name, tuple(v.strip() for v in items if v.strip()))
 
     @property
     def spellings(self) -> tuple[str, ...]:
-        return (self.name, *self.variants)
+        return (self.name, *self.variants) if self.name_is_spelling else self.variants
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class Tags:
     parishes: list[Match] = field(default_factory=list)
     neighbourhoods: list[Match] = field(default_factory=list)
     coverage: str = NAMED  # a metas.models.Goal.Coverage value
+    cantons: list[Match] = field(default_factory=list)
 
 
 # --- Folding with a way back to the original words -------------------------------------------
@@ -144,6 +165,15 @@ def _key(folded_words: str) -> str:
 def _names_pattern(places) -> tuple[str, dict[str, Place]]:
     """An alternation of every spelling, longest first (so a regex takes the longest name that
     starts at a position), and the place each folded spelling stands for."""
+    by_spelling = _by_spelling(places)
+    if not by_spelling:
+        return "(?!)", by_spelling  # nothing to find
+    spellings = sorted(by_spelling, key=len, reverse=True)
+    return "|".join(_spelling_pattern(s) for s in spellings), by_spelling
+
+
+def _by_spelling(places) -> dict[str, Place]:
+    """The place each folded spelling stands for; a spelling of two places is refused."""
     by_spelling: dict[str, Place] = {}
     for place in places:
         for spelling in place.spellings:
@@ -151,10 +181,93 @@ def _names_pattern(places) -> tuple[str, dict[str, Place]]:
             other = by_spelling.setdefault(key, place)
             if other.slug != place.slug:
                 raise ValueError(f"“{spelling}” names both {other.name} and {place.name}")
-    if not by_spelling:
-        return "(?!)", by_spelling  # nothing to find
-    spellings = sorted(by_spelling, key=len, reverse=True)
-    return "|".join(_spelling_pattern(s) for s in spellings), by_spelling
+    return by_spelling
+
+
+# --- Names as a trie of words -------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\w+")
+_END = None  # the key of a trie node's list of spellings that end there
+
+
+def _punctuation(text: str) -> str:
+    return "".join(text.split())
+
+
+def _split(folded: str) -> tuple[list[tuple[str, str]], str]:
+    """A folded spelling as (punctuation before, word) pairs and the punctuation after the last
+    word: "taquil (miguel riofrio)" -> [("", "taquil"), ("(", "miguel"), ("", "riofrio")], ")"."""
+    pieces, position = [], None
+    for token in _TOKEN.finditer(folded):
+        gap = "" if position is None else _punctuation(folded[position:token.start()])
+        pieces.append((gap, token.group()))
+        position = token.end()
+    return pieces, _punctuation(folded[position:]) if position is not None else ""
+
+
+class NameIndex:
+    """Spellings as a trie of words, to find the longest one that starts at a word of a text.
+
+    Words are matched whole and in order; between two words only the spelling's own
+    punctuation may stand ("Julio E. Moreno"), with any spacing. Built once, it serves every
+    text and every gazetteer: for the country's 1,700 names a walk from each word that starts
+    a name is much faster than one regular expression of them all.
+    """
+
+    def __init__(self, spellings=()):
+        self._root: dict = {}  # first word -> node; node: {(punctuation, word): node, _END: [...]}
+        self.keys: set[str] = set()
+        for spelling in spellings:
+            self.add(spelling)
+
+    def __contains__(self, spelling: str) -> bool:
+        return _key(fold(spelling)) in self.keys
+
+    def add(self, spelling: str) -> None:
+        folded = fold(spelling)
+        pieces, tail = _split(folded)
+        if not pieces or _key(folded) in self.keys:
+            return
+        self.keys.add(_key(folded))
+        node = self._root.setdefault(pieces[0][1], {})
+        for gap, word in pieces[1:]:
+            node = node.setdefault((gap, word), {})
+        node.setdefault(_END, []).append((tail, _key(folded)))
+
+    def longest(self, words: list[tuple[int, int, str]], index: int, text: str):
+        """(end in `text`, folded spelling, index of its last word) of the longest spelling
+        starting at words[index] ((start, end, word) of each word of `text`), or None."""
+        node = self._root.get(words[index][2])
+        best, last = None, index
+        while node is not None:
+            for tail, key in node.get(_END, ()):
+                end = words[last][1]
+                if tail:
+                    if not text.startswith(tail, end):
+                        continue
+                    end += len(tail)
+                if best is None or end > best[0]:
+                    best = (end, key, last)
+            if last + 1 == len(words):
+                break
+            gap = _punctuation(text[words[last][1]:words[last + 1][0]])
+            node = node.get((gap, words[last + 1][2]))
+            last += 1
+        return best
+
+    def first_words(self) -> set[str]:
+        return set(self._root)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A place's name found in the folded text: [start, end), its spelling, its place (None for
+    a name of a place elsewhere)."""
+
+    start: int
+    end: int
+    key: str
+    place: Place | None
 
 
 # "JDB", "JDB.", "JDBs", "Junta de Desarrollo Barrial", optionally followed by "de"/"del".
@@ -186,6 +299,13 @@ _CONTEXT = re.compile(
     r"|(?P<barrio>barrios?|jdbs?\.?|juntas?\s+de\s+desarrollo\s+barrial)"
     r")(?!\w)"
 )
+# What says that a guarded name is a parish ("parroquia Sucre", "la parroquia urbana de El
+# Carmen", "cabecera parroquial de La Paz") or a canton ("cantón Sucre"), up to the name.
+_PARISH_INTRODUCER = re.compile(
+    r"(?<!\w)(?:parroquias?|parroquial(?:es)?)(?:\s+(?:urbanas?|rurales?|de|del|la|el))*\s+$"
+)
+_CANTON_INTRODUCER = re.compile(r"(?<!\w)(?:cantone?s?)(?:\s+(?:de|del))?\s+$")
+_INTRODUCER_REACH = 60  # characters looked at before a name
 _WORD = re.compile(r"\s*(\w+)")
 _SEPARATOR = re.compile(_LIST_SEPARATOR)
 # After a singular word only "y" joins names ("calle Sucre y Bolívar"): in "Av. Santiago de
@@ -205,57 +325,115 @@ _NOT_NAMES = frozenset(
 # --- The gazetteer ---------------------------------------------------------------------------
 
 class Gazetteer:
-    """The parishes and neighbourhood councils of a canton, compiled for tagging objectives."""
+    """The places of one territory, compiled for tagging objectives: its parishes (with its
+    cantonal seats), its cantons (a province's) and its neighbourhood councils."""
 
-    def __init__(self, parishes: list[Place], neighbourhoods: list[Place]):
+    def __init__(
+        self,
+        parishes: list[Place],
+        neighbourhoods: list[Place],
+        cantons: list[Place] = (),
+        elsewhere: NameIndex | None = None,
+    ):
         self.parishes = tuple(parishes)
+        self.cantons = tuple(cantons)
         self.neighbourhoods = tuple(neighbourhoods)
+        self.elsewhere = elsewhere
         self._order = {place.slug: index for index, place in enumerate(self.parishes)}
+        urban = [p for p in self.parishes if p.kind == URBAN]
+        self._covered = {
+            URBAN: urban or [p for p in self.parishes if p.kind == SEAT],
+            RURAL: [p for p in self.parishes if p.kind == RURAL],
+        }
 
-        parish_names, self._parish_by_spelling = _names_pattern(self.parishes)
-        self._parish_re = re.compile(rf"(?<!\w)(?:{parish_names})(?!\w)")
+        self._by_spelling = _by_spelling((*self.parishes, *self.cantons))
+        self._guarded = {
+            _key(fold(spelling))
+            for place in (*self.parishes, *self.cantons)
+            for spelling in place.guarded
+        }
+        # One index for the territory's names and the country's: a name of the territory is a
+        # place of the country too, so the longest name at a word is found in one walk.
+        self._names = elsewhere if elsewhere is not None else NameIndex()
+        for spelling in self._by_spelling:
+            self._names.add(spelling)
+        self._first_words = self._names.first_words()
 
         jdb_names, self._jdb_by_spelling = _names_pattern(self.neighbourhoods)
         self._jdb_re = re.compile(rf"(?<!\w){_JDB}(?P<name>{jdb_names})(?!\w)")
         self._jdb_more_re = re.compile(rf"{_LIST_SEPARATOR}(?P<name>{jdb_names})(?!\w)")
 
-    @classmethod
-    def from_database(cls) -> Gazetteer:
-        from metas.models import Neighbourhood, Parish
-
-        # In the fixtures' order: urban parishes first, then rural ones, as INEC numbers them.
-        parishes = Parish.objects.order_by("pk").values_list("slug", "name", "kind", "variants")
-        councils = Neighbourhood.objects.order_by("pk").values_list("slug", "name", "variants")
-        return cls(
-            parishes=[Place(*row) for row in parishes],
-            neighbourhoods=[Place(slug, name, None, variants) for slug, name, variants in councils],
-        )
-
     def tag(self, objective: str) -> Tags:
         text = _FoldedText(objective)
-        named = self._named_parishes(text)
+        named = self._named_places(text)
         collective = self._collective_phrases(text, named)
-        kinds = {kind for _, kinds_of_phrase in collective for kind in kinds_of_phrase}
+        # Only kinds this territory has: "parroquias rurales" covers nothing in a city's.
+        kinds = {
+            kind for _, kinds_of_phrase in collective for kind in kinds_of_phrase
+            if self._covered[kind]
+        }
         return Tags(
             parishes=self._parish_tags(text, named, collective),
             neighbourhoods=self._neighbourhood_tags(text),
             coverage=ALL if len(kinds) == 2 else next(iter(kinds), NAMED),
+            cantons=self._canton_tags(text, named),
         )
 
-    # Parishes named in the text
+    # Places named in the text
 
-    def _named_parishes(self, text: _FoldedText) -> list[re.Match]:
-        found = list(self._parish_re.finditer(text.folded))
+    def _found(self, text: _FoldedText) -> list[_Found]:
+        """Every name of this gazetteer's places or of places elsewhere, the longest at each
+        word, left to right."""
+        folded = text.folded
+        words = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(folded)]
+        first_words = self._first_words
+        found, index = [], 0
+        while index < len(words):
+            best = words[index][2] in first_words and self._names.longest(words, index, folded)
+            if not best:
+                index += 1
+                continue
+            end, key, last = best
+            found.append(_Found(words[index][0], end, key, self._by_spelling.get(key)))
+            index = last + 1
+        return found
+
+    def _named_places(self, text: _FoldedText) -> list[_Found]:
+        """The gazetteer's places named in the text, outside streets, watersheds and barrios,
+        guarded names only where the text says they are a parish or a canton."""
+        found = self._found(text)
         if not found:
             return found
-        excluded = _excluded_spans(text, {m.start() for m in found})
-        return [m for m in found if not any(start <= m.start() < end for start, end in excluded)]
+        excluded = _excluded_spans(text, {f.start for f in found})
+        found = [f for f in found if not any(start <= f.start < end for start, end in excluded)]
+        named, introduced, previous = [], set(), None
+        for f in found:
+            if f.place is not None and self._is_introduced(text.folded, f, previous, introduced):
+                introduced.add(f)
+            if f.place is not None and (f.key not in self._guarded or f in introduced):
+                named.append(f)
+            previous = f
+        return named
+
+    @staticmethod
+    def _is_introduced(folded: str, found: _Found, previous, introduced) -> bool:
+        """"parroquia Sucre" (or "cantón Sucre" for a canton), or a name listed after one:
+        "parroquias El Valle y Sucre"."""
+        is_canton = found.place.kind == CANTON
+        introducer = _CANTON_INTRODUCER if is_canton else _PARISH_INTRODUCER
+        if introducer.search(folded, max(0, found.start - _INTRODUCER_REACH), found.start):
+            return True
+        return (
+            previous in introduced
+            and (previous.place.kind == CANTON) == is_canton
+            and _SEPARATOR.fullmatch(folded, previous.end, found.start) is not None
+        )
 
     def _collective_phrases(self, text, named) -> list[tuple[re.Match, set[str]]]:
         phrases = []
         for phrase in _COLLECTIVE.finditer(text.folded):
             qualifier = _QUALIFIER.match(text.folded, phrase.end())
-            if qualifier and any(qualifier.start(1) <= m.start() < qualifier.end(1) for m in named):
+            if qualifier and any(qualifier.start(1) <= f.start < qualifier.end(1) for f in named):
                 continue
             phrases.append((phrase, _kinds(phrase)))
         return phrases
@@ -263,19 +441,29 @@ class Gazetteer:
     def _parish_tags(self, text, named, collective) -> list[Match]:
         """Named parishes, then every parish a collective phrase covers, in text order."""
         tags: dict[str, tuple[tuple[int, int], Match]] = {}
-        for m in named:
-            place = self._parish_by_spelling[_key(m.group())]
-            if place.slug not in tags:
-                words = text.words(m.start(), m.end())
-                tags[place.slug] = ((m.start(), 0), Match(place.slug, place.name, words))
+        for f in named:
+            place = f.place
+            if place.kind != CANTON and place.slug not in tags:
+                words = text.words(f.start, f.end)
+                tags[place.slug] = ((f.start, 0), Match(place.slug, place.name, words))
         for phrase, kinds in collective:
             words = text.words(phrase.start(), phrase.end())
-            for place in self.parishes:
-                if place.kind in kinds and place.slug not in tags:
-                    position = (phrase.start(), self._order[place.slug])
-                    match = Match(place.slug, place.name, words, via_coverage=True)
-                    tags[place.slug] = (position, match)
+            for kind in (URBAN, RURAL):
+                if kind not in kinds:
+                    continue
+                for place in self._covered[kind]:
+                    if place.slug not in tags:
+                        position = (phrase.start(), self._order[place.slug])
+                        match = Match(place.slug, place.name, words, via_coverage=True)
+                        tags[place.slug] = (position, match)
         return [match for _, match in sorted(tags.values(), key=lambda item: item[0])]
+
+    def _canton_tags(self, text, named) -> list[Match]:
+        tags: dict[str, Match] = {}
+        for f in named:
+            if f.place.kind == CANTON and f.place.slug not in tags:
+                tags[f.place.slug] = Match(f.place.slug, f.place.name, text.words(f.start, f.end))
+        return list(tags.values())
 
     # Neighbourhood councils
 

@@ -1,0 +1,33 @@
+"""Each institution's kind and territory from its name, where the name says them
+(metas.territory.recognise), then its reports re-tagged with its territory's places
+(metas.territory.retag): goals of institutions without a territory keep no place."""
+from django.db import migrations
+
+
+def recognise_and_retag(apps, schema_editor):
+    from metas.territory import Atlas, recognise
+    from metas.territory.retag import retag
+
+    Institution = apps.get_model("metas", "Institution")
+    atlas = Atlas.from_database(apps)
+    institutions = list(Institution.objects.order_by("pk"))
+    for institution in institutions:
+        recognised = recognise(institution.name, atlas)
+        institution.kind = recognised.kind
+        institution.folded_name = _fold(institution.name)
+        if recognised.territory is not None:
+            kind, pk = recognised.territory
+            setattr(institution, f"{kind}_id", pk)
+        institution.save(update_fields=["kind", "folded_name", "province", "canton", "parish"])
+    retag(institutions, atlas=atlas, apps=apps)
+
+
+def _fold(text):
+    from metas.text import fold
+
+    return fold(text)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("metas", "0012_territory_required")]
+    operations = [migrations.RunPython(recognise_and_retag, migrations.RunPython.noop)]

@@ -1,6 +1,7 @@
 """Text helpers shared by the importer, the territory tagger, the search filter and outputs."""
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 # Control characters (Unicode category Cc) but tab, line feed and carriage return: XML 1.0 (the
@@ -22,3 +23,64 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", without_accents).strip()
+
+
+# --- Folding with a way back to the original words -------------------------------------------
+
+def _fold_char(char: str) -> str:
+    # fold() strips whitespace; here a space must stay a space so that words stay apart.
+    return " " if char.isspace() else fold(char)
+
+
+def _one_to_one_table() -> dict[int, str]:
+    """Characters of Latin, punctuation and spaces whose folded form is one character."""
+    ranges = (range(0x0000, 0x0250), range(0x1E00, 0x1F00), range(0x2000, 0x2070))
+    table = {}
+    for code in (code for block in ranges for code in block):
+        folded = _fold_char(chr(code))
+        if len(folded) == 1:
+            table[code] = folded
+    return table
+
+
+_ONE_TO_ONE = _one_to_one_table()
+_SAME_LENGTH = frozenset(map(chr, _ONE_TO_ONE))
+_cached_fold_char = lru_cache(maxsize=4096)(_fold_char)
+
+
+class FoldedText:
+    """A text folded for matching (fold(), spaces kept one for one), able to give back the
+    original words of a match: the territory tagger's names, the search's highlighted words.
+
+    Almost every text folds one character to one character (str.translate, fast, and folded
+    positions are original positions). Otherwise ("ß" → "ss", a separate combining accent → "")
+    it is folded character by character, remembering where each folded character came from.
+    """
+
+    def __init__(self, original: str):
+        self.original = original
+        if _SAME_LENGTH.issuperset(original):
+            self.folded = original.translate(_ONE_TO_ONE)
+            self._origins = None
+        else:
+            pieces, origins = [], []
+            for index, char in enumerate(original):
+                folded = _cached_fold_char(char)
+                pieces.append(folded)
+                origins.extend([index] * len(folded))
+            self.folded = "".join(pieces)
+            self._origins = origins
+
+    def origin(self, folded_index: int) -> int:
+        return folded_index if self._origins is None else self._origins[folded_index]
+
+    def words(self, start: int, end: int) -> str:
+        """The original text of the folded span [start, end)."""
+        first, last = self.origin(start), self.origin(end - 1) + 1
+        while last < len(self.original) and unicodedata.combining(self.original[last]):
+            last += 1  # a decomposed accent on the last letter belongs to the word
+        return self.original[first:last]
+
+    def is_capitalised(self, folded_index: int) -> bool:
+        char = self.original[self.origin(folded_index)]
+        return char.isupper() or char.isdigit()

@@ -30,11 +30,9 @@ of goals without a query.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from metas.text import fold
+from metas.text import FoldedText, fold
 
 # metas.models.Parish.Kind and metas.models.Goal.Coverage values (this module needs no Django).
 URBAN = "urbana"
@@ -89,66 +87,6 @@ class Tags:
     neighbourhoods: list[Match] = field(default_factory=list)
     coverage: str = NAMED  # a metas.models.Goal.Coverage value
     cantons: list[Match] = field(default_factory=list)
-
-
-# --- Folding with a way back to the original words -------------------------------------------
-
-def _fold_char(char: str) -> str:
-    # fold() strips whitespace; here a space must stay a space so that words stay apart.
-    return " " if char.isspace() else fold(char)
-
-
-def _one_to_one_table() -> dict[int, str]:
-    """Characters of Latin, punctuation and spaces whose folded form is one character."""
-    ranges = (range(0x0000, 0x0250), range(0x1E00, 0x1F00), range(0x2000, 0x2070))
-    table = {}
-    for code in (code for block in ranges for code in block):
-        folded = _fold_char(chr(code))
-        if len(folded) == 1:
-            table[code] = folded
-    return table
-
-
-_ONE_TO_ONE = _one_to_one_table()
-_SAME_LENGTH = frozenset(map(chr, _ONE_TO_ONE))
-_cached_fold_char = lru_cache(maxsize=4096)(_fold_char)
-
-
-class _FoldedText:
-    """An objective folded for matching, able to give back the original words of a match.
-
-    Almost every text folds one character to one character (str.translate, fast, and folded
-    positions are original positions). Otherwise ("ß" → "ss", a separate combining accent → "")
-    it is folded character by character, remembering where each folded character came from.
-    """
-
-    def __init__(self, original: str):
-        self.original = original
-        if _SAME_LENGTH.issuperset(original):
-            self.folded = original.translate(_ONE_TO_ONE)
-            self._origins = None
-        else:
-            pieces, origins = [], []
-            for index, char in enumerate(original):
-                folded = _cached_fold_char(char)
-                pieces.append(folded)
-                origins.extend([index] * len(folded))
-            self.folded = "".join(pieces)
-            self._origins = origins
-
-    def origin(self, folded_index: int) -> int:
-        return folded_index if self._origins is None else self._origins[folded_index]
-
-    def words(self, start: int, end: int) -> str:
-        """The original text of the folded span [start, end)."""
-        first, last = self.origin(start), self.origin(end - 1) + 1
-        while last < len(self.original) and unicodedata.combining(self.original[last]):
-            last += 1  # a decomposed accent on the last letter belongs to the word
-        return self.original[first:last]
-
-    def is_capitalised(self, folded_index: int) -> bool:
-        char = self.original[self.origin(folded_index)]
-        return char.isupper() or char.isdigit()
 
 
 # --- Patterns --------------------------------------------------------------------------------
@@ -364,7 +302,7 @@ class Gazetteer:
         self._jdb_more_re = re.compile(rf"{_LIST_SEPARATOR}(?P<name>{jdb_names})(?!\w)")
 
     def tag(self, objective: str) -> Tags:
-        text = _FoldedText(objective)
+        text = FoldedText(objective)
         named = self._named_places(text)
         collective = self._collective_phrases(text, named)
         # Only kinds this territory has: "parroquias rurales" covers nothing in a city's.
@@ -381,7 +319,7 @@ class Gazetteer:
 
     # Places named in the text
 
-    def _found(self, text: _FoldedText) -> list[_Found]:
+    def _found(self, text: FoldedText) -> list[_Found]:
         """Every name of this gazetteer's places or of places elsewhere, the longest at each
         word, left to right."""
         folded = text.folded
@@ -398,7 +336,7 @@ class Gazetteer:
             index = last + 1
         return found
 
-    def _named_places(self, text: _FoldedText) -> list[_Found]:
+    def _named_places(self, text: FoldedText) -> list[_Found]:
         """The gazetteer's places named in the text, outside streets, watersheds and barrios,
         guarded names only where the text says they are a parish or a canton."""
         found = self._found(text)
@@ -467,7 +405,7 @@ class Gazetteer:
 
     # Neighbourhood councils
 
-    def _neighbourhood_tags(self, text: _FoldedText) -> list[Match]:
+    def _neighbourhood_tags(self, text: FoldedText) -> list[Match]:
         tags: dict[str, Match] = {}
 
         def add(m: re.Match, start: int):
@@ -492,7 +430,7 @@ def _kinds(phrase: re.Match) -> set[str]:
     return {URBAN if word.startswith("urban") else RURAL for word in words}
 
 
-def _excluded_spans(text: _FoldedText, parish_starts: set[int]) -> list[tuple[int, int]]:
+def _excluded_spans(text: FoldedText, parish_starts: set[int]) -> list[tuple[int, int]]:
     """Spans of the folded text that name a street, a watershed or a barrio.
 
     After a context word (calle, av., microcuencas, río, quebrada, barrio, JDB…) comes a

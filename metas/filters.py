@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from . import periods
 from .numbers import percent_text, plain
+from .search import search
 from .models import (
     BANDS_BY_SLUG,
     PROGRESS_BANDS,
@@ -176,7 +177,10 @@ class GoalFilter(django_filters.FilterSet):
         label=_("Search"),
         max_length=200,
         widget=forms.SearchInput,
-        help_text=_("Accents and capitals do not matter."),
+        help_text=_(
+            "Looks in the objective, indicator, target, unit and level. Each word is found "
+            "at the start of a word; accents and capitals do not matter."
+        ),
     )
     institucion = SlugChoiceFilter(
         field_name="report__institution",
@@ -311,7 +315,9 @@ class GoalFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         queryset = self.filter_reports(queryset, data)
         if not data.get("orden"):
-            queryset = queryset.order_by(*ORDERINGS[DEFAULT_ORDER])
+            # A search lists the best matches first (metas.search's rank).
+            relevance = ("rank",) if data.get("q") else ()
+            queryset = queryset.order_by(*relevance, *ORDERINGS[DEFAULT_ORDER])
         return queryset
 
     def filter_reports(self, queryset, data):
@@ -341,9 +347,7 @@ class GoalFilter(django_filters.FilterSet):
         return queryset.filter(lacks_financing=True) if value else queryset
 
     def filter_search(self, queryset, name, value):
-        for word in fold(value).split():
-            queryset = queryset.filter(search_text__contains=word)
-        return queryset
+        return search(queryset, value)
 
     def filter_stalled(self, queryset, name, value):
         return queryset.filter(months_unchanged__gte=int(value))

@@ -54,8 +54,9 @@ def loja(db):
 
 
 def objectives(response):
-    """The objectives listed, in order."""
-    return re.findall(r'<h3><a href="/metas/\d+/">(.*?)</a></h3>', response.content.decode())
+    """The objectives listed, in order, as read (a search's <mark>s aside)."""
+    found = re.findall(r'<h3><a href="/metas/\d+/">(.*?)</a></h3>', response.content.decode())
+    return [re.sub(r"</?mark>", "", objective) for objective in found]
 
 
 def chips(response):
@@ -184,7 +185,7 @@ def test_it_filters_goals_lacking_financing(client, loja):
 
 def test_it_searches_ignoring_accents_and_case(client, loja):
     response = client.get("/metas/?q=educacion")
-    assert objectives(response) == [
+    assert sorted(objectives(response)) == [
         "Educación Ambiental en el cantón Loja",
         "Educación vial en Zamora",
     ]
@@ -193,6 +194,21 @@ def test_it_searches_ignoring_accents_and_case(client, loja):
     assert objectives(client.get("/metas/?q=canton loja ambiental")) == [
         "Educación Ambiental en el cantón Loja"
     ]
+
+
+def test_a_search_finds_the_start_of_words_and_lists_the_best_match_first(client, loja):
+    august = loja.reports.get(period__month=8)
+    unit = august.goals.first().unit
+    best = "Alcantarillado pluvial: alcantarillas y alcantarillado"
+    other = (
+        "Estudios de factibilidad, diseños definitivos, contratación, fiscalización y "
+        "construcción de obras varias del alcantarillado del barrio"
+    )
+    make_goal(august, unit, objective=best, progress=90)
+    make_goal(august, unit, objective=other, progress=10)
+    assert objectives(client.get("/metas/?q=alcantarill")) == [best, other]
+    # An order chosen in the form wins over relevance.
+    assert objectives(client.get("/metas/?q=alcantarill&orden=avance")) == [other, best]
 
 
 def test_it_combines_filters_and_each_chip_removes_only_its_own(client, loja):
@@ -382,3 +398,16 @@ def test_it_paginates_a_search_like_any_list(client, loja):
     nothing = client.get("/metas/?q=inexistente")
     assert "0 metas" in nothing.content.decode()
     assert "Ninguna meta cumple estos filtros" in nothing.content.decode()
+
+
+def test_a_search_marks_the_words_it_found_and_says_where_it_looks(client, loja):
+    page = client.get("/metas/?q=EDUCACION+zamo").content.decode()
+    assert "<mark>Educación</mark> vial en <mark>Zamora</mark>" in page
+    assert "Busca en el objetivo, el indicador, la meta, la unidad y el nivel" in page
+
+
+def test_a_highlighted_word_is_still_escaped(client, loja):
+    august = loja.reports.get(period__month=8)
+    make_goal(august, august.goals.first().unit, objective="<b>Agua</b> & potable")
+    page = client.get("/metas/?q=agua").content.decode()
+    assert "&lt;b&gt;<mark>Agua</mark>&lt;/b&gt; &amp; potable" in page

@@ -4,6 +4,7 @@ Every page runs a fixed number of queries whatever the number of goals: figures 
 aggregated in the database and lists are paginated.
 """
 from dataclasses import dataclass
+from math import ceil
 from datetime import date
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from .. import periods
 from ..caching import institution_by_slug, publication_scope, whole_site
 from ..charts import Bar, bar_chart
 from ..numbers import count_text, percent_text
+from ..search import words
 from ..filters import GoalFilter, public_goals
 from ..models import PROGRESS_BANDS, Goal, Institution, Report
 
@@ -147,6 +149,7 @@ def goal_list(request):
         "chips": goal_filter.chips(request.path),
         "error_fields": [field for field in goal_filter.form if field.errors],
         "show_report": goal_filter.spans_several_reports(),
+        "search_terms": words(goal_filter.form.cleaned_data.get("q", "")) if valid else [],
     }
     return render(request, "metas/goal_list.html", context, status=200 if valid else 400)
 
@@ -158,14 +161,12 @@ def goals_page(goals, number, *, searching=False):
 
     The page's ids are sorted alone, in a subquery (sorting thousands of goals with their joined
     unit, level and texts to keep fifty is what made the list slow), and the outer query joins
-    the fifty rows. When `searching`, reading the texts is what costs, so the total comes with
-    the rows (COUNT(*) OVER ()) instead of a second pass over the texts.
+    the fifty rows. A search (ordered by relevance) reads its rows with the total (COUNT(*)
+    OVER ()), in the same query.
     """
     number = page_number(number)
     if searching:
-        page = _searched_page(goals, number)
-        if page is not None:
-            return page
+        return _searched_page(goals, number)
     paginator = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE)
     page = paginator.get_page(number)
     page.object_list = list(goals.filter(pk__in=page.object_list))
@@ -187,11 +188,16 @@ def page_number(value) -> int:
 
 
 def _searched_page(goals, number):
-    """The page's rows with the total counted in the same query; None past the last page."""
-    start = (number - 1) * PAGE_SIZE
-    rows = list(goals.annotate(total=Window(Count("pk")))[start: start + PAGE_SIZE])
+    """The page's rows with the total counted in the same query; past the end, the last page."""
+
+    def rows_of(number):
+        start = (number - 1) * PAGE_SIZE
+        return list(goals.annotate(total=Window(Count("pk")))[start: start + PAGE_SIZE])
+
+    rows = rows_of(number)
     if not rows and number > 1:
-        return None
+        number = max(ceil(goals.count() / PAGE_SIZE), 1)
+        rows = rows_of(number)
     paginator = Paginator([], PAGE_SIZE)
     paginator.count = rows[0].total if rows else 0  # Paginator.count is a cached property
     return Page(rows, number, paginator)

@@ -1,0 +1,83 @@
+"""Full-text search over the goals: what ?q= finds, in which order, and which words it shows.
+
+    goals = search(goals, "agua potable")   # the matching goals, annotated with their `rank`
+    words("Agua potable, ¡ya!")             # ["agua", "potable"]: what is looked for
+    highlight(goal.objective, terms)        # the text, escaped, each word found in <mark>
+
+Each goal's `search_text` (metas.importer.plan.search_text: its objective, indicator, target,
+unit and level, folded) is indexed by the database itself, in the import's transaction (the
+index is kept by triggers, see the migration that made it):
+- SQLite: an FTS5 table (unicode61, remove_diacritics 2), ranked by bm25;
+- PostgreSQL: a tsvector generated column with a Spanish configuration with unaccent (stems:
+  "potable" finds "potables"), GIN-indexed, ranked by ts_rank_cd; pg_trgm indexes the text too.
+Every word must be found, as the start of a word ("alcantarill" finds "alcantarillado").
+"""
+from __future__ import annotations
+
+import re
+
+from django.db import connections
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from metas.text import FoldedText, fold
+
+# Words shorter than this are left out of the query (they would find almost everything).
+MIN_WORD = 2
+MAX_WORDS = 12
+_WORD = re.compile(r"\w+")
+
+FTS_TABLE = "metas_goal_fts"  # SQLite
+TS_CONFIG = "metas_es"  # PostgreSQL
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a query that are looked for, in order, without repeats."""
+    found = []
+    for word in _WORD.findall(fold(text or "")):
+        if len(word) >= MIN_WORD and word not in found:
+            found.append(word)
+    return found[:MAX_WORDS]
+
+
+def search(goals, text: str):
+    """The goals of the queryset whose search text holds every word of `text` (as the start
+    of a word), annotated with `rank` (lower is better); none when `text` has no word."""
+    terms = words(text)
+    if not terms:
+        return goals.none()
+    vendor = connections[goals.db].vendor
+    if vendor == "postgresql":
+        query = " & ".join(f"{term}:*" for term in terms)
+        vector = "metas_goal.search_vector"
+        tsquery = f"to_tsquery('{TS_CONFIG}', %s)"
+        return goals.extra(
+            where=[f"{vector} @@ {tsquery}"],
+            params=[query],
+            select={"rank": f"-ts_rank_cd({vector}, {tsquery})"},
+            select_params=[query],
+        )
+    # SQLite: each word a quoted prefix, so nothing typed is read as FTS5 syntax.
+    match = " AND ".join(f'"{term}"*' for term in terms)
+    return goals.extra(
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = metas_goal.id", f"{FTS_TABLE} MATCH %s"],
+        params=[match],
+        select={"rank": f"{FTS_TABLE}.rank"},
+    )
+
+
+def highlight(text: str, terms: list[str]) -> SafeString:
+    """`text` escaped, with every word that starts with one of `terms` (accents and case
+    aside) in <mark>."""
+    if not terms or not text:
+        return escape(text)
+    folded = FoldedText(text)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, terms)) + r")\w*")
+    pieces, at = [], 0
+    for match in pattern.finditer(folded.folded):
+        start, end = folded.origin(match.start()), folded.origin(match.end() - 1) + 1
+        pieces += [escape(text[at:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        at = end
+    pieces.append(escape(text[at:]))
+    return mark_safe("".join(pieces))

@@ -145,13 +145,17 @@ class Server:
         raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s:\n{self.log_tail()}")
 
     def stop(self) -> None:
+        """The leader first (gunicorn and uvicorn stop their own workers), then whatever is left
+        of its process group: ours only, found by the leader's id."""
         if self.process is None:
             return
         process, self.process = self.process, None
-        # The whole group (the master and its workers), by the leader's id: ours only.
-        for sig, grace in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
+        steps = [(process.send_signal, signal.SIGTERM, 20.0),
+                 (lambda sig: os.killpg(process.pid, sig), signal.SIGTERM, 5.0),
+                 (lambda sig: os.killpg(process.pid, sig), signal.SIGKILL, 5.0)]
+        for send, sig, grace in steps:
             try:
-                os.killpg(process.pid, sig)
+                send(sig)
             except ProcessLookupError:
                 break
             if wait_group_gone(process, grace):

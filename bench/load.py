@@ -50,7 +50,8 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_bench import generated_report  # noqa: E402
 from servers import (  # noqa: E402
-    HOST, PROJECT, Server, prepare_demo, project_env, project_server, running, say,
+    HOST, PROJECT, Server, main_interruptible, prepare_demo, project_env, project_server, running,
+    say,
 )
 
 SHOWN_ERRORS = 25
@@ -230,6 +231,11 @@ def client(port: int, urls: list[Url], seed: int, deadline: float, timeout: floa
 class Imports:
     runs: list[tuple[float, int]] = field(default_factory=list)  # (seconds, exit status)
     failures: list[str] = field(default_factory=list)
+    current: subprocess.Popen | None = None  # stopped if the run is interrupted
+
+    def stop(self) -> None:
+        if self.current is not None and self.current.poll() is None:
+            self.current.kill()
 
 
 def replace_month(env, report: Path, args, deadline: float, imports: Imports) -> None:
@@ -238,11 +244,12 @@ def replace_month(env, report: Path, args, deadline: float, imports: Imports) ->
             args.institution, "--period", args.period, "-v0"]
     while time.monotonic() < deadline:
         started = time.perf_counter()
-        done = subprocess.run(argv, cwd=PROJECT, env=env, capture_output=True, text=True,
-                              check=False)
-        imports.runs.append((time.perf_counter() - started, done.returncode))
-        if done.returncode:
-            imports.failures.append((done.stdout + done.stderr).strip()[-2000:])
+        imports.current = subprocess.Popen(argv, cwd=PROJECT, env=env, text=True,
+                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        output = imports.current.communicate()[0]
+        imports.runs.append((time.perf_counter() - started, imports.current.returncode))
+        if imports.current.returncode:
+            imports.failures.append(output.strip()[-2000:])
 
 
 def check_urls(server: Server, urls: list[Url]) -> list[str]:
@@ -315,6 +322,7 @@ def report(outcomes: list[Outcome], imports: Imports, server_problems: list[str]
 def main() -> int:
     args = parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    imports = Imports()
     try:
         database_url = args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
         env = project_env(database_url, folder)
@@ -334,7 +342,6 @@ def main() -> int:
         with running([project_server(env, workers=args.workers)], folder) as (server,):
             notes = check_urls(server, urls)
             outcomes: list[Outcome] = []  # list.append is atomic: the threads share it
-            imports = Imports()
             started = time.monotonic()
             deadline = started + args.duration
             threads = [threading.Thread(target=client, daemon=True,
@@ -359,8 +366,9 @@ def main() -> int:
         server_problems = [line for line in log if SERVER_LOG_PROBLEMS.search(line)]
         return 0 if report(list(outcomes), imports, server_problems, elapsed, notes) else 1
     finally:
+        imports.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_interruptible(main))

@@ -215,9 +215,9 @@ def _interrupted(signum, frame):
 def running(servers: list[Server], log_dir: Path):
     """Start the servers, wait until each answers, yield them; stop them all afterwards.
 
-    SIGTERM (a timeout wrapper, a `kill`) is turned into KeyboardInterrupt so that the servers
-    are stopped then too."""
-    previous = signal.signal(signal.SIGTERM, _interrupted)
+    SIGTERM (a timeout wrapper, a `kill`) and SIGINT (Ctrl-C, even where a shell started us with
+    it ignored) raise KeyboardInterrupt, so that the servers are stopped then too."""
+    previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         for server in servers:
             server.start(log_dir)
@@ -227,4 +227,14 @@ def running(servers: list[Server], log_dir: Path):
     finally:
         for server in servers:
             server.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main_interruptible(main) -> int:
+    """Run a benchmark's main(); an interruption ends it with a line, not a traceback."""
+    try:
+        return main()
+    except KeyboardInterrupt as interruption:
+        say(f"interrupted ({interruption or 'Ctrl-C'}); every server started was stopped")
+        return 130

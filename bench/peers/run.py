@@ -60,7 +60,8 @@ from urllib.parse import quote, urlencode
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from servers import (  # noqa: E402  (bench/servers.py)
-    HOST, PROJECT, Server, prepare_demo, project_env, project_server, running, say,
+    HOST, PROJECT, Server, main_interruptible, prepare_demo, project_env, project_server, running,
+    say,
 )
 
 import dataset  # noqa: E402  (bench/peers/dataset.py)
@@ -581,6 +582,32 @@ def table(rows: list[Row], targets, medians, peer: str, q: str) -> list[str]:
     return lines
 
 
+def markdown(header: list[str], rows: list[Row], targets, medians, peer: str, q: str) -> str:
+    """summary.md: the same figures as the printed table, as Markdown tables."""
+    out = [f"- {line}" for line in header]
+    out += ["", f"| page | mode | answer | req/s | p50 ms | p99 ms | ×{peer} | ×bare | targets |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in rows:
+        verdicts = ", ".join(f"{name} {'ok' if ok else '**missed**'}"
+                             for name, ok in row.verdicts)
+        out.append(f"| {row.label} | {row.mode} | {row.target.answer} | {row.run.req_per_s:.1f} "
+                   f"| {row.run.p50_ms:.1f} | {row.run.p99_ms:.1f} | {ratio_text(row.peer_ratio)} "
+                   f"| {ratio_text(row.floor_ratio)} | {verdicts} |")
+    out += ["", "| peer | server | req/s | p50 ms | p99 ms | rows/s |",
+            "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for target in targets:
+        if target.name in medians and (target.server != "project" or target.is_csv):
+            if target.server == "project" and target.repeated:
+                continue
+            run = medians[target.name]
+            rows_per_s = f"{run.rows_per_s(target):,.0f}" if target.is_csv else ""
+            label = PAGES.get(target.page, "bare Django page").format(q=q)
+            out.append(f"| {label} | {target.server} | {run.req_per_s:.1f} | {run.p50_ms:.1f} "
+                       f"| {run.p99_ms:.1f} | {rows_per_s} |")
+    out += ["", "Paths:", ""] + [f"- {t.name}: `{t.path}`" for t in targets]
+    return "\n".join(out) + "\n"
+
+
 def compare_with_sqlite(results: dict, lines: list[str]) -> bool:
     """A PostgreSQL run against the latest SQLite run: each project row's req/s."""
     previous_path = OUT / "latest-sqlite.json"
@@ -715,7 +742,9 @@ def main() -> int:
         lines.append(f"NOT MEASURED: {', '.join(missing)}")
     lines.append("All targets met." if all_ok else "Some targets NOT met.")
     print("\n".join(lines), flush=True)
-    (run_dir / "summary.md").write_text("```\n" + "\n".join(lines) + "\n```\n")
+    (run_dir / "summary.md").write_text(
+        markdown(header, rows, targets, medians, peer, args.q)
+        + "\n```\n" + "\n".join(lines[len(header) + 1:]) + "\n```\n")
     (run_dir / "results.json").write_text(json.dumps(summary, indent=1))
     shutil.copy(run_dir / "results.json", OUT / f"latest-{vendor}.json")
     say(f"servers' logs, every round and the summary in {run_dir}")
@@ -723,4 +752,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_interruptible(main))

@@ -354,16 +354,22 @@ def main() -> int:
                     args=(env, report_file, args, deadline, imports)))
             say(f"loading {server.url} for {args.duration:g} s"
                 + ("" if args.no_import else f", replacing {args.institution} {args.period}"))
+            cpu_before = server.group_stat()[0]
             for thread in threads:
                 thread.start()
             for thread in threads:  # clients finish the request in hand; an import its run
                 thread.join(timeout=max(0.0, deadline - time.monotonic()) + args.timeout + 60)
             elapsed = time.monotonic() - started
+            server_cpu = server.group_stat()[0] - cpu_before
             stuck = sum(thread.is_alive() for thread in threads)
             if stuck:
                 notes.append(f"{stuck} clients or the importer still busy after the timeout")
             log = server.log_path.read_text(errors="replace").splitlines()  # before stopping it
         server_problems = [line for line in log if SERVER_LOG_PROBLEMS.search(line)]
+        say(f"the server's processes used {server_cpu:.1f} CPU seconds in {elapsed:.1f} s "
+            f"({server_cpu / elapsed:.2f} of the {os.cpu_count()} cores; "
+            f"{server_cpu * 1000 / max(len(outcomes), 1):.0f} ms per request); load average "
+            + ", ".join(f"{value:.1f}" for value in os.getloadavg()))
         return 0 if report(list(outcomes), imports, server_problems, elapsed, notes) else 1
     finally:
         imports.stop()

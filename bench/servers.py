@@ -2,7 +2,7 @@
 
     env = project_env(database_url, folder)        # production settings, a fresh SECRET_KEY
     prepare_demo(env, institutions=100, months=12, seed=0)
-    with running([project_server(env, workers=2)]) as (project,):
+    with running([project_server(env, workers=2)], log_dir) as (project,):
         ... http://127.0.0.1:{project.port}/ ...
 
 Every server listens on 127.0.0.1 only and is started as the leader of a process group of its

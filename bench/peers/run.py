@@ -355,6 +355,9 @@ class Run:
     mib_per_s: float
     server_cores: float = 0.0
     server_peak_mb: float = 0.0
+    # The server's CPU per request (per 1,000 rows for an export): what a page costs, whatever
+    # share of the shared machine the server got. A database server's own CPU is not in it.
+    cpu_ms: float = 0.0
 
     def rows_per_s(self, target: Target) -> float:
         """Export throughput from the bytes received (partial downloads count): a 10 s run of
@@ -479,6 +482,8 @@ def measure(target: Target, servers: dict[str, Server], args, round_number: int)
         sampler.done.set()
         sampler.join()
     run.server_cores = (server.group_stat()[0] - cpu_before) / args.duration
+    rate = run.rows_per_s(target) / 1000 if target.is_csv else run.req_per_s
+    run.cpu_ms = run.server_cores * 1000 / rate if rate else 0.0
     run.server_peak_mb = sampler.peak_mb
     say(f"round {round_number} {target.name}: {run.req_per_s:.1f} req/s, p50 {run.p50_ms:.1f} "
         f"ms, p99 {run.p99_ms:.1f} ms, server {run.server_cores:.2f} cores"
@@ -493,7 +498,7 @@ def median_run(runs: list[Run]) -> Run:
 
     return Run(req_per_s=median("req_per_s"), p50_ms=median("p50_ms"), p99_ms=median("p99_ms"),
                errors=sum(run.errors for run in runs), mib_per_s=median("mib_per_s"),
-               server_cores=median("server_cores"),
+               server_cores=median("server_cores"), cpu_ms=median("cpu_ms"),
                server_peak_mb=max(run.server_peak_mb for run in runs))
 
 
@@ -508,6 +513,7 @@ class Row:
     target: Target
     run: Run
     peer_ratio: float | None = None
+    peer_cost_ratio: float | None = None  # the peer's CPU per request over the project's
     floor_ratio: float | None = None
     verdicts: list[tuple[str, bool]] = field(default_factory=list)
 
@@ -527,6 +533,7 @@ def rows_of(targets: list[Target], medians: dict[str, Run], peer: str, q: str) -
         if target.is_csv and not target.repeated:
             if peer_run:
                 row.peer_ratio = run.rows_per_s(target) / peer_run.rows_per_s(by_name[peer_name])
+                row.peer_cost_ratio = peer_run.cpu_ms / run.cpu_ms if run.cpu_ms else None
                 row.verdicts.append((f"≥{TARGET_CSV_RATIO:g}× {peer} rows/s",
                                      row.peer_ratio >= TARGET_CSV_RATIO))
         else:
@@ -534,6 +541,7 @@ def rows_of(targets: list[Target], medians: dict[str, Run], peer: str, q: str) -
                 row.floor_ratio = run.req_per_s / floor.req_per_s
             if peer_run and not target.repeated:
                 row.peer_ratio = run.req_per_s / peer_run.req_per_s
+                row.peer_cost_ratio = peer_run.cpu_ms / run.cpu_ms if run.cpu_ms else None
                 row.verdicts.append((f"≥{TARGET_PEER_RATIO:g}× {peer}",
                                      row.peer_ratio >= TARGET_PEER_RATIO))
             if target.repeated and row.floor_ratio is not None:
@@ -555,22 +563,26 @@ def table(rows: list[Row], targets, medians, peer: str, q: str) -> list[str]:
     """The project's pages, then the peers' and the CSV exports' rows/s."""
     w = LABEL_WIDTH
     lines = [f"{'page':<{w}} {'mode':<8} {'answer':<18} {'req/s':>7} {'p50 ms':>7} "
-             f"{'p99 ms':>7} {'×peer':>7} {'×bare':>7}  targets"]
+             f"{'p99 ms':>7} {'CPU ms':>7} {'×peer':>7} {'×p.CPU':>7} {'×bare':>7}  targets"]
     for row in rows:
         verdicts = ", ".join(f"{name} {'ok' if ok else 'MISSED'}" for name, ok in row.verdicts)
         lines.append(f"{row.label:<{w}} {row.mode:<8} {row.target.answer:<18} "
                      f"{row.run.req_per_s:>7.1f} {row.run.p50_ms:>7.1f} {row.run.p99_ms:>7.1f} "
-                     f"{ratio_text(row.peer_ratio):>7} {ratio_text(row.floor_ratio):>7}  "
+                     f"{row.run.cpu_ms:>7.1f} {ratio_text(row.peer_ratio):>7} "
+                     f"{ratio_text(row.peer_cost_ratio):>7} {ratio_text(row.floor_ratio):>7}  "
                      f"{verdicts}")
-    lines += [f"×peer: req/s (CSV: rows/s) over {peer}'s on the same rows; ×bare: req/s over "
-              "the bare Django page's", "", f"{'peer':<{w}} {'server':<12} {'req/s':>7} "
-              f"{'p50 ms':>7} {'p99 ms':>7}"]
+    lines += [f"×peer: req/s (CSV: rows/s) over {peer}'s on the same rows; ×p.CPU: {peer}'s "
+              "server CPU per request over the site's (on a busy machine, steadier than req/s); "
+              "×bare: req/s over the bare Django page's. CPU ms: the server's CPU per request "
+              "(CSV: per 1,000 rows).", "",
+              f"{'peer':<{w}} {'server':<12} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'CPU ms':>7}"]
     for target in targets:
         if target.server != "project" and target.name in medians:
             run = medians[target.name]
             label = PAGES.get(target.page, "bare Django page").format(q=q)
             lines.append(f"{label:<{w}} {target.server:<12} {run.req_per_s:>7.1f} "
-                         f"{run.p50_ms:>7.1f} {run.p99_ms:>7.1f}")
+                         f"{run.p50_ms:>7.1f} {run.p99_ms:>7.1f} {run.cpu_ms:>7.1f}")
     csv_targets = [t for t in targets if t.is_csv and not t.repeated and t.name in medians]
     if csv_targets:
         lines.append("")
@@ -585,16 +597,18 @@ def table(rows: list[Row], targets, medians, peer: str, q: str) -> list[str]:
 def markdown(header: list[str], rows: list[Row], targets, medians, peer: str, q: str) -> str:
     """summary.md: the same figures as the printed table, as Markdown tables."""
     out = [f"- {line}" for line in header]
-    out += ["", f"| page | mode | answer | req/s | p50 ms | p99 ms | ×{peer} | ×bare | targets |",
-            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    out += ["", f"| page | mode | answer | req/s | p50 ms | p99 ms | CPU ms | ×{peer} "
+            f"| ×{peer} CPU | ×bare | targets |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for row in rows:
         verdicts = ", ".join(f"{name} {'ok' if ok else '**missed**'}"
                              for name, ok in row.verdicts)
         out.append(f"| {row.label} | {row.mode} | {row.target.answer} | {row.run.req_per_s:.1f} "
-                   f"| {row.run.p50_ms:.1f} | {row.run.p99_ms:.1f} | {ratio_text(row.peer_ratio)} "
+                   f"| {row.run.p50_ms:.1f} | {row.run.p99_ms:.1f} | {row.run.cpu_ms:.1f} "
+                   f"| {ratio_text(row.peer_ratio)} | {ratio_text(row.peer_cost_ratio)} "
                    f"| {ratio_text(row.floor_ratio)} | {verdicts} |")
-    out += ["", "| peer | server | req/s | p50 ms | p99 ms | rows/s |",
-            "| --- | --- | ---: | ---: | ---: | ---: |"]
+    out += ["", "| peer | server | req/s | p50 ms | p99 ms | CPU ms | rows/s |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for target in targets:
         if target.name in medians and (target.server != "project" or target.is_csv):
             if target.server == "project" and target.repeated:
@@ -603,7 +617,7 @@ def markdown(header: list[str], rows: list[Row], targets, medians, peer: str, q:
             rows_per_s = f"{run.rows_per_s(target):,.0f}" if target.is_csv else ""
             label = PAGES.get(target.page, "bare Django page").format(q=q)
             out.append(f"| {label} | {target.server} | {run.req_per_s:.1f} | {run.p50_ms:.1f} "
-                       f"| {run.p99_ms:.1f} | {rows_per_s} |")
+                       f"| {run.p99_ms:.1f} | {run.cpu_ms:.1f} | {rows_per_s} |")
     out += ["", "Paths:", ""] + [f"- {t.name}: `{t.path}`" for t in targets]
     return "\n".join(out) + "\n"
 
@@ -714,7 +728,7 @@ def main() -> int:
                     say(f"warm-up {target.name}: {error}")
         with (run_dir / "runs.tsv").open("w") as raw:
             raw.write("round\tname\treq_per_s\tp50_ms\tp99_ms\terrors\tmib_per_s\t"
-                      "server_cores\tserver_peak_mb\n")
+                      "server_cores\tserver_peak_mb\tcpu_ms\n")
             for round_number in range(1, args.runs + 1):
                 for target in live:
                     run = measure(target, servers, args, round_number)
@@ -724,7 +738,7 @@ def main() -> int:
                     raw.write(f"{round_number}\t{target.name}\t{run.req_per_s:.2f}\t"
                               f"{run.p50_ms:.2f}\t{run.p99_ms:.2f}\t{run.errors}\t"
                               f"{run.mib_per_s:.3f}\t{run.server_cores:.2f}\t"
-                              f"{run.server_peak_mb:.0f}\n")
+                              f"{run.server_peak_mb:.0f}\t{run.cpu_ms:.2f}\n")
                     raw.flush()
 
     medians = {name: median_run(runs) for name, runs in results.items()}

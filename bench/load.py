@@ -344,32 +344,32 @@ def main() -> int:
             outcomes: list[Outcome] = []  # list.append is atomic: the threads share it
             started = time.monotonic()
             deadline = started + args.duration
-            threads = [threading.Thread(target=client, daemon=True,
+            clients = [threading.Thread(target=client, daemon=True,
                                         args=(server.port, urls, args.seed * 1000 + number,
                                               deadline, args.timeout, outcomes))
                        for number in range(args.clients)]
-            if not args.no_import:
-                threads.append(threading.Thread(
-                    target=replace_month, daemon=True,
-                    args=(env, report_file, args, deadline, imports)))
+            importer = threading.Thread(target=replace_month, daemon=True,
+                                        args=(env, report_file, args, deadline, imports))
             say(f"loading {server.url} for {args.duration:g} s"
                 + ("" if args.no_import else f", replacing {args.institution} {args.period}"))
             cpu_before = server.group_stat()[0]
-            for thread in threads:
+            for thread in [*clients, *([] if args.no_import else [importer])]:
                 thread.start()
-            for thread in threads:  # clients finish the request in hand; an import its run
-                thread.join(timeout=max(0.0, deadline - time.monotonic()) + args.timeout + 60)
+            for thread in clients:  # each finishes the request in hand
+                thread.join(timeout=max(0.0, deadline - time.monotonic()) + args.timeout + 10)
             elapsed = time.monotonic() - started
             server_cpu = server.group_stat()[0] - cpu_before
-            stuck = sum(thread.is_alive() for thread in threads)
+            if not args.no_import:
+                importer.join(timeout=600)  # the import in hand, bounded
+            stuck = sum(thread.is_alive() for thread in [*clients, importer])
             if stuck:
                 notes.append(f"{stuck} clients or the importer still busy after the timeout")
             log = server.log_path.read_text(errors="replace").splitlines()  # before stopping it
         server_problems = [line for line in log if SERVER_LOG_PROBLEMS.search(line)]
-        say(f"the server's processes used {server_cpu:.1f} CPU seconds in {elapsed:.1f} s "
-            f"({server_cpu / elapsed:.2f} of the {os.cpu_count()} cores; "
-            f"{server_cpu * 1000 / max(len(outcomes), 1):.0f} ms per request); load average "
-            + ", ".join(f"{value:.1f}" for value in os.getloadavg()))
+        print(f"\nThe server's processes used {server_cpu:.1f} CPU seconds in {elapsed:.1f} s "
+              f"({server_cpu / elapsed:.2f} of the {os.cpu_count()} cores; "
+              f"{server_cpu * 1000 / max(len(outcomes), 1):.0f} ms per request); load average "
+              + ", ".join(f"{value:.1f}" for value in os.getloadavg()))
         return 0 if report(list(outcomes), imports, server_problems, elapsed, notes) else 1
     finally:
         imports.stop()

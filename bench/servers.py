@@ -67,6 +67,10 @@ def prepare_demo(env: dict[str, str], *, institutions: int, months: int, seed: i
     manage(env, "generate_demo", "--institutions", str(institutions), "--months", str(months),
            "--seed", str(seed), "--replace", "-v0")
     say(f"generated in {time.perf_counter() - started:.1f} s")
+    collect_static(env)
+
+
+def collect_static(env: dict[str, str]) -> None:
     manage(env, "collectstatic", "--noinput", "-v0")
 
 

@@ -52,10 +52,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -461,22 +462,47 @@ class Sampler(threading.Thread):
             self.peak_mb = max(self.peak_mb, self.server.group_stat()[1])
 
 
-def wait_idle(servers, timeout: float = 60.0, window: float = 0.5) -> float:
-    """Wait until no server still works on requests a finished wrk run abandoned (Datasette
-    finishes its queued queries), which would slow down whatever is measured next."""
-    started = time.monotonic()
-    before = sum(server.group_stat()[0] for server in servers)
-    while time.monotonic() - started < timeout:
-        time.sleep(window)
-        after = sum(server.group_stat()[0] for server in servers)
-        if (after - before) / window < 0.1:
-            break
-        before = after
-    return time.monotonic() - started
+class Idle:
+    """Waits until no server still works on requests a finished wrk run abandoned, which would
+    slow down whatever is measured next: Datasette finishes the queries it queued, and gunicorn's
+    sync workers still answer the connections waiting in their backlog. That work shows as CPU of
+    the servers' processes, or, on PostgreSQL, as the database's active queries."""
+
+    def __init__(self, servers, database_url: str):
+        self.servers = list(servers)
+        self.database = None
+        if database_url.startswith(("postgres://", "postgresql://")):
+            import psycopg
+
+            self.database = psycopg.connect(database_url, autocommit=True)
+
+    def active_queries(self) -> int:
+        if self.database is None:
+            return 0
+        return self.database.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state = 'active' AND pid <> pg_backend_pid()").fetchone()[0]
+
+    def wait(self, timeout: float = 120.0, window: float = 0.5) -> float:
+        """Seconds waited."""
+        started = time.monotonic()
+        before = sum(server.group_stat()[0] for server in self.servers)
+        while time.monotonic() - started < timeout:
+            time.sleep(window)
+            after = sum(server.group_stat()[0] for server in self.servers)
+            if (after - before) / window < 0.1 and not self.active_queries():
+                break
+            before = after
+        return time.monotonic() - started
+
+    def close(self) -> None:
+        if self.database is not None:
+            self.database.close()
 
 
-def measure(target: Target, servers: dict[str, Server], args, round_number: int) -> Run | None:
-    waited = wait_idle(servers.values())
+def measure(target: Target, servers: dict[str, Server], idle: Idle, args,
+            round_number: int) -> Run | None:
+    waited = idle.wait()
     if waited > 2:
         say(f"servers were busy {waited:.1f} s with abandoned requests before {target.name}")
     server = servers[target.server]
@@ -710,7 +736,7 @@ def main() -> int:
     to_start = [project_server(env, workers=args.workers), floor_server(args.workers)]
     to_start += [datasette_server(name, database, 1 if name == "datasette" else args.workers,
                                   selection.page_size) for name in peers]
-    with running(to_start, run_dir):
+    with running(to_start, run_dir), closing(Idle(to_start, database_url)) as idle:
         servers = {server.name: server for server in to_start}
         header = describe(args, database_url, selection)
         for line in header:
@@ -729,7 +755,7 @@ def main() -> int:
             return 0 if len(live) == len(targets) else 1
         for target in live:
             if args.warmup:
-                wait_idle(servers.values())
+                idle.wait()
                 try:
                     wrk(servers[target.server].url + target.path, args, args.warmup,
                         target.headers)
@@ -740,7 +766,7 @@ def main() -> int:
                       "server_cores\tserver_peak_mb\tcpu_ms\n")
             for round_number in range(1, args.runs + 1):
                 for target in live:
-                    run = measure(target, servers, args, round_number)
+                    run = measure(target, servers, idle, args, round_number)
                     if run is None:
                         continue
                     results.setdefault(target.name, []).append(run)

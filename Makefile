@@ -80,4 +80,4 @@ bench-load: install
 	$(PY) bench/load.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache bench/out bench/peers/.venv-datasette

@@ -179,7 +179,7 @@ def body_problem(headers: http.client.HTTPMessage, raw: bytes) -> str:
             ElementTree.fromstring(body)
         elif kind == "text/html" and not body.rstrip().endswith(b"</html>"):
             return f"HTML without </html> ({len(body)} bytes)"
-    except (ValueError, ElementTree.ParseError, UnicodeDecodeError) as error:
+    except (ValueError, csv.Error, ElementTree.ParseError) as error:  # UnicodeDecodeError too
         return f"{kind} does not parse ({len(body)} bytes): {error}"
     return ""
 
@@ -187,7 +187,7 @@ def body_problem(headers: http.client.HTTPMessage, raw: bytes) -> str:
 def csv_problem(text: str) -> str:
     if not text.endswith("\n"):
         return f"CSV does not end with a line break ({len(text)} characters)"
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     width = len(next(reader, []))
     for row in reader:
         if len(row) != width:

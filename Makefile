@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Apt-get only works (and is only needed) as root; elsewhere we say what is missing.
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: install run test test-sqlite test-postgres system-packages browser-packages messages static bench clean
+.PHONY: install run test test-sqlite test-postgres system-packages browser-packages bench-packages messages static bench bench-peers bench-load clean
 
 install: system-packages $(VENV)/.installed messages
 
@@ -66,5 +66,18 @@ bench: install
 	$(PY) bench/import_bench.py
 	$(PY) bench/pages.py
 
+# wrk (Debian's package) loads the servers bench/peers/ compares.
+bench-packages:
+	@command -v wrk >/dev/null || { \
+	  if [ "$(IS_ROOT)" = yes ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "Instale wrk: sudo apt-get install wrk" >&2; exit 1; fi; }
+
+# Options go in ARGS, e.g. make bench-peers ARGS=--quick (see bench/README.md).
+bench-peers: install bench-packages
+	$(PY) bench/peers/run.py $(ARGS)
+
+bench-load: install
+	$(PY) bench/load.py $(ARGS)
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache bench/out bench/peers/.venv-datasette

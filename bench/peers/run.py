@@ -1,0 +1,810 @@
+"""Side by side under the same wrk load: the project, Datasette and a bare Django page.
+
+    make bench-peers                          # 3 interleaved rounds of 10 s each, SQLite
+    make bench-peers ARGS=--quick             # 1 round of 3 s
+    .venv/bin/python bench/peers/run.py \
+        --database-url postgres://postgres@127.0.0.1:5432/bench_peers   # PostgreSQL
+
+Builds --institutions × --months demo data (seed --seed) with `manage.py generate_demo` in a
+throwaway SQLite database (or --database-url: a database you can throw away, created if
+missing), exports it with the project's own `/metas.csv?periodo=todos` (Django's test client,
+in this process) and builds Datasette's database from that file (dataset.py: same rows, an FTS5
+index on the objective). Then it serves the project with gunicorn (--workers sync workers, DEBUG
+off, a SECRET_KEY made for the run, static files collected), Datasette (pinned in
+requirements-datasette.txt, in its own virtualenv, bench/peers/.venv-datasette/) with as many
+worker processes, and a bare Django page (floor/, the project's Django and gunicorn, as many
+workers), all on 127.0.0.1, and loads each page of issue 10's table with wrk (--connections
+connections), in --runs interleaved rounds of --duration seconds, so that a noisy minute on the
+shared machine hits every page alike; the median of the rounds is reported. Each project page is
+measured twice: uncached (no validators sent) and repeated (a conditional request carrying the
+ETag and Last-Modified its first response gave; a plain repeat when it gave none). Datasette's
+pages are the same rows: one institution's level, the same with a unit and a progress, the search
+(FTS on the objective; the project's `q` searches more fields, so it matches more), the CSV of
+one month.
+
+Targets (issue 10), judged on every row they apply to:
+- an uncached HTML page: at least 10× the req/s of Datasette with the same number of workers on
+  the equivalent page, and a p99 under 100 ms;
+- a repeated page: at least 0.5× the req/s of the bare Django page;
+- the CSV export: at least 3× Datasette's rows/s (the resident size of the project's processes
+  is shown beside it, for the "flat memory" part);
+- PostgreSQL within 2× of SQLite: a run with --database-url is compared with the latest SQLite
+  run, when there is one.
+
+Everything lands in bench/out/peers/ (git-ignored): the data, and for each run its servers'
+logs, every round (runs.tsv), summary.md and results.json. Every server is stopped by its own
+process group when the run ends, also on an error, Ctrl-C or SIGTERM. Exits non-zero when a
+target is missed or a page could not be measured.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import closing
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from servers import (  # noqa: E402  (bench/servers.py)
+    HOST, PROJECT, Server, collect_static, main_interruptible, prepare_demo, project_env,
+    project_server, running, say,
+)
+
+import dataset  # noqa: E402  (bench/peers/dataset.py)
+
+OUT = PROJECT / "bench" / "out" / "peers"
+DATASETTE_VENV = HERE / ".venv-datasette"
+DATASETTE_REQUIREMENTS = HERE / "requirements-datasette.txt"
+WRK_REPORTER = HERE / "wrk_report.lua"
+WRK_LINE = re.compile(r"^WRK_RESULT (.*)$", re.MULTILINE)
+
+# Generous time limits, so that Datasette does its whole work under load (a timed-out facet
+# would make it look faster than it is); no suggested facets, which the project's pages do not
+# have. Its page size is set to the project's below. All of this makes the peer harder to beat.
+DATASETTE_SETTINGS = {"sql_time_limit_ms": 20000, "facet_time_limit_ms": 20000,
+                      "suggest_facets": False}
+
+TARGET_PEER_RATIO = 10.0
+TARGET_P99_MS = 100.0
+TARGET_FLOOR_RATIO = 0.5
+TARGET_CSV_RATIO = 3.0
+TARGET_POSTGRES_SLOWDOWN = 2.0
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--institutions", type=int, default=100)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--database-url", help="default: a SQLite file in bench/out/peers/data/")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the previous run's data if it was made with the same "
+                             "--institutions, --months, --seed and --database-url")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of unrecorded load first")
+    parser.add_argument("--quick", action="store_true", help="1 round of 3 s, 1 s of warm-up")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--timeout", type=float, default=10, help="wrk's per-request timeout, s")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="worker processes of the project, Datasette and the bare page")
+    parser.add_argument("--datasette-serve", action="store_true",
+                        help="also measure `datasette serve` (one process), as the issue's table")
+    parser.add_argument("--institution", default="Municipio de Cuenca",
+                        help="the institution whose level the level pages show")
+    parser.add_argument("--level", default="PROCESOS AGREGADORES DE VALOR / NIVEL OPERATIVO")
+    parser.add_argument("--q", default="agua potable", help="the search")
+    parser.add_argument("--accept-encoding", metavar="VALUE",
+                        help="send this Accept-Encoding with every request (default: none)")
+    parser.add_argument("--only", metavar="REGEX", help="measure only the targets it matches")
+    parser.add_argument("--check-only", action="store_true",
+                        help="start everything, request each page once, stop")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.duration, args.warmup = 1, 3, 1
+    if args.runs < 1 or args.duration < 1 or args.warmup < 0 or args.workers < 1:
+        parser.error("need --runs >= 1, --duration >= 1, --warmup >= 0, --workers >= 1")
+    if not 1 <= args.threads <= args.connections:
+        parser.error("need --connections >= --threads >= 1")
+    return args
+
+
+# --- Data ------------------------------------------------------------------------------------
+
+def prepare_data(args, data: Path) -> tuple[str, dict[str, str], bool]:
+    """(database URL, the project's environment, whether the data is new)."""
+    database_url = args.database_url or f"sqlite:///{data / 'project.sqlite3'}"
+    stamp = {"institutions": args.institutions, "months": args.months, "seed": args.seed,
+             "database_url": database_url}
+    stamp_file = data / "stamp.json"
+    reusable = (args.reuse and stamp_file.exists()
+                and json.loads(stamp_file.read_text()) == stamp)
+    env = project_env(database_url, data)
+    if reusable:
+        say(f"reusing the data in {data}")
+        collect_static(env)  # the static files of the code measured now
+        return database_url, env, False
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    prepare_demo(env, institutions=args.institutions, months=args.months, seed=args.seed)
+    stamp_file.write_text(json.dumps(stamp))
+    return database_url, env, True
+
+
+def export_csv(path: Path) -> int:
+    """The project's own export of every goal, streamed to `path` by Django's test client in
+    this process (needs select() first); returns its size. Not through gunicorn: on a busy
+    machine the whole export can outlast gunicorn's 30-second worker timeout."""
+    from django.db import connection
+    from django.test import Client
+
+    say("exporting /metas.csv?periodo=todos")
+    response = Client().get("/metas.csv?periodo=todos", HTTP_HOST=HOST)
+    if response.status_code != 200:
+        raise SystemExit(f"/metas.csv?periodo=todos answered {response.status_code}")
+    with path.open("wb") as out:
+        for piece in response.streaming_content:
+            out.write(piece)
+    connection.close()
+    return path.stat().st_size
+
+
+def build_datasette_database(data: Path) -> Path:
+    export, database = data / "export.csv", data / "datasette.sqlite3"
+    size = export_csv(export)
+    started = time.perf_counter()
+    goals = dataset.build(export, database)
+    say(f"Datasette's database: {goals:,} goals from {size / 2**20:.1f} MiB of CSV, "
+        f"{time.perf_counter() - started:.1f} s")
+    return database
+
+
+@dataclass
+class Selection:
+    """What the pages select, read from the project's database, and the rows each selects on
+    both sides (the search differs: the project's q searches more fields than the objective)."""
+
+    institution: str
+    level: str
+    level_slug: str
+    unit: str
+    unit_slug: str
+    progress: int
+    month: str
+    goal_path: str
+    page_size: int
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # name: (project, peer)
+
+    def project_paths(self, q: str) -> dict[str, str]:
+        level = {"nivel": self.level_slug, "periodo": "todos"}
+        filter3 = {"nivel": self.level_slug, "unidad": self.unit_slug,
+                   "avance_min": self.progress, "avance_max": self.progress, "periodo": "todos"}
+        return {
+            "level": "/metas/?" + urlencode(level),
+            "filter3": "/metas/?" + urlencode(filter3),
+            "search": "/metas/?" + urlencode({"q": q, "periodo": "todos"}),
+            "csv": "/metas.csv?" + urlencode({"periodo": self.month}),
+            "home": "/",
+            "goal": self.goal_path,
+        }
+
+    def peer_paths(self, q: str) -> dict[str, str]:
+        table = "/datasette/goals"
+        facets = [("_facet", "unit"), ("_facet", "progress_pct")]
+        scoped = [("institution", self.institution), ("level", self.level)]
+        unit = [("unit", self.unit), ("progress_pct", self.progress)]
+        return {
+            "level": f"{table}?" + urlencode([*scoped, *facets]),
+            "filter3": f"{table}?" + urlencode([*scoped, *unit, *facets]),
+            "search": f"{table}?" + urlencode({"_search": q}),
+            "csv": f"{table}.csv?" + urlencode({"report_month": self.month, "_stream": "on",
+                                                "_size": "max", "_dl": "1"}),
+        }
+
+
+def select(args, env: dict[str, str]) -> Selection:
+    """The level, its busiest unit without sub-units (the project's unit filter includes them,
+    Datasette's does not), its commonest progress, the latest month and a goal of it."""
+    os.environ.update(env)
+    sys.path.insert(0, str(PROJECT))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.db.models import Count
+
+    from metas.models import Goal, Institution, ProcessLevel, Report
+    from metas.views.goals import PAGE_SIZE
+
+    institution = Institution.objects.get(name=args.institution)
+    level = ProcessLevel.objects.get(institution=institution, name=args.level)
+    in_level = Goal.objects.filter(unit__level=level)
+    unit_row = (in_level.filter(unit__children__isnull=True).values("unit", "unit__published_name",
+                                                                    "unit__slug")
+                .annotate(n=Count("pk")).order_by("-n", "unit").first())
+    progress = (in_level.filter(unit=unit_row["unit"]).exclude(progress=None)
+                .values("progress").annotate(n=Count("pk")).order_by("-n", "progress")
+                .first()["progress"])
+    latest = Report.objects.filter(institution=institution).order_by("-period").first()
+    goal = latest.goals.order_by("position").first()
+    selection = Selection(
+        institution=institution.name, level=level.name, level_slug=level.slug,
+        unit=unit_row["unit__published_name"], unit_slug=unit_row["unit__slug"],
+        progress=int(progress), month=f"{latest.period:%Y-%m}",
+        goal_path=goal.get_absolute_url(), page_size=PAGE_SIZE,
+    )
+    connection.close()
+    return selection
+
+
+def count_rows(selection: Selection, q: str, database: Path) -> None:
+    """How many rows each page selects, on the project (its own filters) and on Datasette."""
+    from django.db import connection
+    from django.http import QueryDict
+
+    from metas.filters import GoalFilter
+
+    def project(path: str) -> int:
+        goals = GoalFilter(QueryDict(path.split("?", 1)[1]))
+        if not goals.is_valid():
+            raise SystemExit(f"{path}: {goals.form.errors.as_text()}")
+        return goals.qs.count()
+
+    peer = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    one = lambda sql, *values: peer.execute(sql, values).fetchone()[0]  # noqa: E731
+    s, where = selection, "institution = ? AND level = ?"
+    peer_counts = {
+        "level": one(f"SELECT count(*) FROM goals WHERE {where}", s.institution, s.level),
+        "filter3": one(f"SELECT count(*) FROM goals WHERE {where} AND unit = ? AND "
+                       "progress_pct = ?", s.institution, s.level, s.unit, s.progress),
+        "search": one("SELECT count(*) FROM goals_fts WHERE goals_fts MATCH ?",
+                      " ".join(f'"{word}"' for word in q.split())),
+        "csv": one("SELECT count(*) FROM goals WHERE report_month = ?", s.month),
+    }
+    peer.close()
+    paths = s.project_paths(q)
+    csv_path = paths["csv"].replace("/metas.csv", "/metas/")
+    for name, peer_count in peer_counts.items():
+        path = csv_path if name == "csv" else paths[name]
+        s.counts[name] = (project(path), peer_count)
+    connection.close()
+
+
+# --- Servers -----------------------------------------------------------------------------------
+
+def ensure_datasette() -> Path:
+    """Datasette's own virtualenv, made (or remade) from requirements-datasette.txt."""
+    wanted = DATASETTE_REQUIREMENTS.read_text()
+    stamp = DATASETTE_VENV / ".installed"
+    if stamp.exists() and stamp.read_text() == wanted:
+        return DATASETTE_VENV
+    say(f"installing Datasette into {DATASETTE_VENV}")
+    shutil.rmtree(DATASETTE_VENV, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(DATASETTE_VENV)], check=True)
+    pip = [str(DATASETTE_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-r", str(DATASETTE_REQUIREMENTS)], check=True)
+    stamp.write_text(wanted)
+    return DATASETTE_VENV
+
+
+def datasette_server(name: str, database: Path, workers: int, page_size: int) -> Server:
+    """workers == 1: `datasette serve`, as a publisher runs it; more: uvicorn's workers."""
+    binaries = DATASETTE_VENV / "bin"
+    settings = {**DATASETTE_SETTINGS, "default_page_size": page_size}
+    env = {**os.environ, "BENCH_DB": str(database), "BENCH_DS_SETTINGS": json.dumps(settings)}
+    if workers == 1:
+        pairs = [("--setting", key, str(value).lower()) for key, value in settings.items()]
+        argv = [str(binaries / "datasette"), "serve", "-i", str(database), "--host", HOST,
+                "--port", "{port}", *[part for pair in pairs for part in pair]]
+    else:
+        argv = [str(binaries / "uvicorn"), "--app-dir", str(HERE), "--host", HOST,
+                "--port", "{port}", "--workers", str(workers), "--no-access-log",
+                "datasette_asgi:app"]
+    return Server(name, argv, HERE, ready_path="/-/versions.json", env=env)
+
+
+def floor_server(workers: int) -> Server:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "floorsite.settings"}
+    argv = [sys.executable, "-m", "gunicorn", "floorsite.wsgi", "--bind", f"{HOST}:{{port}}",
+            "--workers", str(workers)]
+    return Server("bare", argv, HERE / "floor", env=env)
+
+
+# --- What is measured --------------------------------------------------------------------------
+
+PAGES = {  # name: label in the table (issue 10's rows)
+    "level": "one level (one institution, every period)",
+    "filter3": "level + unit + progress",
+    "search": "search “{q}”, every period",
+    "csv": "CSV of one month",
+    "home": "/",
+    "goal": "a goal page",
+}
+LABEL_WIDTH = 42
+
+
+@dataclass
+class Target:
+    name: str
+    server: str
+    path: str
+    page: str = ""  # a key of PAGES, for the project's and Datasette's targets
+    repeated: bool = False
+    headers: list[str] = field(default_factory=list)
+    answer: str = ""  # what the check request got, e.g. "304" or "200, no validators"
+    body_bytes: int = 0
+    csv_rows: int = 0
+
+    @property
+    def is_csv(self) -> bool:
+        return self.page == "csv"
+
+
+@dataclass
+class Run:
+    req_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    mib_per_s: float
+    server_cores: float = 0.0
+    server_peak_mb: float = 0.0
+    # The server's CPU per request (per 1,000 rows for an export): what a page costs, whatever
+    # share of the shared machine the server got. A database server's own CPU is not in it.
+    cpu_ms: float = 0.0
+
+    def rows_per_s(self, target: Target) -> float:
+        """Export throughput from the bytes received (partial downloads count): a 10 s run of
+        multi-second downloads completes too few of them for req/s to say much."""
+        if not target.csv_rows:
+            return 0.0
+        return self.mib_per_s * 2**20 / (target.body_bytes / target.csv_rows)
+
+
+def build_targets(selection: Selection, q: str, peers: list[str]) -> list[Target]:
+    targets = []
+    for peer in peers:
+        targets += [Target(f"{peer}_{page}", peer, path, page)
+                    for page, path in selection.peer_paths(q).items()]
+    targets.append(Target("bare", "bare", "/"))
+    for page, path in selection.project_paths(q).items():
+        targets.append(Target(f"project_{page}", "project", path, page))
+        targets.append(Target(f"project_{page}_repeated", "project", path, page, repeated=True))
+    return targets
+
+
+def request(url: str, headers: list[str]) -> tuple[int, dict[str, str], bytes]:
+    pairs = dict(header.split(": ", 1) for header in headers)
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=pairs),
+                                    timeout=300) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def check(target: Target, server: Server, common: list[str]) -> str:
+    """One request before loading: it must answer 200. A repeated target takes the validators
+    of that first answer for its conditional requests."""
+    url = server.url + target.path
+    started = time.perf_counter()
+    status, headers, body = request(url, common)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if status != 200:
+        raise RuntimeError(f"{url} answered {status}")
+    target.body_bytes = len(body)
+    if target.is_csv:
+        target.csv_rows = max(0, body.count(b"\n") - 1)  # less the header line
+    target.headers = list(common)
+    if target.repeated:
+        validators = [f"If-None-Match: {headers['ETag']}"] if "ETag" in headers else []
+        if "Last-Modified" in headers:
+            validators.append(f"If-Modified-Since: {headers['Last-Modified']}")
+        target.headers += validators
+        again, _, _ = request(url, target.headers)
+        target.answer = f"{again}" if validators else f"{again}, no validators"
+    else:
+        target.answer = str(status)
+    rows = f", {target.csv_rows:,} rows" if target.csv_rows else ""
+    return (f"{target.name}: {target.answer}, {len(body) / 1024:.0f} KiB{rows}, "
+            f"{elapsed_ms:.0f} ms alone")
+
+
+def wrk(url: str, args, duration: int, headers: list[str]) -> Run:
+    argv = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s",
+            f"--timeout={args.timeout:g}s", "-s", str(WRK_REPORTER)]
+    for header in headers:
+        argv += ["-H", header]
+    result = subprocess.run([*argv, url], capture_output=True, text=True,
+                            timeout=duration + 60, check=False)
+    match = WRK_LINE.search(result.stdout)
+    if result.returncode != 0 or not match:
+        raise RuntimeError(f"wrk failed ({result.returncode}): "
+                           f"{result.stdout[-500:]}{result.stderr[-500:]}")
+    values = {key: int(value) for key, value in
+              (pair.split("=") for pair in match.group(1).split())}
+    seconds = values["duration_us"] / 1e6
+    return Run(
+        req_per_s=values["requests"] / seconds,
+        p50_ms=values["p50_us"] / 1000,
+        p99_ms=values["p99_us"] / 1000,
+        errors=sum(values[key] for key in ("connect", "read", "write", "status", "timeout")),
+        mib_per_s=values["bytes"] / seconds / 2**20,
+    )
+
+
+class Sampler(threading.Thread):
+    """The peak resident size of a server's processes while it is being loaded."""
+
+    def __init__(self, server: Server):
+        super().__init__(daemon=True)
+        self.server, self.peak_mb, self.done = server, 0.0, threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.25):
+            self.peak_mb = max(self.peak_mb, self.server.group_stat()[1])
+
+
+class Idle:
+    """Waits until no server still works on requests a finished wrk run abandoned, which would
+    slow down whatever is measured next: Datasette finishes the queries it queued, and gunicorn's
+    sync workers still answer the connections waiting in their backlog. That work shows as CPU of
+    the servers' processes, or, on PostgreSQL, as the database's active queries."""
+
+    def __init__(self, servers, database_url: str):
+        self.servers = list(servers)
+        self.database = None
+        if database_url.startswith(("postgres://", "postgresql://")):
+            import psycopg
+
+            self.database = psycopg.connect(database_url, autocommit=True)
+
+    def active_queries(self) -> int:
+        if self.database is None:
+            return 0
+        return self.database.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state = 'active' AND pid <> pg_backend_pid()").fetchone()[0]
+
+    def wait(self, timeout: float = 120.0, window: float = 0.5) -> float:
+        """Seconds waited."""
+        started = time.monotonic()
+        before = sum(server.group_stat()[0] for server in self.servers)
+        while time.monotonic() - started < timeout:
+            time.sleep(window)
+            after = sum(server.group_stat()[0] for server in self.servers)
+            if (after - before) / window < 0.1 and not self.active_queries():
+                break
+            before = after
+        return time.monotonic() - started
+
+    def close(self) -> None:
+        if self.database is not None:
+            self.database.close()
+
+
+def measure(target: Target, servers: dict[str, Server], idle: Idle, args,
+            round_number: int) -> Run | None:
+    waited = idle.wait()
+    if waited > 2:
+        say(f"servers were busy {waited:.1f} s with abandoned requests before {target.name}")
+    server = servers[target.server]
+    cpu_before = server.group_stat()[0]
+    sampler = Sampler(server)
+    sampler.start()
+    try:
+        run = wrk(server.url + target.path, args, args.duration, target.headers)
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        say(f"round {round_number} {target.name}: {error}")
+        return None
+    finally:
+        sampler.done.set()
+        sampler.join()
+    run.server_cores = (server.group_stat()[0] - cpu_before) / args.duration
+    rate = run.rows_per_s(target) / 1000 if target.is_csv else run.req_per_s
+    run.cpu_ms = run.server_cores * 1000 / rate if rate else 0.0
+    run.server_peak_mb = sampler.peak_mb
+    say(f"round {round_number} {target.name}: {run.req_per_s:.1f} req/s, p50 {run.p50_ms:.1f} "
+        f"ms, p99 {run.p99_ms:.1f} ms, server {run.server_cores:.2f} cores"
+        + (f", {run.errors} errors" if run.errors else ""))
+    return run
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The median of each figure across the rounds; errors are added up."""
+    def median(name):
+        return statistics.median(getattr(run, name) for run in runs)
+
+    return Run(req_per_s=median("req_per_s"), p50_ms=median("p50_ms"), p99_ms=median("p99_ms"),
+               errors=sum(run.errors for run in runs), mib_per_s=median("mib_per_s"),
+               server_cores=median("server_cores"), cpu_ms=median("cpu_ms"),
+               server_peak_mb=max(run.server_peak_mb for run in runs))
+
+
+# --- Report ------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One line of the table, with the ratios and the targets it is judged on."""
+
+    label: str
+    mode: str
+    target: Target
+    run: Run
+    peer_ratio: float | None = None
+    peer_cost_ratio: float | None = None  # the peer's CPU per request over the project's
+    floor_ratio: float | None = None
+    verdicts: list[tuple[str, bool]] = field(default_factory=list)
+
+
+def rows_of(targets: list[Target], medians: dict[str, Run], peer: str, q: str) -> list[Row]:
+    by_name = {target.name: target for target in targets}
+    floor = medians.get("bare")
+    rows = []
+    for target in targets:
+        if target.server != "project" or target.name not in medians:
+            continue
+        run = medians[target.name]
+        mode = "repeated" if target.repeated else "uncached"
+        row = Row(PAGES[target.page].format(q=q), mode, target, run)
+        peer_name = f"{peer}_{target.page}"
+        peer_run = medians.get(peer_name)
+        if target.is_csv and not target.repeated:
+            if peer_run:
+                row.peer_ratio = run.rows_per_s(target) / peer_run.rows_per_s(by_name[peer_name])
+                row.peer_cost_ratio = peer_run.cpu_ms / run.cpu_ms if run.cpu_ms else None
+                row.verdicts.append((f"≥{TARGET_CSV_RATIO:g}× {peer} rows/s",
+                                     row.peer_ratio >= TARGET_CSV_RATIO))
+        else:
+            if floor:
+                row.floor_ratio = run.req_per_s / floor.req_per_s
+            if peer_run and not target.repeated:
+                row.peer_ratio = run.req_per_s / peer_run.req_per_s
+                row.peer_cost_ratio = peer_run.cpu_ms / run.cpu_ms if run.cpu_ms else None
+                row.verdicts.append((f"≥{TARGET_PEER_RATIO:g}× {peer}",
+                                     row.peer_ratio >= TARGET_PEER_RATIO))
+            if target.repeated and row.floor_ratio is not None:
+                row.verdicts.append((f"≥{TARGET_FLOOR_RATIO:g}× bare",
+                                     row.floor_ratio >= TARGET_FLOOR_RATIO))
+            if not target.repeated:
+                row.verdicts.append((f"p99<{TARGET_P99_MS:g}ms", run.p99_ms < TARGET_P99_MS))
+        if run.errors:
+            row.verdicts.append((f"{run.errors} wrk errors", False))
+        rows.append(row)
+    return rows
+
+
+def ratio_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}×"
+
+
+def table(rows: list[Row], targets, medians, peer: str, q: str) -> list[str]:
+    """The project's pages, then the peers' and the CSV exports' rows/s."""
+    w = LABEL_WIDTH
+    lines = [f"{'page':<{w}} {'mode':<8} {'answer':<18} {'req/s':>7} {'p50 ms':>7} "
+             f"{'p99 ms':>7} {'CPU ms':>7} {'×peer':>7} {'×p.CPU':>7} {'×bare':>7}  targets"]
+    for row in rows:
+        verdicts = ", ".join(f"{name} {'ok' if ok else 'MISSED'}" for name, ok in row.verdicts)
+        lines.append(f"{row.label:<{w}} {row.mode:<8} {row.target.answer:<18} "
+                     f"{row.run.req_per_s:>7.1f} {row.run.p50_ms:>7.1f} {row.run.p99_ms:>7.1f} "
+                     f"{row.run.cpu_ms:>7.1f} {ratio_text(row.peer_ratio):>7} "
+                     f"{ratio_text(row.peer_cost_ratio):>7} {ratio_text(row.floor_ratio):>7}  "
+                     f"{verdicts}")
+    lines += [f"×peer: req/s (CSV: rows/s) over {peer}'s on the same rows; ×p.CPU: {peer}'s "
+              "server CPU per request over the site's (on a busy machine, steadier than req/s); "
+              "×bare: req/s over the bare Django page's. CPU ms: the server's CPU per request "
+              "(CSV: per 1,000 rows).", "",
+              f"{'peer':<{w}} {'server':<12} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'CPU ms':>7}"]
+    for target in targets:
+        if target.server != "project" and target.name in medians:
+            run = medians[target.name]
+            label = PAGES.get(target.page, "bare Django page").format(q=q)
+            lines.append(f"{label:<{w}} {target.server:<12} {run.req_per_s:>7.1f} "
+                         f"{run.p50_ms:>7.1f} {run.p99_ms:>7.1f} {run.cpu_ms:>7.1f}")
+    csv_targets = [t for t in targets if t.is_csv and not t.repeated and t.name in medians]
+    if csv_targets:
+        lines.append("")
+    for target in csv_targets:
+        run = medians[target.name]
+        lines.append(f"CSV of one month, {target.server}: {run.rows_per_s(target):,.0f} rows/s "
+                     f"({target.csv_rows:,} rows, {run.mib_per_s:.1f} MiB/s, peak resident size "
+                     f"of its processes {run.server_peak_mb:.0f} MB)")
+    return lines
+
+
+def markdown(header: list[str], rows: list[Row], targets, medians, peer: str, q: str) -> str:
+    """summary.md: the same figures as the printed table, as Markdown tables."""
+    out = [f"- {line}" for line in header]
+    out += ["", f"| page | mode | answer | req/s | p50 ms | p99 ms | CPU ms | ×{peer} "
+            f"| ×{peer} CPU | ×bare | targets |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in rows:
+        verdicts = ", ".join(f"{name} {'ok' if ok else '**missed**'}"
+                             for name, ok in row.verdicts)
+        out.append(f"| {row.label} | {row.mode} | {row.target.answer} | {row.run.req_per_s:.1f} "
+                   f"| {row.run.p50_ms:.1f} | {row.run.p99_ms:.1f} | {row.run.cpu_ms:.1f} "
+                   f"| {ratio_text(row.peer_ratio)} | {ratio_text(row.peer_cost_ratio)} "
+                   f"| {ratio_text(row.floor_ratio)} | {verdicts} |")
+    out += ["", "| peer | server | req/s | p50 ms | p99 ms | CPU ms | rows/s |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for target in targets:
+        if target.name in medians and (target.server != "project" or target.is_csv):
+            if target.server == "project" and target.repeated:
+                continue
+            run = medians[target.name]
+            rows_per_s = f"{run.rows_per_s(target):,.0f}" if target.is_csv else ""
+            label = PAGES.get(target.page, "bare Django page").format(q=q)
+            out.append(f"| {label} | {target.server} | {run.req_per_s:.1f} | {run.p50_ms:.1f} "
+                       f"| {run.p99_ms:.1f} | {run.cpu_ms:.1f} | {rows_per_s} |")
+    out += ["", "Paths:", ""] + [f"- {t.name}: `{t.path}`" for t in targets]
+    return "\n".join(out) + "\n"
+
+
+def compare_with_sqlite(results: dict, lines: list[str]) -> bool:
+    """A PostgreSQL run against the latest whole SQLite run: each project page's req/s (rows/s
+    for the CSV). Two runs minutes apart: on a busy machine, read it with their load averages."""
+    previous_path = OUT / "latest-sqlite.json"
+    if not previous_path.exists():
+        lines.append("No SQLite run to compare with (run without --database-url first).")
+        return False
+    previous = json.loads(previous_path.read_text())
+    lines += ["", f"PostgreSQL against the latest SQLite run ({previous['run']}); target: "
+              f"within {TARGET_POSTGRES_SLOWDOWN:g}×"]
+    ok = True
+    for name, rate in results["rates"].items():
+        before = previous["rates"].get(name)
+        if not name.startswith("project_") or not before:
+            continue  # not measured in the SQLite run: nothing to compare with
+        ratio = rate / before
+        passed = ratio >= 1 / TARGET_POSTGRES_SLOWDOWN
+        ok &= passed
+        unit = "rows/s" if name == "project_csv" else "req/s"
+        lines.append(f"  {name:<26} {rate:>9,.1f} vs {before:>9,.1f} {unit:<6}: "
+                     f"{ratio:.2f}× {'ok' if passed else 'MISSED'}")
+    return ok
+
+
+def describe(args, database_url: str, selection: Selection) -> list[str]:
+    def first_line(argv):
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+            return (done.stdout + done.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "?"
+
+    import django
+
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    s = selection
+    counts = "; ".join(f"{name} {project:,} / {peer:,}" for name, (project, peer)
+                       in s.counts.items())
+    return [
+        f"date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; load average at the start: "
+        f"{load}; {os.cpu_count()} CPUs",
+        f"database: {database_url}; Python {platform.python_version()}, Django "
+        f"{django.get_version()}, SQLite {sqlite3.sqlite_version}; "
+        + first_line([str(DATASETTE_VENV / "bin" / "datasette"), "--version"])
+        + "; " + first_line(["wrk", "--version"]).split(" Copyright")[0],
+        f"load: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.runs} "
+        f"interleaved rounds (median), {args.warmup} s warm-up; {args.workers} workers each; "
+        f"CONN_MAX_AGE {os.environ.get('CONN_MAX_AGE') or '0 (default)'}"
+        + (f"; Accept-Encoding {args.accept_encoding}" if args.accept_encoding else ""),
+        f"selects: {s.institution!r}, level {s.level!r}, unit {s.unit!r}, progress "
+        f"{s.progress}, month {s.month}, goal {s.goal_path}, q {args.q!r}",
+        f"rows (project / Datasette): {counts}; page size {s.page_size} on both",
+    ]
+
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install wrk (make bench-peers installs it)")
+    ensure_datasette()
+    vendor = "postgresql" if (args.database_url or "").startswith("postgres") else "sqlite"
+    data = OUT / f"data-{vendor}"
+    database_url, env, new_data = prepare_data(args, data)
+    selection = select(args, env)
+    run_dir = OUT / f"run-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}"
+    run_dir.mkdir(parents=True)
+    peer = "datasette" if args.workers == 1 else f"datasette{args.workers}w"
+    peers = [peer] + (["datasette"] if args.datasette_serve and args.workers > 1 else [])
+    common = [f"Accept-Encoding: {args.accept_encoding}"] if args.accept_encoding else []
+
+    results: dict[str, list[Run]] = {}
+    database = data / "datasette.sqlite3"
+    if new_data or not database.exists():
+        build_datasette_database(data)
+    count_rows(selection, args.q, database)
+    to_start = [project_server(env, workers=args.workers), floor_server(args.workers)]
+    to_start += [datasette_server(name, database, 1 if name == "datasette" else args.workers,
+                                  selection.page_size) for name in peers]
+    with running(to_start, run_dir), closing(Idle(to_start, database_url)) as idle:
+        servers = {server.name: server for server in to_start}
+        header = describe(args, database_url, selection)
+        for line in header:
+            say(line)
+        targets = build_targets(selection, args.q, peers)
+        if args.only:
+            targets = [t for t in targets if re.search(args.only, t.name) or t.name == "bare"]
+        live = []
+        for target in targets:
+            try:
+                say("check " + check(target, servers[target.server], common))
+                live.append(target)
+            except (RuntimeError, OSError) as error:
+                say(f"SKIP {target.name}: {error}")
+        if args.check_only:
+            return 0 if len(live) == len(targets) else 1
+        for target in live:
+            if args.warmup:
+                idle.wait()
+                try:
+                    wrk(servers[target.server].url + target.path, args, args.warmup,
+                        target.headers)
+                except (RuntimeError, subprocess.TimeoutExpired) as error:
+                    say(f"warm-up {target.name}: {error}")
+        with (run_dir / "runs.tsv").open("w") as raw:
+            raw.write("round\tname\treq_per_s\tp50_ms\tp99_ms\terrors\tmib_per_s\t"
+                      "server_cores\tserver_peak_mb\tcpu_ms\n")
+            for round_number in range(1, args.runs + 1):
+                for target in live:
+                    run = measure(target, servers, idle, args, round_number)
+                    if run is None:
+                        continue
+                    results.setdefault(target.name, []).append(run)
+                    raw.write(f"{round_number}\t{target.name}\t{run.req_per_s:.2f}\t"
+                              f"{run.p50_ms:.2f}\t{run.p99_ms:.2f}\t{run.errors}\t"
+                              f"{run.mib_per_s:.3f}\t{run.server_cores:.2f}\t"
+                              f"{run.server_peak_mb:.0f}\t{run.cpu_ms:.2f}\n")
+                    raw.flush()
+
+    medians = {name: median_run(runs) for name, runs in results.items()}
+    rows = rows_of(targets, medians, peer, args.q)
+    lines = header + [""] + table(rows, targets, medians, peer, args.q)
+    by_name = {target.name: target for target in targets}
+    summary = {
+        "run": header[0], "database_url": database_url,
+        "medians": {name: asdict(run) for name, run in medians.items()},
+        "rates": {name: run.rows_per_s(by_name[name]) if by_name[name].csv_rows
+                  and not by_name[name].repeated else run.req_per_s
+                  for name, run in medians.items()},
+    }
+    all_ok = all(target.name in medians for target in targets)
+    all_ok &= all(ok for row in rows for _, ok in row.verdicts)
+    if vendor != "sqlite":
+        all_ok &= compare_with_sqlite(summary, lines)
+    missing = [target.name for target in targets if target.name not in medians]
+    if missing:
+        lines.append(f"NOT MEASURED: {', '.join(missing)}")
+    lines.append("All targets met." if all_ok else "Some targets NOT met.")
+    print("\n".join(lines), flush=True)
+    (run_dir / "summary.md").write_text(
+        markdown(header, rows, targets, medians, peer, args.q)
+        + "\n```\n" + "\n".join(lines[len(header) + 1:]) + "\n```\n")
+    (run_dir / "results.json").write_text(json.dumps(summary, indent=1))
+    if not args.only:  # what a PostgreSQL run is compared with: a whole run
+        shutil.copy(run_dir / "results.json", OUT / f"latest-{vendor}.json")
+    say(f"servers' logs, every round and the summary in {run_dir}")
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main_interruptible(main))

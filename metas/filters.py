@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -76,6 +76,10 @@ ORDER_CHOICES = [
 DEFAULT_ORDER = "posicion"
 
 ALL_PERIODS = periods.ALL
+# The page of a list, as the goal list's URLs write it.
+PAGE = "pagina"
+# The id of the goal list's <form>.
+FORM_ID = "filtros"
 
 
 def public_goals():
@@ -152,6 +156,9 @@ class SlugChoiceFilter(django_filters.ModelChoiceFilter):
         kwargs["error_messages"] = {"invalid_choice": unknown}
         super().__init__(*args, **kwargs)
 
+
+# Values shown per facet (the most frequent first).
+FACET_SIZE = 8
 
 # ?estancada=N: no progress for N months or more.
 STALLED_MONTHS = range(2, 13)
@@ -240,11 +247,17 @@ class GoalFilter(django_filters.FilterSet):
         help_text=_("Goals that name it or one of its parishes."),
     )
     parroquia = SlugChoiceFilter(
-        field_name="parishes",
+        method="filter_parish",
         queryset=Parish.objects.all(),
         label=_("Parish"),
         empty_label=_("All parishes"),
         unknown=_("There is no parish “%(value)s”."),
+        help_text=_("The goals whose objective names the parish."),
+    )
+    colectivas = django_filters.BooleanFilter(
+        method="filter_collective",
+        label=_("Also goals for all its urban or rural parishes together"),
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
     )
     jdb = SlugChoiceFilter(
         field_name="neighbourhoods",
@@ -301,6 +314,9 @@ class GoalFilter(django_filters.FilterSet):
             queryset = public_goals()
         super().__init__(data, queryset, **kwargs)
         self.form.label_suffix = ""
+        for field in self.form.fields.values():
+            # The fields sit beside the search box's form, and belong to it (HTML's form=).
+            field.widget.attrs["form"] = FORM_ID
         self.institution_in_scope = None
 
     # --- Filtering ----------------------------------------------------------------------
@@ -336,6 +352,17 @@ class GoalFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(pk__in=parishes.values("goal_id")) | Q(pk__in=cantons.values("goal_id"))
         )
+
+    def filter_parish(self, queryset, name, parish):
+        """Goals that name the parish; with `colectivas`, also those written for "the urban (or
+        rural) parishes", which cover it without naming it."""
+        tags = GoalParish.objects.filter(parish=parish)
+        if not self.form.cleaned_data.get("colectivas"):
+            tags = tags.filter(via_coverage=False)
+        return queryset.filter(pk__in=tags.values("goal_id"))
+
+    def filter_collective(self, queryset, name, value):
+        return queryset  # read by filter_parish
 
     def filter_unit(self, queryset, name, unit):
         return queryset.filter(unit__in=unit_with_descendants(unit))
@@ -379,23 +406,105 @@ class GoalFilter(django_filters.FilterSet):
         """Each active filter as {"label", "value", "remove_url"}: the URL without it."""
         chips = []
         for name, value in self._active():
-            remaining = [
-                (key, item)
-                for key, items in self.data.lists()
-                if key not in (name, "page")
-                for item in items
-                if item != ""
-            ]
-            query = urlencode(remaining)
+            if name == "colectivas":
+                continue  # part of the parish's chip: it goes with it
+            without = [name, "colectivas"] if name == "parroquia" else [name]
             chips.append(
                 {
                     "name": name,
                     "label": self.filters[name].label,
                     "value": _display_value(name, value),
-                    "remove_url": f"{path}?{query}" if query else path,
+                    "remove_url": self.url(path, **dict.fromkeys(without)),
                 }
             )
         return chips
+
+    def canonical_query(self, page=None) -> list[tuple[str, str]]:
+        """The filters as one way of writing them: in declared order, without empty values or
+        the default order, then the page (`pagina`) past the first. Two URLs with the same
+        filters are then one URL (one link to share, one cached page)."""
+        query = [
+            (name, value.strip())
+            for name in self.filters
+            for value in self.data.getlist(name)
+            if value.strip() and not (name == "orden" and value.strip() == DEFAULT_ORDER)
+        ]
+        number = str(page or "").strip()
+        if number and number != "1":
+            query.append((PAGE, number))
+        return query
+
+    def url(self, path: str, **changes) -> str:
+        """`path` with these filters and `changes` (a value, or None to remove it), first page."""
+        query = [(name, value) for name, value in self.canonical_query() if name not in changes]
+        query += [(name, value) for name, value in changes.items() if value not in (None, "")]
+        order = list(self.filters)
+        query.sort(key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+        return f"{path}?{urlencode(query)}" if query else path
+
+    # --- Facets: how many of the goals listed have each value --------------------------
+
+    def facets(self, goals, path: str) -> list[dict]:
+        """Counts per value of the list's main filters among `goals` (this list), each value a
+        link that applies it, like Datasette's facets: [{"name", "label", "values": [{"label",
+        "count", "url", "selected"}]}]. Four queries, whatever the number of goals."""
+        listed = Goal.objects.filter(pk__in=goals.order_by().values("pk"))
+        data = self.form.cleaned_data
+        facets = [self._progress_facet(listed, path, data)]
+        if self.institution_in_scope is not None:
+            facets.append(self._grouped_facet(
+                listed, path, "nivel", "unit__level__slug", "unit__level__name", data))
+            facets.append(self._grouped_facet(
+                listed, path, "unidad", "unit__slug", "unit__published_name", data))
+        parishes = (
+            GoalParish.objects.filter(goal__in=listed.values("pk"), via_coverage=False)
+            .values("parish__slug", "parish__name")
+            .annotate(count=Count("goal_id", distinct=True))
+            .order_by("-count", "parish__name")[:FACET_SIZE]
+        )
+        chosen = data.get("parroquia")
+        facets.append(self._facet("parroquia", [
+            (row["parish__slug"], row["parish__name"], row["count"]) for row in parishes
+        ], path, chosen.slug if chosen else None))
+        return [facet for facet in facets if facet["values"]]
+
+    def _progress_facet(self, listed, path, data) -> dict:
+        counts = listed.aggregate(
+            **{band.slug: Count("pk", filter=band.condition) for band in PROGRESS_BANDS},
+            lacking=Count("pk", filter=Q(lacks_financing=True)),
+        )
+        values = [(band.slug, str(band.label), counts[band.slug]) for band in PROGRESS_BANDS]
+        facet = self._facet("avance", values, path, data.get("avance"))
+        lacking = {
+            "label": str(_("Lacking financing")), "count": counts["lacking"],
+            "url": self.url(path, sin_financiamiento="1"),
+            "selected": bool(data.get("sin_financiamiento")),
+        }
+        if counts["lacking"]:
+            facet["values"].append(lacking)
+        return facet
+
+    def _grouped_facet(self, listed, path, name, slug_field, label_field, data) -> dict:
+        rows = (
+            listed.values(slug_field, label_field).annotate(count=Count("pk"))
+            .order_by("-count", label_field)[:FACET_SIZE]
+        )
+        chosen = data.get(name)
+        values = [(row[slug_field], row[label_field], row["count"]) for row in rows
+                  if row[slug_field]]
+        return self._facet(name, values, path, chosen.slug if chosen else None)
+
+    def _facet(self, name, values, path, chosen) -> dict:
+        return {
+            "name": name,
+            "label": self.filters[name].label,
+            "values": [
+                {"label": label, "count": count, "url": self.url(path, **{name: value}),
+                 "selected": value == chosen}
+                for value, label, count in values
+                if count
+            ],
+        }
 
     # --- The form as shown --------------------------------------------------------------
 

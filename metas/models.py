@@ -763,3 +763,35 @@ class Download(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FullTextField(models.TextField):
+    """A column of a full-text index: `field__match=<query>` is the index's MATCH."""
+
+
+@FullTextField.register_lookup
+class FullTextMatch(models.Lookup):
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        column, column_params = self.process_lhs(compiler, connection)
+        query, query_params = self.process_rhs(compiler, connection)
+        return f"{column} MATCH {query}", [*column_params, *query_params]
+
+
+class GoalSearchIndex(models.Model):
+    """SQLite's full-text index of Goal.search_text (an FTS5 table whose rows are the goals',
+    kept by triggers: migration 0014), joined as `goal.search_index` so that a search is
+    written as a filter and ordered by `rank` (metas.search). PostgreSQL has no such table:
+    its index is a column of the goal itself."""
+
+    goal = models.OneToOneField(
+        Goal, on_delete=models.DO_NOTHING, primary_key=True, db_column="rowid",
+        db_constraint=False, related_name="search_index",
+    )
+    search_text = FullTextField()
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "metas_goal_fts"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from django.db import connections
+from django.db.models import BooleanField, Expression, F, FloatField
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,8 +28,7 @@ MIN_WORD = 2
 MAX_WORDS = 12
 _WORD = re.compile(r"\w+")
 
-FTS_TABLE = "metas_goal_fts"  # SQLite
-TS_CONFIG = "metas_es"  # PostgreSQL
+TS_CONFIG = "metas_es"  # PostgreSQL's text search configuration (migration 0014)
 
 
 def words(text: str) -> list[str]:
@@ -46,25 +46,45 @@ def search(goals, text: str):
     terms = words(text)
     if not terms:
         return goals.none()
-    vendor = connections[goals.db].vendor
-    if vendor == "postgresql":
+    if connections[goals.db].vendor == "postgresql":
         query = " & ".join(f"{term}:*" for term in terms)
-        vector = "metas_goal.search_vector"
-        tsquery = f"to_tsquery('{TS_CONFIG}', %s)"
-        return goals.extra(
-            where=[f"{vector} @@ {tsquery}"],
-            params=[query],
-            select={"rank": f"-ts_rank_cd({vector}, {tsquery})"},
-            select_params=[query],
-        )
+        return goals.filter(_TextSearch(query)).annotate(rank=_TextSearchRank(query))
     # SQLite: each word a quoted prefix, so nothing typed is read as FTS5 syntax.
     match = " AND ".join(f'"{term}"*' for term in terms)
-    return goals.extra(
-        tables=[FTS_TABLE],
-        where=[f"{FTS_TABLE}.rowid = metas_goal.id", f"{FTS_TABLE} MATCH %s"],
-        params=[match],
-        select={"rank": f"{FTS_TABLE}.rank"},
+    return goals.filter(search_index__search_text__match=match).annotate(
+        rank=F("search_index__rank")
     )
+
+
+class _GoalVector(Expression):
+    """PostgreSQL: the goal's generated tsvector column (not a model field: SQLite has none),
+    written with the alias the goal table has in this query (a subquery's is not its name)."""
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{alias}.search_vector", []
+
+
+class _TextSearch(Expression):
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, query: str):
+        super().__init__()
+        self.query = query
+
+    def as_sql(self, compiler, connection):
+        vector, _params = compiler.compile(_GoalVector())
+        return f"{vector} @@ to_tsquery('{TS_CONFIG}', %s)", [self.query]
+
+
+class _TextSearchRank(_TextSearch):
+    output_field = FloatField()
+    conditional = False
+
+    def as_sql(self, compiler, connection):
+        vector, _params = compiler.compile(_GoalVector())
+        return f"-ts_rank_cd({vector}, to_tsquery('{TS_CONFIG}', %s))", [self.query]
 
 
 def highlight(text: str, terms: list[str]) -> SafeString:

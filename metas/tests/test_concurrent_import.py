@@ -23,7 +23,7 @@ PAGES = [
     "/metas/",
     "/metas/?q=vial",
     "/metas/?periodo=todos&orden=avance",
-    "/metas/?page=2",
+    "/metas/?pagina=2",
     "/parroquias/malacatos/",
     "/parroquias/",
     "/unidades/",

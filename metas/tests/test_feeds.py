@@ -146,7 +146,8 @@ def test_the_goal_list_feed_refuses_invalid_filters(client, db):
 
 
 def test_the_goal_list_links_to_its_feed_with_the_same_filters(client, parishes):
-    page = client.get(reverse("metas:goal-list"), {"parroquia": "malacatos", "page": "1"})
+    page = client.get(reverse("metas:goal-list"), {"parroquia": "malacatos", "page": "1"},
+                      follow=True)
     assert 'href="/metas.atom?parroquia=malacatos"' in page.content.decode()
 
 

@@ -4,24 +4,24 @@ Every page runs a fixed number of queries whatever the number of goals: figures 
 aggregated in the database and lists are paginated.
 """
 from dataclasses import dataclass
-from math import ceil
 from datetime import date
-from urllib.parse import urlencode
+from math import ceil
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Window
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import periods
 from ..caching import institution_by_slug, publication_scope, whole_site
 from ..charts import Bar, bar_chart
+from ..filters import PAGE, GoalFilter, public_goals
+from ..models import PROGRESS_BANDS, Goal, GoalParish, Institution, Report
 from ..numbers import count_text, percent_text
 from ..search import words
-from ..filters import GoalFilter, public_goals
-from ..models import PROGRESS_BANDS, Goal, Institution, Report
 
 PAGE_SIZE = 50
 
@@ -133,25 +133,90 @@ def goal_list_url(**params):
 
 @publication_scope(whole_site)
 def goal_list(request):
-    """The filtered list. Invalid filters show their message, no goals, and answer 400."""
+    """The filtered list. Invalid filters show their message, no goals, and answer 400; a
+    query written another way (empty fields, another order, `page`) is sent to its one URL."""
     goal_filter = GoalFilter(request.GET)
+    page_number_given = request.GET.get(PAGE) or request.GET.get("page")
+    canonical = goal_filter.canonical_query(page_number_given)
+    if canonical != parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True):
+        query = urlencode(canonical)
+        return redirect(f"{request.path}?{query}" if query else request.path)
     valid = goal_filter.is_valid()
     goal_filter.narrow_choices()
-    page_obj = None
-    if valid:
-        searching = bool(goal_filter.form.cleaned_data.get("q"))
-        page_obj = goals_page(goal_filter.qs, request.GET.get("page"), searching=searching)
     context = {
         "filter": goal_filter,
         "form": goal_filter.form,
-        "page_obj": page_obj,
-        "goals": page_obj.object_list if page_obj else [],
+        "page_obj": None,
+        "goals": [],
         "chips": goal_filter.chips(request.path),
         "error_fields": [field for field in goal_filter.form if field.errors],
         "show_report": goal_filter.spans_several_reports(),
-        "search_terms": words(goal_filter.form.cleaned_data.get("q", "")) if valid else [],
+        "search_terms": [],
     }
+    if valid:
+        data = goal_filter.form.cleaned_data
+        goals = goal_filter.qs
+        page_obj = goals_page(goals, page_number_given, searching=bool(data.get("q")))
+        context.update(
+            page_obj=page_obj,
+            goals=with_parish_relation(page_obj.object_list, data.get("parroquia")),
+            search_terms=words(data.get("q", "")),
+            parish_chosen=data.get("parroquia"),
+            facets=goal_filter.facets(goals, request.path),
+            **scope_statement(goal_filter, request.path),
+            **list_links(goal_filter, page_obj),
+        )
     return render(request, "metas/goal_list.html", context, status=200 if valid else 400)
+
+
+def list_links(goal_filter, page_obj) -> dict:
+    """The list's other pages and its downloads, with the same filters."""
+    path = reverse("metas:goal-list")
+
+    def page_url(number):
+        url = goal_filter.url(path)
+        return f"{url}{'&' if '?' in url else '?'}{PAGE}={number}" if number > 1 else url
+
+    return {
+        "previous_url": page_url(page_obj.number - 1) if page_obj.has_previous() else "",
+        "next_url": page_url(page_obj.number + 1) if page_obj.has_next() else "",
+        "csv_url": goal_filter.url(reverse("metas:goal-export-csv")),
+        "json_url": goal_filter.url(reverse("metas:goal-export-json")),
+        "feed_url": goal_filter.url(reverse("metas:goal-changes-feed"), orden=None),
+    }
+
+
+def with_parish_relation(goals: list, parish) -> list:
+    """With a parish chosen, each goal says whether it names it or covers it among "the urban
+    (or rural) parishes": `goal.names_parish`."""
+    if parish is None:
+        return goals
+    covered = set(
+        GoalParish.objects.filter(goal__in=goals, parish=parish, via_coverage=True)
+        .values_list("goal_id", flat=True)
+    )
+    for goal in goals:
+        goal.names_parish = goal.pk not in covered
+    return goals
+
+
+def scope_statement(goal_filter, path) -> dict:
+    """Which reports a list without `periodo` shows (each institution's latest, which change
+    every month) and, when they are all of one month, the same list pinned to it."""
+    data = goal_filter.form.cleaned_data
+    if data.get("periodo"):
+        return {}
+    institution = goal_filter.institution_in_scope
+    months = sorted(set(
+        Report.objects.in_scope(institution).order_by().values_list("period", flat=True)
+    ))
+    if not months:
+        return {}
+    return {
+        "latest_months": (months[0], months[-1]),
+        "pinned_url": goal_filter.url(path, periodo=periods.slug(months[0]))
+        if len(months) == 1 else "",
+    }
 
 
 def goals_page(goals, number, *, searching=False):

@@ -13,6 +13,9 @@ Guarantees:
 - Bad input: every problem of every file is printed (file, line or sheet row, column, value),
   nothing is stored, and the command exits with a non-zero status.
 - --dry-run validates and prints what would be stored, storing nothing.
+- What was accepted but deserves a look (control characters replaced, goal rows published
+  twice) is printed as warnings, whatever the verbosity.
+- --sheet chooses the sheet of a workbook in which more than one sheet looks like a report.
 - Every attempt, accepted or not, is recorded in the import log (ImportLog).
 
 The work is done by metas.importer, the same code the staff upload page uses.
@@ -55,6 +58,10 @@ class Command(BaseCommand):
             help=_("the month reported on (default: the month of the update date)"),
         )
         parser.add_argument(
+            "--sheet", metavar="NAME",
+            help=_("the sheet to read, in a workbook with more than one report"),
+        )
+        parser.add_argument(
             "--dry-run", action="store_true",
             help=_("validate and show what would be stored, storing nothing"),
         )
@@ -66,6 +73,7 @@ class Command(BaseCommand):
             source=ImportLog.Source.COMMAND,
             institution=options["institution"],
             period=options["period"],
+            sheet=options["sheet"],
             dry_run=options["dry_run"],
             problems=problems,
         )
@@ -77,6 +85,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(first))
             for line in rest:
                 self.stdout.write(f"  {line}")
+        for warning in result.parsed.warnings:  # accepted, but worth a look: always shown
+            self.stderr.write(self.style.WARNING(_("Warning: %(warning)s") % {"warning": warning}))
         if options["verbosity"] >= 2:
             for level, count in Counter(goal.level for goal in result.parsed.goals).items():
                 self.stdout.write("    " + ngettext(

@@ -43,6 +43,8 @@ class Problem:
             where.append(_("sheet “%(sheet)s”") % {"sheet": self.sheet})
         if self.line is not None:
             where.append(location(self.line, page=self.page, sheet=self.sheet))
+        elif self.page is not None:
+            where.append(_("page %(page)s") % {"page": self.page})
         if self.column:
             where.append(_("column “%(column)s”") % {"column": self.column})
         return f"{', '.join(where)}: {self.message}" if where else self.message

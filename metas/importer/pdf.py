@@ -31,6 +31,7 @@ from . import bounds
 from .layout import column_field
 from .parsed import InputFile, Problem
 from .sources import Table, Unreadable
+from .values import metadata_field
 
 # Lines of one cell: the next line starts at most this part of a line's height below the last.
 WRAP_GAP = 0.25
@@ -137,18 +138,25 @@ def read_page(file, page, number, columns):
                 "the page cannot be read as part of the report."
             ) % {"found": len(edges), "expected": len(columns)}, page=number))
         columns = edges
-    elif len(page.chars) >= MIN_PAGE_CHARS and columns is None and number > 1:
+    elif columns is None:
+        return [], None  # before the report's table (a cover page): nothing to read yet
+    rows = [row for table in tables for row in table_rows(table, number)]
+    outside = outside_rows(page, tables, columns, number)
+    if not tables and any(looks_like_a_table_row(row) for row in outside):
         raise Unreadable(Problem(file.name, _(
             "No table was recognised on this page: the report's table must have its borders "
             "drawn. Export the spreadsheet to PDF again with its borders, or upload the "
             "spreadsheet."
         ), page=number))
-    rows = [row for table in tables for row in table_rows(table, number)]
-    if columns is not None:
-        rows += outside_rows(page, tables, columns, number)
-    rows = [row for row in rows if any(row.cells)]
+    rows = [row for row in rows + outside if any(row.cells)]
     rows.sort(key=lambda row: row.top)
     return rows, columns
+
+
+def looks_like_a_table_row(row: Row) -> bool:
+    """Text in two columns or more that is not a footer label with its value: on a page
+    without a table, the sign of a table drawn without borders."""
+    return sum(bool(cell) for cell in row.cells) >= 2 and metadata_field(row.cells[0]) is None
 
 
 def column_edges(table) -> list[float]:
@@ -248,17 +256,17 @@ def page_links(page, rows: list[Row]) -> dict[tuple[int, int], str]:
 
 
 def join_split_row(rows: list[Row], page_rows: list[Row]) -> None:
-    """A row the page break cut in two: the new page's first table row (after the repeated
-    header, if any) has no "No." but more text, and the last page ended with a goal row."""
+    """A row the page break cut in two: the new page's first table row (after the titles and
+    header repeated at the top, if any) has no "No." and some empty cells (a goal row has
+    all its cells: the cut left the short ones on the last page), and the last page ended
+    with a goal row."""
     previous = rows[-1] if rows else None
     if previous is None or not previous.in_table or not previous.cells[0]:
         return
     for row in page_rows:
-        if not row.in_table:
-            return  # a title first: the page starts afresh
-        if is_header(row.cells):
+        if not row.in_table or is_header(row.cells):
             continue
-        if row.cells[0] == "" and any(row.cells[1:]) and any(previous.cells[1:]):
+        if row.cells[0] == "" and any(row.cells[1:]) and not all(row.cells[1:]):
             previous.cells = [f"{a} {b}".strip() for a, b in zip(previous.cells, row.cells)]
             page_rows.remove(row)
         return

@@ -103,6 +103,22 @@ def patched_xlsx(data: bytes, replacements: dict[bytes, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def two_report_workbook() -> bytes:
+    """August in sheet "Agosto", the same a month later in "Septiembre", and a "Notas" sheet."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(xlsx_bytes(sample_rows(), sheet_title="Agosto")))
+    september = workbook.copy_worksheet(workbook["Agosto"])
+    september.title = "Septiembre"
+    september["D215"] = "30/09/2019"
+    workbook.create_sheet("Notas")["A1"] = "Notas de la Dirección de Planificación"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def is_date_text(value: str) -> bool:
     parts = value.split("/")
     return len(parts) == 3 and all(part.isdigit() for part in parts)

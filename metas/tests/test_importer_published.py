@@ -15,7 +15,7 @@ from django.urls import reverse
 from metas.importer import InputFile, ReportInvalid, import_report, read_report, store_report
 from metas.models import Goal, SourceFile
 
-from .importer_files import sample_file, sample_rows, tsv_bytes, xlsx_bytes
+from .importer_files import sample_file, sample_rows, two_report_workbook
 from .pdf_files import GPR_URL, letter_pdf, report_pdf, scanned_pdf
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -186,21 +186,6 @@ def test_a_pdf_page_whose_table_is_not_recognised_is_named():
 
 
 # --- Workbooks with several sheets -----------------------------------------------------------
-
-def two_report_workbook() -> bytes:
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(BytesIO(xlsx_bytes(sample_rows(), sheet_title="Agosto")))
-    september = workbook.copy_worksheet(workbook["Agosto"])
-    september.title = "Septiembre"
-    september["D215"] = "30/09/2019"
-    workbook.create_sheet("Notas")["A1"] = "Notas de la Dirección de Planificación"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
 
 def test_a_workbook_with_two_report_sheets_is_refused_until_one_is_chosen(db):
     with pytest.raises(ReportInvalid) as refusal:

@@ -61,11 +61,13 @@ def check_member_count(file: InputFile) -> None:
         ) % {"max": MAX_MEMBERS})
 
 
-def inflate(file: InputFile, archive: zipfile.ZipFile, infos, keep=lambda info: True) -> dict:
+def inflate(file: InputFile, archive: zipfile.ZipFile, infos, keep=lambda info: True,
+            counted: int = 0) -> dict:
     """The inflated bytes of the members `keep` accepts (the others are only counted), counting
-    every byte that really comes out and stopping past MAX_UNCOMPRESSED_BYTES. A member whose
-    size field lies is cut there, or fails its checksum: zipfile raises BadZipFile."""
-    total, kept = 0, {}
+    every byte that really comes out, after the `counted` bytes of earlier members, and
+    stopping past MAX_UNCOMPRESSED_BYTES. A member whose size field lies is cut there, or
+    fails its checksum: zipfile raises BadZipFile."""
+    total, kept = counted, {}
     for info in infos:
         parts = []
         with archive.open(info) as stream:

@@ -158,21 +158,17 @@ def zip_members(file: InputFile) -> tuple[list[InputFile], list[Problem]]:
                 )))
             else:
                 readable.append(info)
+        counted = 0  # inflated bytes of the members read so far: the bound is for them all
         for info in readable:
             try:
-                data = bounds.inflate(file, archive, [info])[info.filename]
+                data = bounds.inflate(file, archive, [info], counted=counted)[info.filename]
             except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError):
                 problems.append(Problem(f"{file.name}/{info.filename}", _(
                     "This file in the ZIP archive is damaged. Create the archive again."
                 )))
                 continue
+            counted += len(data)
             members.append(InputFile(name=f"{file.name}/{info.filename}", data=data))
-            total = sum(len(member.data) for member in members)
-            if total > bounds.MAX_UNCOMPRESSED_BYTES:
-                bounds.refuse(file.name, _(
-                    "Uncompressed, the archive holds more than %(max)s, far more than a "
-                    "report. Upload the report itself."
-                ) % {"max": bounds.size_text(bounds.MAX_UNCOMPRESSED_BYTES)})
     if not members and not problems:
         problems.append(Problem(file.name, _(
             "The ZIP archive holds no files. Put the month's CSV files in it."
@@ -384,8 +380,8 @@ def uses_bare_quotes(text: str, delimiter: str) -> bool:
     for line in text.splitlines():
         if '"' not in line:
             continue
-        for field in line.split(delimiter):
-            inner = field.strip().replace('""', "")[1:-1]
+        for cell in line.split(delimiter):
+            inner = cell.strip().replace('""', "")[1:-1]
             if '"' in inner:
                 return True
     return False

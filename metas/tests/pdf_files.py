@@ -24,11 +24,17 @@ class ReportPDF(FPDF):
         super().__init__(orientation="L", unit="pt", format="A4")
         self.set_auto_page_break(False)
         self.set_margins(LEFT, TOP)
+        self.wrapped_lines = {}  # units, indicators and targets repeat: wrap each once
 
     def wrapped(self, text: str, width: float) -> list[str]:
         if not text:
             return [""]
-        return self.multi_cell(width - 2 * PADDING, LINE, text, dry_run=True, output="LINES")
+        key = (text, width, self.font_style)
+        if key not in self.wrapped_lines:
+            self.wrapped_lines[key] = self.multi_cell(
+                width - 2 * PADDING, LINE, text, dry_run=True, output="LINES"
+            )
+        return list(self.wrapped_lines[key])
 
     def draw_row(self, cells, y, lines, bold=False, span=False, border=True):
         """One row at y, its cells' lines given; returns the row's bottom."""

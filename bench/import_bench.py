@@ -144,11 +144,25 @@ def peak_rss_mb() -> float | None:
 
 
 def generated_pdf(goals: int) -> bytes:
-    """The generated report of `goals` goals, laid out as a published PDF."""
+    """A report of `goals` goals laid out as the published PDF: the sample's level and goal
+    rows again and again, in its order (so its mix of short and long cells), each objective
+    made unique, then its footer."""
     from metas.tests.pdf_files import report_pdf
 
-    rows = [line.split("\t") for line in generated_report(goals).decode("utf-8").split("\n")]
-    return report_pdf(rows)
+    rows = [line.split("\t") for line in SAMPLE.read_text(encoding="utf-8").split("\n")]
+    header_at = next(i for i, row in enumerate(rows) if row[0] == "No.")
+    footer_at = next(i for i, row in enumerate(rows) if row[0].startswith("LINK PARA"))
+    body = [row for row in rows[header_at + 1:footer_at] if any(row) and row[0] != "No."
+            and not row[0].startswith(("Art. 7", "Literal"))]
+    out, written = rows[: header_at + 1], 0
+    while written < goals:
+        for row in body:
+            if not any(row[1:]):
+                out.append(row)  # a level
+            elif written < goals:
+                written += 1
+                out.append(row[:2] + [f"{row[2]} (meta {written})"] + row[3:])
+    return report_pdf(out + rows[footer_at:])
 
 
 def main() -> int:

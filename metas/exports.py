@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from . import periods
 from .numbers import json_number, plain
 from .history import Changes, Entry
+from .importer.parsed import location
 from .models import Goal, GoalNeighbourhood, GoalParish
 
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula
@@ -193,8 +194,10 @@ GOAL_FIELDS = (
     "verification_link",
     "source_file_id",
     "source_file__original_name",
+    "source_file__detected_format",
     "source_line",
     "series",
+    "source_page",
 )
 
 
@@ -241,6 +244,15 @@ def _url_maker(viewname: str, absolute_url: Callable[[str], str]) -> Callable[[i
     sentinel = 987654321
     prefix, suffix = absolute_url(reverse(viewname, args=[sentinel])).split(str(sentinel))
     return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+SPREADSHEETS = ("xlsx", "xls", "ods")
+
+
+def source_location(row) -> str:
+    """A goal's place in its original file, worded by metas.importer.parsed.location."""
+    spreadsheet = row["source_file__detected_format"] in SPREADSHEETS
+    return location(row["source_line"], page=row["source_page"], sheet=spreadsheet)
 
 
 def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
@@ -380,6 +392,16 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
             gettext_lazy("Line (or spreadsheet row) of the original file."),
             _INTEGER,
             itemgetter("source_line"),
+        ),
+        Column(
+            "ubicacion_fuente",
+            gettext_lazy(
+                "Where the goal is in the original file, as a reader finds it: the line of a "
+                "text file, the row of a spreadsheet, the page and row of a PDF (linea_fuente "
+                "is then the row within the page)."
+            ),
+            _TEXT,
+            source_location,
         ),
         Column(
             "url",

@@ -19,6 +19,15 @@ from .models import Institution
 from .permissions import allowed_institutions
 
 
+# What the file picker offers; the importer judges the content, whatever the name.
+ACCEPTED = [
+    ".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".pdf", ".zip",
+    "text/csv", "text/plain", "application/pdf", "application/zip",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel", "application/vnd.oasis.opendocument.spreadsheet",
+]
+
+
 class UploadLimitHandler(FileUploadHandler):
     """Stops reading an upload as soon as its files pass the size limit, so an oversized upload
     is neither kept in memory nor written to disk. The view then finds
@@ -80,6 +89,15 @@ class UploadForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "AAAA-MM"}),
     )
+    sheet = forms.CharField(
+        label=_("Sheet (optional)"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "Only for a workbook with more than one sheet that looks like a report: the name of "
+            "the sheet to publish, as its tab shows it."
+        ),
+    )
     files = MultipleFileField(
         label=_("Files"),
         allow_empty_file=True,  # the importer says which file is empty
@@ -91,13 +109,11 @@ class UploadForm(forms.Form):
         self.user = user
         self.too_large = too_large
         self.fields["files"].help_text = gettext(
-            "The report as published: one file (tab-separated text, CSV or XLSX), the three CSV "
-            "files of the national portal, or a ZIP with them. At most %(limit)s in total."
+            "The report as published: one file (a PDF with text, a spreadsheet .xlsx, .xls or "
+            ".ods, tab-separated text or CSV), the three CSV files of the national portal, or a "
+            "ZIP with them. At most %(limit)s in total."
         ) % {"limit": filesizeformat(settings.METAS_MAX_UPLOAD_BYTES)}
-        self.fields["files"].widget.attrs["accept"] = (
-            ".csv,.tsv,.txt,.xlsx,.zip,text/csv,text/plain,"
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/zip"
-        )
+        self.fields["files"].widget.attrs["accept"] = ",".join(ACCEPTED)
         field = self.fields["institution"]
         offered = allowed_institutions(user)
         # Any institution is accepted here so that the view can tell an attempt for someone
@@ -114,11 +130,21 @@ class UploadForm(forms.Form):
         if not value:
             return None
         period = periods.parse(value)
-        if period is not None:
-            return period
-        raise forms.ValidationError(
-            _("Write the period as YYYY-MM, for example 2019-08."), code="invalid_period"
-        )
+        if period is None:
+            raise forms.ValidationError(
+                _("Write the period as YYYY-MM, for example 2019-08."), code="invalid_period"
+            )
+        if not periods.plausible(period):
+            raise forms.ValidationError(
+                _("A report is about a month from %(first)s to %(last)s."),
+                code="implausible_period",
+                params={"first": periods.label(periods.FIRST_PLAUSIBLE),
+                        "last": periods.label(periods.last_plausible())},
+            )
+        return period
+
+    def clean_sheet(self):
+        return self.cleaned_data["sheet"].strip() or None
 
     def clean_files(self):
         uploads = self.cleaned_data["files"]

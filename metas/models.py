@@ -352,8 +352,16 @@ class SourceFile(models.Model):
     file = models.FileField(_("file"), upload_to=source_file_path, max_length=300)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size in bytes"))
-    # "tsv", "csv", "xlsx"; a ZIP's members are stored one by one.
-    detected_format = models.CharField(_("detected format"), max_length=10)
+    class Format(models.TextChoices):
+        TSV = "tsv", _("tab-separated text")
+        CSV = "csv", _("CSV text")
+        XLSX = "xlsx", _("Excel workbook")
+        XLS = "xls", _("Excel 97-2003 workbook")
+        ODS = "ods", _("ODS spreadsheet")
+        PDF = "pdf", _("PDF")
+
+    # What the importer found the bytes to be; a ZIP's members are stored one by one.
+    detected_format = models.CharField(_("detected format"), max_length=10, choices=Format.choices)
     encoding = models.CharField(_("detected encoding"), max_length=30, blank=True)
     row_count = models.PositiveIntegerField(_("rows read"), default=0)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
@@ -511,8 +519,11 @@ class Goal(models.Model):
         related_name="goals",
         verbose_name=_("source file"),
     )
-    # The line of a text file, or the row of a spreadsheet (1-based, as an editor shows it).
+    # The line of a text file, or the row of a spreadsheet (1-based, as an editor shows it);
+    # in a PDF, the row within its page (counting every row of text from the top of the page:
+    # titles, header, table rows, footer lines), the page being source_page.
     source_line = models.PositiveIntegerField(_("source line"))
+    source_page = models.PositiveIntegerField(_("source page"), null=True, blank=True)
     objective = models.TextField(_("objective"))
     indicator = models.TextField(_("indicator"), blank=True)
     target = models.TextField(_("target as published"), blank=True)

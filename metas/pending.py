@@ -21,16 +21,18 @@ FOLDER = "pending"
 MAX_AGE = timedelta(days=1)
 
 
-def keep(*, user, institution, period, files: list[InputFile]) -> PendingUpload:
-    """Store the files and the pending upload that points to them."""
+def keep(*, user, institution, period, files: list[InputFile], sheet=None) -> PendingUpload:
+    """Store the files and the pending upload that points to them; `sheet`, the worksheet the
+    user chose in a workbook of several reports, is kept with them."""
     pending = PendingUpload(user=user, institution=institution, period=period)
     entries = []
     try:
         for number, file in enumerate(files, start=1):
             path = default_storage.save(f"{FOLDER}/{pending.pk}/{number}", ContentFile(file.data))
-            entries.append(
-                {"name": file.name, "path": path, "size": len(file.data), "sha256": file.sha256}
-            )
+            entries.append({
+                "name": file.name, "path": path, "size": len(file.data), "sha256": file.sha256,
+                "sheet": sheet or "",
+            })
         pending.files = entries
         pending.save(force_insert=True)
     except BaseException:
@@ -47,6 +49,11 @@ def load(pending: PendingUpload) -> list[InputFile]:
     return files
 
 
+def sheet(pending: PendingUpload) -> str | None:
+    """The worksheet the user chose, if any."""
+    return next((entry.get("sheet") for entry in pending.files if entry.get("sheet")), None)
+
+
 def discard(pending: PendingUpload) -> None:
     """Delete the pending upload, and its files once the transaction (if any) commits."""
     paths = [entry["path"] for entry in pending.files]
@@ -55,13 +62,41 @@ def discard(pending: PendingUpload) -> None:
     transaction.on_commit(lambda: _delete_files(pk, paths))
 
 
+def expired(now=None):
+    """The uploads nobody published or cancelled within MAX_AGE."""
+    return PendingUpload.objects.filter(created_at__lt=(now or timezone.now()) - MAX_AGE)
+
+
 def discard_expired(now=None) -> int:
-    """Forget the uploads nobody published or cancelled within MAX_AGE; returns how many."""
-    cutoff = (now or timezone.now()) - MAX_AGE
-    expired = list(PendingUpload.objects.filter(created_at__lt=cutoff))
-    for pending in expired:
+    """Forget the expired uploads, and their files; returns how many."""
+    uploads = list(expired(now))
+    for pending in uploads:
         discard(pending)
-    return len(expired)
+    return len(uploads)
+
+
+def orphan_folders(now=None) -> list[str]:
+    """Folders under MEDIA_ROOT/pending/ that no pending upload owns (an upload killed while
+    its files were written), older than MAX_AGE."""
+    if not default_storage.exists(FOLDER):
+        return []
+    owned = {str(pk) for pk in PendingUpload.objects.values_list("pk", flat=True)}
+    cutoff = (now or timezone.now()) - MAX_AGE
+    orphans = []
+    for name in default_storage.listdir(FOLDER)[0]:
+        files = default_storage.listdir(f"{FOLDER}/{name}")[1]
+        paths = [f"{FOLDER}/{name}/{file}" for file in files]
+        if name not in owned and all(
+            default_storage.get_modified_time(path) < cutoff for path in paths
+        ):
+            orphans.append(f"{FOLDER}/{name}")
+    return orphans
+
+
+def delete_folder(folder: str) -> None:
+    """A pending folder and its files."""
+    files = default_storage.listdir(folder)[1]
+    _delete_files(folder.rsplit("/", 1)[-1], [f"{folder}/{file}" for file in files])
 
 
 def _delete_files(pk, paths) -> None:

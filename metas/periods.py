@@ -7,6 +7,7 @@
     periods.months_between(a, b)      # whole months from a to b
     periods.shift(period, -3)         # three months earlier
     periods.ending_with(last, 12)     # the twelve months up to `last`
+    periods.plausible(period)         # a month a report can be about: 2004-01 to 3 months ahead
 
 This module is the one place where a month is read, written or counted; it needs no database.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
@@ -22,6 +24,11 @@ from django.utils.text import capfirst
 ALL = "todos"
 # Years a period may have at all; anything else is a typo, never a month to show.
 MIN_YEAR, MAX_YEAR = 1900, 2199
+
+# Months a report may be about: LOTAIP was enacted in May 2004 (its first reports are of that
+# year), and a report may be published ahead for a few months, never years.
+FIRST_PLAUSIBLE = date(2004, 1, 1)
+MONTHS_AHEAD = 3
 
 _SLUG = re.compile(r"(\d{4})-(\d{1,2})")
 
@@ -77,3 +84,14 @@ def ending_with(last: date, count: int) -> list[date]:
     """`count` consecutive months ending with `last`'s month, oldest first."""
     end = _index(last)
     return [_from_index(index) for index in range(end - count + 1, end + 1)]
+
+
+def last_plausible(today: date | None = None) -> date:
+    """The last month a report may be about: MONTHS_AHEAD months after today's."""
+    return shift((today or timezone.localdate()).replace(day=1), MONTHS_AHEAD)
+
+
+def plausible(period: date, today: date | None = None) -> bool:
+    """Whether a report can be about the month of `period` (a date, any day of the month):
+    from FIRST_PLAUSIBLE to last_plausible(today)."""
+    return FIRST_PLAUSIBLE <= period.replace(day=1) <= last_plausible(today)

@@ -6,7 +6,8 @@ from functools import lru_cache
 _SPACES = re.compile(r"\s+")
 # Control characters (Unicode category Cc) but tab, line feed and carriage return: XML 1.0 (the
 # Atom feeds), spreadsheets (XLSX) and HTML refuse or mangle them.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_RANGES = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+CONTROL_CHARACTERS = re.compile(f"[{CONTROL_RANGES}]")
 
 
 def without_controls(text: str) -> str:

@@ -48,6 +48,7 @@ def run_attempt(
     user=None,
     institution=None,
     period=None,
+    sheet: str | None = None,
     dry_run: bool = False,
     allowed: bool = True,
     problems: list[Problem] = (),
@@ -57,13 +58,16 @@ def run_attempt(
     attempt whatever its outcome.
 
     `institution` is an Institution, its name or None (the files, else the default, name it);
-    `period` a date, "YYYY-MM" or None (the update date gives it). `allowed=False` records a
+    `period` a date, "YYYY-MM" or None (the update date gives it); `sheet` the worksheet to
+    read in a workbook with several reports. `allowed=False` records a
     forbidden attempt without reading a byte. `problems` found before (a path that does not
     exist) make the attempt rejected, with the files' own problems added. `territory` (a
     Province, Canton or Parish) sets the institution's (metas.importer.store_report).
     """
     name = getattr(institution, "name", institution) or None
-    attempt = _attempt(files, name, period, user, dry_run, allowed, list(problems), territory)
+    attempt = _attempt(
+        files, name, period, sheet, user, dry_run, allowed, list(problems), territory
+    )
     attempt.log = record_attempt(
         source=source,
         outcome=attempt.outcome,
@@ -77,15 +81,17 @@ def run_attempt(
     return attempt
 
 
-def _attempt(files, institution, period, user, dry_run, allowed, problems, territory) -> Attempt:
+def _attempt(
+    files, institution, period, sheet, user, dry_run, allowed, problems, territory
+) -> Attempt:
     if not allowed:
         return Attempt(Outcome.FORBIDDEN)
     try:
         if problems:
-            raise ReportInvalid(problems + _problems_of(files))
+            raise ReportInvalid(problems + _problems_of(files, sheet))
         result = import_report(
-            files, institution=institution, period=period, user=user, dry_run=dry_run,
-            territory=territory,
+            files, sheet=sheet, institution=institution, period=period, user=user,
+            dry_run=dry_run, territory=territory,
         )
     except ReportInvalid as invalid:
         return Attempt(Outcome.REJECTED, problems=invalid.problems)
@@ -101,14 +107,14 @@ def _attempt(files, institution, period, user, dry_run, allowed, problems, terri
     return Attempt(Outcome.PREVIEWED if dry_run else Outcome.ACCEPTED, result=result)
 
 
-def _problems_of(files) -> list[Problem]:
+def _problems_of(files, sheet) -> list[Problem]:
     """The files' own problems, so that a missing path does not hide them."""
     from .reader import read_report
 
     if not files:
         return []
     try:
-        read_report(files)
+        read_report(files, sheet=sheet)
     except ReportInvalid as invalid:
         return invalid.problems
     return []

@@ -28,7 +28,7 @@ from metas.text import fold
 from .attempt import Attempt, run_attempt
 from .layout import DATASET, DICTIONARY, MATRIX, METADATA, recognise
 from .parsed import InputFile, Problem
-from .sources import ZIP_MAGIC, Unreadable, is_workbook, read_table
+from .sources import ZIP_MAGIC, Unreadable, read_table, workbook_kind
 
 PORTAL_ROLES = (DATASET, METADATA, DICTIONARY)
 # Words of a portal file's name that say its role, left out to pair a month's files.
@@ -105,7 +105,7 @@ def group(files: list[tuple[Path, InputFile]]) -> list[ReportFiles]:
 
 def role_of(file: InputFile) -> str | None:
     """MATRIX, a portal role, or None (a ZIP, an unreadable or unrecognised file)."""
-    if file.data.startswith(ZIP_MAGIC) and not is_workbook(file.data):
+    if file.data.startswith(ZIP_MAGIC) and workbook_kind(file.data) is None:
         return None
     try:
         table = read_table(file)

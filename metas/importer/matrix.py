@@ -137,11 +137,12 @@ def orphan_problems(table: Table, levels_by_row: pd.Series) -> list[Problem]:
         ngettext(
             "This goal row comes before any process-level row. Add the row of its level "
             "(its name in the first column only, e.g. “PROCESOS GOBERNANTES”) above it.",
-            "These %(count)s goal rows (lines %(first)s to %(last)s) come before any "
+            "These %(count)s goal rows (from %(first)s to %(last)s) come before any "
             "process-level row. Add the row of their level (its name in the first column "
             "only, e.g. “PROCESOS GOBERNANTES”) above them.",
             len(orphans),
-        ) % {"count": len(orphans), "first": orphans[0], "last": orphans[-1]},
+        ) % {"count": len(orphans), "first": table.location(orphans[0]),
+             "last": table.location(orphans[-1])},
         line=orphans[0],
     )]
 
@@ -151,9 +152,9 @@ def after_footer_problems(table: Table, shape: RowShapes) -> list[Problem]:
     late = late[late > shape.footer_start]
     return [
         table.problem(
-            _("This goal row comes after the report's footer (which starts at line "
-              "%(footer)s). Move it above the footer or delete it.") % {
-                "footer": shape.footer_start},
+            _("This goal row comes after the report's footer (which starts at %(footer)s). "
+              "Move it above the footer or delete it.") % {
+                "footer": table.location(shape.footer_start)},
             line=line,
         )
         for line in late

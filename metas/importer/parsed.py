@@ -33,6 +33,7 @@ class Problem:
     column: str | None = None  # the column's header as published, e.g. "Meta cuantificable"
     value: str = ""
     sheet: str = ""  # the worksheet's name when the file is a spreadsheet
+    page: int | None = None  # the page of a PDF; `line` is then the row within that page
 
     def __str__(self) -> str:
         from django.utils.translation import gettext as _
@@ -40,13 +41,26 @@ class Problem:
         where = [self.file] if self.file else []
         if self.sheet:
             where.append(_("sheet “%(sheet)s”") % {"sheet": self.sheet})
-            if self.line is not None:
-                where.append(_("row %(row)s") % {"row": self.line})
-        elif self.line is not None:
-            where.append(_("line %(line)s") % {"line": self.line})
+        if self.line is not None:
+            where.append(location(self.line, page=self.page, sheet=self.sheet))
+        elif self.page is not None:
+            where.append(_("page %(page)s") % {"page": self.page})
         if self.column:
             where.append(_("column “%(column)s”") % {"column": self.column})
         return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+def location(line: int, *, page: int | None = None, sheet: str | bool = "") -> str:
+    """Where a row is, as the user finds it: "página 3, fila 7" in a PDF, "fila 12" in a
+    spreadsheet (`sheet`: its name, or True), "línea 12" in a text file. The one place that
+    words a row's position."""
+    from django.utils.translation import gettext as _
+
+    if page is not None:
+        return _("page %(page)s, row %(row)s") % {"page": page, "row": line}
+    if sheet:
+        return _("row %(row)s") % {"row": line}
+    return _("line %(line)s") % {"line": line}
 
 
 class ReportInvalid(Exception):
@@ -67,8 +81,9 @@ class ReportMetadata:
     phone: str = ""
     link_text: str = ""
     link_url: str = ""
-    # Where each field was read: field name -> (file, line), for messages about its value.
-    locations: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Where each field was read: field name -> (file, line, page, sheet), for messages about
+    # its value.
+    locations: dict[str, tuple[str, int, int | None, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,7 +100,13 @@ class ParsedGoal:
     lacks_financing: bool
     verification_link: str
     file: str  # InputFile.name the row came from
-    line: int  # 1-based line or sheet row
+    line: int  # 1-based line or sheet row; in a PDF, the row within its page
+    page: int | None = None  # the page of a PDF (1-based); None for other files
+    sheet: str = ""  # the worksheet of a spreadsheet
+
+    @property
+    def location(self) -> str:
+        return location(self.line, page=self.page, sheet=self.sheet)
 
 
 @dataclass
@@ -94,12 +115,13 @@ class ParsedFile:
 
     source: InputFile
     role: str  # a metas.models.SourceFile.Role value
-    detected_format: str  # "tsv", "csv" or "xlsx"
-    encoding: str  # "" for xlsx
+    detected_format: str  # "tsv", "csv", "xlsx", "xls", "ods" or "pdf"
+    encoding: str  # "" for spreadsheets and PDFs
     row_count: int = 0
     # The headers as published, by ParsedGoal field ("target" -> "Meta cuantificable").
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str = ""  # the worksheet read, for a spreadsheet
+    pages: int = 0  # the pages of a PDF
 
 
 @dataclass
@@ -110,3 +132,6 @@ class ParsedReport:
     levels: list[str] = field(default_factory=list)  # in the report's order
     goals: list[ParsedGoal] = field(default_factory=list)
     institution: str | None = None  # from a Format B dictionary
+    # What was accepted but deserves a look (control characters replaced, repeated rows):
+    # shown by the command and the preview, never a reason to refuse.
+    warnings: list[Problem] = field(default_factory=list)

@@ -1,9 +1,13 @@
 """read_report: from the files a user gave to a validated ParsedReport, or every problem."""
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from collections import defaultdict
 
-from .layout import DATASET, DICTIONARY, MATRIX, METADATA, recognise
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import bounds, cells
+from .layout import DATASET, DICTIONARY, MATRIX, METADATA, Header, recognise
 from .matrix import parse_matrix
 from .parsed import InputFile, ParsedFile, ParsedReport, Problem, ReportInvalid, ReportMetadata
 from .portal import duplicate_role_problem, parse_dataset, parse_dictionary, parse_metadata
@@ -13,9 +17,10 @@ from .sources import Table, Unreadable, expand_archives, read_table
 FORMAT_A, FORMAT_B = "A", "B"
 
 
-def read_report(files: list[InputFile]) -> ParsedReport:
+def read_report(files: list[InputFile], sheet: str | None = None) -> ParsedReport:
     """Detects the format (a Format A matrix, or the Format B files, maybe in a ZIP) and the
-    encodings from the bytes, reads and validates everything.
+    encodings from the bytes, reads and validates everything. `sheet` names the worksheet of
+    a workbook with more than one report.
 
     Raises ReportInvalid listing every problem of every file. Touches no database.
     """
@@ -25,13 +30,18 @@ def read_report(files: list[InputFile]) -> ParsedReport:
     tables = []
     for file in inputs:
         try:
-            tables.append(read_table(file))
+            tables.append(read_table(file, sheet))
         except Unreadable as unreadable:
             problems.append(unreadable.problem)
 
     by_role = {MATRIX: [], DATASET: [], METADATA: [], DICTIONARY: []}
+    warnings = []
     for table in tables:
+        table.cells, findings = cells.clean(table.cells)
         role, header = recognise(table)
+        name = column_namer(table, header)
+        problems += cells.refusals(table, findings, name)
+        warnings += cells.warnings(table, findings, name)
         if role is None:
             problems.append(unrecognised_problem(table))
         else:
@@ -44,9 +54,49 @@ def read_report(files: list[InputFile]) -> ParsedReport:
     elif any(by_role.values()):
         report, more_problems = assemble_portal(by_role)
         problems += more_problems
+    if report is not None:
+        try:
+            bounds.check_goal_count(report.files[0].source.name, len(report.goals))
+        except bounds.OutOfBounds as refusal:
+            problems.append(refusal.problem)
     if problems:
         raise ReportInvalid(problems)
+    report.warnings = warnings + repeated_goal_warnings(report)
     return report
+
+
+def column_namer(table: Table, header: Header | None):
+    """A column's name for messages: its header as published, else its spreadsheet letter."""
+    names = {}
+    if header is not None:
+        names = {index: text for index, text in table.cells.loc[header.line].items() if text}
+    return lambda index: names.get(index) or cells.column_letter(index)
+
+
+def repeated_goal_warnings(report: ParsedReport) -> list[Problem]:
+    """Goal rows published twice, the same unit, objective, indicator and target: both are
+    stored, as published, but the preview and the command say where."""
+    rows = defaultdict(list)
+    for goal in report.goals:
+        rows[(goal.unit_code, goal.unit_name, goal.objective, goal.indicator, goal.target)].append(
+            goal
+        )
+    warnings = []
+    for repeated in rows.values():
+        if len(repeated) < 2:
+            continue
+        first, *others = repeated
+        warnings.append(Problem(first.file, ngettext(
+            "This goal is published again, with the same unit, objective, indicator and "
+            "target, at %(others)s. Both are stored as published; delete the repetition if it "
+            "is a mistake.",
+            "This goal is published %(count)s more times, with the same unit, objective, "
+            "indicator and target, at %(others)s. All are stored as published; delete the "
+            "repetitions if they are mistakes.",
+            len(others),
+        ) % {"count": len(others), "others": "; ".join(goal.location for goal in others)},
+            line=first.line, page=first.page, sheet=first.sheet))
+    return warnings
 
 
 def unrecognised_problem(table: Table) -> Problem:
@@ -67,11 +117,15 @@ def parsed_file(table: Table, role: str, header=None) -> ParsedFile:
         row_count=last_row(table),
         columns=dict(header.labels) if header else {},
         sheet=table.sheet,
+        pages=table.pages,
     )
 
 
 def last_row(table: Table) -> int:
-    """The rows read: up to the last line (or sheet row) with text, whatever the format."""
+    """The rows read: up to the last line (or sheet row) with text, whatever the format; all
+    the rows of a PDF's pages."""
+    if table.positions is not None:
+        return len(table.positions)
     filled = table.cells.ne("").any(axis=1)
     return int(table.cells.index[filled].max()) if filled.any() else 0
 

@@ -23,6 +23,8 @@ class ImportResult(Counts):
     format: str = ""  # "A" or "B"
     # (name, detected_format, encoding, role, row_count) per file read
     files: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    # The form each file was read in, as form_label() says it, in the order of `files`
+    forms: list[str] = field(default_factory=list)
     parishes_tagged: int = 0  # goals with at least one parish
     neighbourhoods_tagged: int = 0  # goals with at least one neighbourhood council
     replaced: bool = False  # a report of that institution and period existed
@@ -57,12 +59,14 @@ class ImportResult(Counts):
             _("Period: %(period)s") % {"period": self.period_slug},
             _("Format: %(format)s") % {"format": format_label(self.format)},
         ]
-        for name, detected_format, encoding, role, row_count in self.files:
-            lines.append(_("File: %(name)s (%(role)s, %(format)s, %(encoding)s, %(rows)s rows)") % {
-                "name": name,
-                "role": role_label(role),
-                "format": detected_format.upper(),
-                "encoding": encoding or _("no encoding: spreadsheet"),
+        forms = self.forms or [detected.upper() for _name, detected, *_rest in self.files]
+        for (name, _format, encoding, role, row_count), form in zip(self.files, forms):
+            if encoding:
+                line = _("File: %(name)s (%(role)s, %(format)s, %(encoding)s, %(rows)s rows)")
+            else:
+                line = _("File: %(name)s (%(role)s, %(format)s, %(rows)s rows)")
+            lines.append(line % {
+                "name": name, "role": role_label(role), "format": form, "encoding": encoding,
                 "rows": row_count,
             })
         lines += [
@@ -93,3 +97,22 @@ def role_label(role: str) -> str:
         "metadata": _("metadata"),
         "dictionary": _("dictionary"),
     }.get(role, role)
+
+
+def form_label(parsed_file) -> str:
+    """The form a file was read in, as the summary and the preview say it: "TSV", "PDF, 13
+    páginas", "Libro de Excel 97-2003, hoja “Literal a4”"."""
+    from django.utils.translation import ngettext
+
+    kind = parsed_file.detected_format
+    if kind == "pdf":
+        return ngettext("PDF, %(count)s page", "PDF, %(count)s pages", parsed_file.pages) % {
+            "count": parsed_file.pages}
+    name = {
+        "xlsx": _("Excel workbook"),
+        "xls": _("Excel 97-2003 workbook"),
+        "ods": _("ODS spreadsheet"),
+    }.get(kind)
+    if name is None:
+        return kind.upper()
+    return _("%(form)s, sheet “%(sheet)s”") % {"form": name, "sheet": parsed_file.sheet}

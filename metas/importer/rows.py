@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from metas import periods
+
 from .layout import Header
 from .parsed import ParsedGoal, Problem, ReportMetadata
 from .sources import Table
@@ -31,6 +33,10 @@ def build_goals(
     indicators = column(frame, header, "indicator")
     targets = column(frame, header, "target")
     links = column(frame, header, "verification_link")
+    if header.has("verification_link") and table.links:
+        # A cell linked to its address ("Ver" -> https://...): the address is the link.
+        link_column = header.columns["verification_link"]
+        links = [table.links.get((line, link_column), text) for line, text in zip(lines, links)]
     levels = levels if levels is not None else [None] * len(frame)
 
     parsed_targets: dict[str, object] = {}
@@ -63,6 +69,7 @@ def build_goals(
         if row_problems:
             problems.extend(row_problems)
             continue
+        page, row = table.position(line)
         goals.append(ParsedGoal(
             level=level,
             unit_code=code,
@@ -76,7 +83,9 @@ def build_goals(
             lacks_financing=parsed.lacks_financing,
             verification_link=link,
             file=table.name,
-            line=line,
+            line=row,
+            page=page,
+            sheet=table.sheet,
         ))
     return goals, problems
 
@@ -112,10 +121,24 @@ def read_metadata(table: Table, frame: pd.DataFrame) -> tuple[ReportMetadata, li
                     line=line, column=column_name, value=value,
                 ))
                 continue
+            if not periods.plausible(updated_on):
+                problems.append(table.problem(
+                    _("The update date “%(value)s” is outside the possible months (%(first)s "
+                      "to %(last)s). Correct the date.") % {
+                        "value": value, "first": periods.label(periods.FIRST_PLAUSIBLE),
+                        "last": periods.label(periods.last_plausible())},
+                    line=line, column=column_name, value=value,
+                ))
+                continue
             metadata.updated_on = updated_on
         elif field == "link":
             metadata.link_text, metadata.link_url = split_link(value)
+            # The address behind the text ("Reporte del GPR"), in a workbook or a PDF.
+            metadata.link_url = metadata.link_url or next(
+                (table.links[(line, index)] for index in range(len(row))
+                 if (line, index) in table.links), "")
         else:
             setattr(metadata, field, value)
-        metadata.locations[key] = (table.name, line)
+        page, row_number = table.position(line)
+        metadata.locations[key] = (table.name, row_number, page, table.sheet)
     return metadata, problems

@@ -1,15 +1,25 @@
-"""From the bytes a user gave to tables of text cells, each row knowing its line.
+"""From the bytes a user gave to tables of text cells, each row knowing where it is.
 
-Nothing here trusts a file name: the kind of file (ZIP, XLSX, text), the text encoding, the
-separator and the quoting convention are all detected from the content. This module is the ONE
-place where line numbers (or sheet rows) are assigned: every later step reads them from the
-table's index, so a problem always points where an editor or spreadsheet shows the row.
+Nothing here trusts a file name: the kind of file (ZIP, workbook, PDF, text), the text encoding,
+the separator and the quoting convention are all detected from the content. This module is the
+ONE place that says what a file is (kind_problem) and where row numbers are assigned: every
+later step reads them from the table's index (and, for a PDF, its page), so a problem always
+points where an editor, a spreadsheet or a PDF viewer shows the row.
 
-Each job has its tool: the csv module splits text (it knows the line each row starts on, even
-when a quoted cell spans lines, and can treat quotes as plain text); openpyxl reads workbooks
-(a cell's number format says that 0.5 is shown as 50%); the cells then live in a pandas
-DataFrame of strings, where the readers classify rows with vectorised masks. No cell is ever
-NaN: "N/A", "NA" and "" stay text.
+Each job has its tool:
+- the csv module splits text (it knows the line each row starts on, even when a quoted cell
+  spans lines, and can treat quotes as plain text);
+- python-calamine, through pandas (`ExcelFile(engine="calamine")`, which is `read_excel`),
+  reads .xls, .xlsx and .ods alike (metas.importer.workbook); pandas keeps every sheet row,
+  blank ones included, so a row's index is its number in the sheet. openpyxl is kept for the
+  two things calamine does not tell about an .xlsx: a cell's number format (0.5 shown as 50%%)
+  and its hyperlink (the GPR link's address behind "Reporte del GPR"); an .ods file's links
+  are read from its XML;
+- pdfplumber reads the table of a PDF (metas.importer.pdf).
+The cells then live in a pandas DataFrame of strings, where the readers classify rows with
+vectorised masks. No cell is ever NaN: "N/A", "NA" and "" stay text. Before any of this,
+metas.importer.bounds measures what the file would cost to read, and metas.importer.cells
+applies the one rule for the characters of a cell.
 """
 from __future__ import annotations
 
@@ -18,20 +28,15 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
+from dataclasses import dataclass, field
 
 import charset_normalizer
 import pandas as pd
 from django.utils.translation import gettext as _
 
-from metas.numbers import plain
+from . import bounds
+from .parsed import InputFile, Problem, location
 
-from .parsed import InputFile, Problem
-
-# A ZIP member bigger than this is refused: protects the server from "ZIP bombs".
-MAX_MEMBER_BYTES = 50 * 1024 * 1024
 # Rows looked at to choose the separator.
 SNIFF_LINES = 400
 
@@ -41,8 +46,14 @@ PDF_MAGIC = b"%PDF-"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 TEXT_FORMATS = {"\t": "tsv", ";": "csv", ",": "csv"}
-# A text table never holds a NUL byte in its first kilobytes; binary files almost always do.
+# A text table hardly ever holds a NUL byte (a damaged cell may: cells.py refuses it with its
+# line); binary files hold many in their first kilobytes.
 TEXT_SNIFF_BYTES = 64 * 1024
+MAX_TEXT_NULS = 8
+
+# The csv module's own limit (131,072 characters) would end the import with a traceback;
+# cells.py refuses a long cell with its line and column instead.
+csv.field_size_limit(64 * 1024 * 1024)
 
 
 class Unreadable(Exception):
@@ -56,33 +67,53 @@ class Unreadable(Exception):
 @dataclass
 class Table:
     """The cells of one file as text. `cells` has columns 0..n-1 and, as index, each row's
-    1-based line (text files) or sheet row (spreadsheets); blank rows are kept."""
+    1-based line (text files) or sheet row (spreadsheets); blank rows are kept. A PDF's rows
+    are numbered in reading order, and `positions` gives each its page and row on the page."""
 
     source: InputFile
-    detected_format: str  # "tsv", "csv" or "xlsx"
-    encoding: str  # "" for xlsx
+    detected_format: str  # "tsv", "csv", "xlsx", "xls", "ods" or "pdf"
+    encoding: str  # "" for spreadsheets and PDFs
     cells: pd.DataFrame
     sheet: str = ""
+    pages: int = 0  # a PDF's pages
+    positions: dict[int, tuple[int, int]] | None = None  # a PDF's index -> (page, row)
+    # Hyperlinks behind cells: (index, column) -> address.
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.source.name
 
+    def position(self, index) -> tuple[int | None, int]:
+        """(page, line) of a row: the page is None except in a PDF."""
+        if self.positions is None:
+            return None, int(index)
+        return self.positions[int(index)]
+
+    def location(self, index) -> str:
+        """"línea 12", "fila 12" or "página 3, fila 7"."""
+        page, line = self.position(index)
+        return location(line, page=page, sheet=self.sheet)
+
     def problem(self, message, line=None, column=None, value="") -> Problem:
+        page, line = self.position(line) if line is not None else (None, None)
         return Problem(
-            file=self.name, message=message, line=None if line is None else int(line),
-            column=column, value=value, sheet=self.sheet,
+            file=self.name, message=message, line=line, column=column, value=value,
+            sheet=self.sheet, page=page,
         )
 
 
 # --- Files and ZIP archives ------------------------------------------------------------------
 
 def expand_archives(files: list[InputFile]) -> tuple[list[InputFile], list[Problem]]:
-    """Replaces each plain ZIP (not an XLSX workbook) by its members, named "archive/member"."""
+    """Replaces each plain ZIP (not a workbook) by its members, named "archive/member"."""
     expanded, problems = [], []
     for file in files:
-        if file.data.startswith(ZIP_MAGIC) and not is_workbook(file.data):
-            members, member_problems = zip_members(file)
+        if file.data.startswith(ZIP_MAGIC) and workbook_kind(file.data) is None:
+            try:
+                members, member_problems = zip_members(file)
+            except bounds.OutOfBounds as refusal:
+                members, member_problems = [], [refusal.problem]
             expanded.extend(members)
             problems.extend(member_problems)
         else:
@@ -90,22 +121,31 @@ def expand_archives(files: list[InputFile]) -> tuple[list[InputFile], list[Probl
     return expanded, problems
 
 
-def is_workbook(data: bytes) -> bool:
+def workbook_kind(data: bytes) -> str | None:
+    """"xlsx" or "ods" for a ZIP that is a workbook, else None (a plain archive)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "xl/workbook.xml" in archive.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return False
+            names = set(archive.namelist())
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "mimetype" in names and archive.read("mimetype").startswith(
+                b"application/vnd.oasis.opendocument.spreadsheet"
+            ):
+                return "ods"
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        return None
+    return None
 
 
 def zip_members(file: InputFile) -> tuple[list[InputFile], list[Problem]]:
+    bounds.check_member_count(file)
     try:
         archive = zipfile.ZipFile(io.BytesIO(file.data))
     except (zipfile.BadZipFile, OSError):
         return [], [Problem(file.name, _(
             "The ZIP archive is damaged and cannot be opened. Create it again and upload it."
         ))]
-    members, problems = [], []
+    members, problems, readable = [], [], []
     with archive:
         for info in archive.infolist():
             if is_clutter(info):
@@ -116,19 +156,19 @@ def zip_members(file: InputFile) -> tuple[list[InputFile], list[Problem]]:
                     "This file in the ZIP archive is protected with a password. "
                     "Create the archive without a password."
                 )))
-            elif info.file_size > MAX_MEMBER_BYTES:
-                problems.append(Problem(name, _(
-                    "This file in the ZIP archive is too large (%(size)s MB uncompressed)."
-                ) % {"size": info.file_size // (1024 * 1024)}))
             else:
-                try:
-                    data = archive.read(info)
-                except (zipfile.BadZipFile, OSError, RuntimeError):
-                    problems.append(Problem(name, _(
-                        "This file in the ZIP archive is damaged. Create the archive again."
-                    )))
-                    continue
-                members.append(InputFile(name=name, data=data))
+                readable.append(info)
+        counted = 0  # inflated bytes of the members read so far: the bound is for them all
+        for info in readable:
+            try:
+                data = bounds.inflate(file, archive, [info], counted=counted)[info.filename]
+            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError):
+                problems.append(Problem(f"{file.name}/{info.filename}", _(
+                    "This file in the ZIP archive is damaged. Create the archive again."
+                )))
+                continue
+            counted += len(data)
+            members.append(InputFile(name=f"{file.name}/{info.filename}", data=data))
     if not members and not problems:
         problems.append(Problem(file.name, _(
             "The ZIP archive holds no files. Put the month's CSV files in it."
@@ -151,7 +191,8 @@ def is_clutter(info: zipfile.ZipInfo) -> bool:
 
 def kind_problem(file: InputFile) -> Problem | None:
     """Why these bytes cannot be a report, judged from their first bytes alone (before any
-    parsing), or None when they may be one: a text table, a workbook or a ZIP archive.
+    parsing), or None when they may be one: a text table, a workbook (.xlsx, .ods, .xls), a
+    PDF or a ZIP archive.
 
     The one place that tells what kind of file a user gave: read_table() starts here, and the
     staff upload form asks it too, so both say the same about the same file."""
@@ -160,40 +201,46 @@ def kind_problem(file: InputFile) -> Problem | None:
         return Problem(file.name, _(
             "The file is empty. Export the report again and upload the resulting file."
         ))
-    if data.startswith(ZIP_MAGIC):
+    if data.startswith((*ZIP_MAGIC, OLE_MAGIC, PDF_MAGIC)):
         return None
-    if data.startswith(OLE_MAGIC):
-        return Problem(file.name, _(
-            "This is an old Excel workbook (.xls), which cannot be read. "
-            "Open it and save it as Excel workbook (.xlsx) or CSV."
-        ))
-    if data.startswith(PDF_MAGIC):
-        return Problem(file.name, _(
-            "This is a PDF document. Upload the report as a spreadsheet (.xlsx) or CSV file."
-        ))
-    if not data.startswith(UTF16_BOMS) and b"\0" in data[:TEXT_SNIFF_BYTES]:
+    if not data.startswith(UTF16_BOMS) and data[:TEXT_SNIFF_BYTES].count(0) > MAX_TEXT_NULS:
         return not_text_problem(file)
     return None
 
 
 def not_text_problem(file: InputFile) -> Problem:
     return Problem(file.name, _(
-        "This is not a text file or a spreadsheet. "
-        "Upload the report as a spreadsheet (.xlsx) or CSV file."
+        "This is not a text file, a spreadsheet or a PDF. Upload the report as published: "
+        "a spreadsheet (.xlsx, .xls, .ods), a PDF or a CSV file."
     ))
 
 
-def read_table(file: InputFile) -> Table:
-    """The file's cells, or Unreadable saying what the file is and what to do."""
+def read_table(file: InputFile, sheet: str | None = None) -> Table:
+    """The file's cells, or Unreadable saying what the file is and what to do. `sheet` names
+    the worksheet to read in a workbook with several reports."""
     problem = kind_problem(file)
     if problem is not None:
         raise Unreadable(problem)
-    if file.data.startswith(ZIP_MAGIC):
-        return read_workbook(file)
-    text, encoding = decode(file.data)
-    if text is None or looks_binary(text):
-        raise Unreadable(not_text_problem(file))
-    return read_text(file, text, encoding)
+    try:
+        if file.data.startswith(PDF_MAGIC):
+            from .pdf import read_pdf
+
+            return read_pdf(file)
+        if file.data.startswith(OLE_MAGIC):
+            from .workbook import read_workbook
+
+            return read_workbook(file, "xls", sheet)
+        if file.data.startswith(ZIP_MAGIC):
+            from .workbook import read_workbook
+
+            return read_workbook(file, workbook_kind(file.data) or "xlsx", sheet)
+        text, encoding = decode(file.data)
+        if text is None or looks_binary(text):
+            raise Unreadable(not_text_problem(file))
+        bounds.check_lines(file, text)
+        return read_text(file, text, encoding)
+    except bounds.OutOfBounds as refusal:
+        raise Unreadable(refusal.problem) from None
 
 
 # --- Encodings --------------------------------------------------------------------------------
@@ -217,7 +264,7 @@ def decode(data: bytes) -> tuple[str | None, str]:
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith(UTF16_BOMS):
         return data.decode("utf-16", errors="replace"), "utf-16"
-    if b"\x00" in data:
+    if data.count(0) > MAX_TEXT_NULS:
         return None, ""
     try:
         return data.decode("utf-8"), "utf-8"
@@ -285,7 +332,7 @@ def read_text(file: InputFile, text: str, encoding: str) -> Table:
         source=file,
         detected_format=TEXT_FORMATS[delimiter],
         encoding=encoding,
-        cells=to_frame(rows),
+        cells=to_frame(file.name, rows),
     )
 
 
@@ -333,98 +380,26 @@ def uses_bare_quotes(text: str, delimiter: str) -> bool:
     for line in text.splitlines():
         if '"' not in line:
             continue
-        for field in line.split(delimiter):
-            inner = field.strip().replace('""', "")[1:-1]
+        for cell in line.split(delimiter):
+            inner = cell.strip().replace('""', "")[1:-1]
             if '"' in inner:
                 return True
     return False
 
 
-def to_frame(rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
+# --- Rows to a frame --------------------------------------------------------------------------
+
+def to_frame(name: str, rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
     """A DataFrame of stripped text cells, padded to the widest row, blank columns at the
-    right dropped, indexed by line. Everything stays text: "N/A" and "" are never NaN."""
-    width = max((len(cells) for _, cells in rows), default=0)
-    data = [[cell.strip() for cell in cells] + [""] * (width - len(cells)) for _, cells in rows]
-    frame = pd.DataFrame(data, index=[line for line, _ in rows], columns=range(width), dtype=object)
-    if width:
-        filled = frame.ne("").any(axis=0)
-        last = filled[filled].index.max() if filled.any() else -1
-        frame = frame.loc[:, : max(last, 0)]
-    return frame
-
-
-# --- Spreadsheets -----------------------------------------------------------------------------
-
-def read_workbook(file: InputFile) -> Table:
-    """The first visible sheet with content of an .xlsx workbook, every cell rendered as the
-    text a reader sees (percentages as "50%", dates as 2019-08-31)."""
-    import openpyxl  # imported here: only spreadsheets need it
-
-    unreadable = Unreadable(Problem(file.name, _(
-        "The spreadsheet cannot be read: it is damaged or not an Excel workbook (.xlsx). "
-        "Open it in a spreadsheet program and save it again as .xlsx or CSV."
-    )))
-    if not is_workbook(file.data):
-        if is_opendocument(file.data):
-            raise Unreadable(Problem(file.name, _(
-                "This is an OpenDocument spreadsheet (.ods), which cannot be read. "
-                "Save it as Excel workbook (.xlsx) or CSV."
-            )))
-        raise unreadable
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(file.data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise unreadable from error
-    try:
-        for sheet in workbook.worksheets:
-            if sheet.sheet_state != "visible":
-                continue
-            sheet.reset_dimensions()  # some programs write wrong dimensions; read every row
-            rows = sheet_rows(sheet)
-            if rows:
-                return Table(file, "xlsx", "", to_frame(rows), sheet=sheet.title)
-    except Exception as error:
-        raise unreadable from error
-    finally:
-        workbook.close()
-    raise Unreadable(Problem(file.name, _(
-        "The spreadsheet has no data in any visible sheet."
-    )))
-
-
-def sheet_rows(sheet) -> list[tuple[int, list[str]]]:
-    """The rows with text, with their sheet row numbers: a sheet formatted down to row
-    1,048,576 costs no more than its content."""
-    rows = []
-    for number, row in enumerate(sheet.iter_rows(), start=1):
-        cells = [cell_text(cell) for cell in row]
-        if any(cells):
-            rows.append((number, cells))
-    return rows
-
-
-def is_opendocument(data: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument")
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return False
-
-
-def cell_text(cell) -> str:
-    value = getattr(cell, "value", None)
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float)):
-        # 15 significant digits, as spreadsheets show them: no float noise (0.30000000000000004)
-        number = Decimal(format(value, ".15g"))
-        if "%" in (getattr(cell, "number_format", "") or ""):
-            return plain(number * 100) + "%"
-        return plain(number)
-    return str(value)
+    right dropped, indexed by line. Everything stays text: "N/A" and "" are never NaN.
+    Refuses (bounds.OutOfBounds) a table wider or larger than a report can be."""
+    stripped = []
+    for _line, cells in rows:
+        cells = [cell.strip() for cell in cells]
+        while cells and not cells[-1]:
+            cells.pop()
+        stripped.append(cells)
+    width = max(map(len, stripped), default=0)
+    bounds.check_extent(InputFile(name, b""), len(rows), width)
+    data = [cells + [""] * (width - len(cells)) for cells in stripped]
+    return pd.DataFrame(data, index=[line for line, _ in rows], columns=range(width), dtype=object)

@@ -5,16 +5,23 @@ the first write), then write (the rows through metas.bulk). Then ONE transaction
 replaces the institution's report for that period (and only that one) with the new report,
 its files, goals and territory tags. If anything fails, the database is as it was and the
 files this import saved are removed again.
+
+An original is written (under its content's name) before the transaction commits, so a
+committed SourceFile always has its file. A process killed in between leaves a file no
+SourceFile refers to: unreferenced_files() finds those, once they are older than any import
+takes (SWEEP_GRACE), for the cleanup_files command to remove.
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -43,13 +50,18 @@ from metas.text import fold
 from .parsed import ParsedReport, Problem, ReportInvalid
 from .plan import Plan, cached, search_text, tag_rows, unit_identity
 from .reader import read_report
-from .result import ImportResult
+from .result import ImportResult, form_label
 from .slugs import Slugs, unit_slug_base
 
 
-def import_report(files, **options) -> ImportResult:
-    """read_report, then store_report with the same keyword arguments."""
-    return store_report(read_report(files), **options)
+ORIGINALS = "reports"  # the folder of MEDIA_ROOT where SourceFile keeps the originals
+SWEEP_GRACE = timedelta(hours=1)  # far longer than an import takes
+
+
+def import_report(files, sheet: str | None = None, **options) -> ImportResult:
+    """read_report (of `sheet`, in a workbook of several reports), then store_report with the
+    other keyword arguments."""
+    return store_report(read_report(files, sheet=sheet), **options)
 
 
 def store_report(
@@ -140,6 +152,13 @@ def resolve_period(parsed: ParsedReport, period) -> date:
             raise ReportInvalid([Problem(first_file, _(
                 "The period “%(value)s” is not a month. Write it as YYYY-MM, e.g. 2019-08."
             ) % {"value": period}, value=str(period))])
+        if not periods.plausible(period_date):
+            raise ReportInvalid([Problem(first_file, _(
+                "The period %(value)s is outside the possible months: a report is about a "
+                "month from %(first)s to %(last)s."
+            ) % {"value": periods.slug(period_date),
+                 "first": periods.label(periods.FIRST_PLAUSIBLE),
+                 "last": periods.label(periods.last_plausible())}, value=str(period))])
         return period_date
     if parsed.metadata.updated_on is not None:
         return parsed.metadata.updated_on.replace(day=1)
@@ -169,15 +188,15 @@ def check_sizes(parsed: ParsedReport, institution: str) -> None:
     if not institution:
         problems.append(Problem(first_file, _("The institution's name is empty.")))
     elif len(institution) > limit(Institution, "name"):
-        problems.append(too_long(first_file, None, _("institution"), institution,
+        problems.append(too_long(first_file, None, None, "", _("institution"), institution,
                                  limit(Institution, "name")))
-    for field_name, (file, line) in parsed.metadata.locations.items():
+    for field_name, where in parsed.metadata.locations.items():
         value = getattr(parsed.metadata, field_name)
         if isinstance(value, str) and len(value) > limit(Report, field_name):
-            problems.append(too_long(file, line, None, value, limit(Report, field_name)))
+            problems.append(too_long(*where, None, value, limit(Report, field_name)))
     if len(parsed.metadata.link_url) > limit(Report, "link_url"):
-        file, line = parsed.metadata.locations.get("link_text", (first_file, None))
-        problems.append(too_long(file, line, None, parsed.metadata.link_url,
+        where = parsed.metadata.locations.get("link_text", (first_file, None, None, ""))
+        problems.append(too_long(*where, None, parsed.metadata.link_url,
                                  limit(Report, "link_url")))
     columns = {f.source.name: f.columns for f in parsed.files}
     level_limit = limit(ProcessLevel, "name")
@@ -191,18 +210,20 @@ def check_sizes(parsed: ParsedReport, institution: str) -> None:
             value = getattr(goal, field_name)
             if len(value) > max_length:
                 column = columns.get(goal.file, {}).get(field_name, field_name)
-                problems.append(too_long(goal.file, goal.line, column, value, max_length))
+                problems.append(too_long(goal.file, goal.line, goal.page, goal.sheet, column,
+                                         value, max_length))
     for level in parsed.levels:
         if len(level) > level_limit:
-            problems.append(too_long(first_file, None, None, level, level_limit))
+            problems.append(too_long(first_file, None, None, "", None, level, level_limit))
     if problems:
         raise ReportInvalid(problems)
 
 
-def too_long(file, line, column, value, max_length) -> Problem:
+def too_long(file, line, page, sheet, column, value, max_length) -> Problem:
     return Problem(file, _(
         "The text is too long (%(length)s characters; at most %(max)s). Shorten it."
-    ) % {"length": len(value), "max": max_length}, line=line, column=column, value=value[:80])
+    ) % {"length": len(value), "max": max_length}, line=line, column=column, value=value[:80],
+        page=page, sheet=sheet)
 
 
 # --- Counting (also what a dry run reports) ---------------------------------------------------
@@ -218,6 +239,7 @@ def count(parsed, institution, period, plan: Plan, dry_run) -> ImportResult:
             (f.source.name, f.detected_format, f.encoding, f.role, f.row_count)
             for f in parsed.files
         ],
+        forms=[form_label(f) for f in parsed.files],
         parishes_tagged=sum(bool(tag.parishes) for tag in plan.tags),
         neighbourhoods_tagged=sum(bool(tag.neighbourhoods) for tag in plan.tags),
         dry_run=dry_run,
@@ -376,6 +398,7 @@ def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, 
         name = record.file.field.generate_filename(record, source.name)
         if default_storage.exists(name):
             record.file.name = name  # the same bytes are already stored
+            touch(name)  # newly wanted: the sweep's grace period starts again
         else:
             record.file.save(source.name, ContentFile(source.data), save=False)
             saved.append(record.file.name)
@@ -407,6 +430,7 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
             "position": position,
             "source_file": source_file.pk if source_file else None,
             "source_line": goal.line,
+            "source_page": goal.page,
             "objective": goal.objective,
             "indicator": goal.indicator,
             "target": goal.target,
@@ -442,3 +466,34 @@ def store_tags(goal_ids: list[int], tags: list) -> None:
             kind += goal_rows
     for model, model_rows in zip(models, rows):
         insert_many(model, model_rows)
+
+
+def touch(name: str) -> None:
+    try:
+        os.utime(default_storage.path(name))
+    except (NotImplementedError, OSError):
+        pass  # a storage without local paths keeps its own times
+
+
+# --- Files no report refers to ----------------------------------------------------------------
+
+def unreferenced_files(now=None) -> list[str]:
+    """The originals under MEDIA_ROOT/reports/ that no SourceFile refers to, written more than
+    SWEEP_GRACE ago (a younger one may belong to an import under way): left by a killed
+    import."""
+    referenced = set(SourceFile.objects.values_list("file", flat=True))
+    cutoff = (now or timezone.now()) - SWEEP_GRACE
+    return [
+        name for name in stored_names(ORIGINALS)
+        if name not in referenced and default_storage.get_modified_time(name) < cutoff
+    ]
+
+
+def stored_names(folder: str) -> list[str]:
+    if not default_storage.exists(folder):
+        return []
+    folders, files = default_storage.listdir(folder)
+    names = [f"{folder}/{name}" for name in sorted(files)]
+    for name in sorted(folders):
+        names += stored_names(f"{folder}/{name}")
+    return names

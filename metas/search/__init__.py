@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from django.db import connections
-from django.db.models import BooleanField, Expression, F, FloatField
+from django.db.models import BooleanField, Expression, F, FloatField, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -44,8 +44,8 @@ def search(goals, text: str):
     """The goals of the queryset whose search text holds every word of `text` (as the start
     of a word), annotated with `rank` (lower is better); none when `text` has no word."""
     terms = words(text)
-    if not terms:
-        return goals.none()
+    if not terms:  # ("¿?", "a"): nothing to look for, so nothing found, ordered all the same
+        return goals.annotate(rank=Value(0.0, output_field=FloatField())).none()
     if connections[goals.db].vendor == "postgresql":
         query = " & ".join(f"{term}:*" for term in terms)
         return goals.filter(_TextSearch(query)).annotate(rank=_TextSearchRank(query))

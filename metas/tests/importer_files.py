@@ -89,6 +89,36 @@ def xlsx_bytes(rows, *, percent_cells=False, date_cell=True, sheet_title="Hoja1"
     return buffer.getvalue()
 
 
+def patched_xlsx(data: bytes, replacements: dict[bytes, bytes]) -> bytes:
+    """The workbook with bytes replaced in its XML parts (what openpyxl would not write)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename.endswith(".xml"):
+                for old, new in replacements.items():
+                    content = content.replace(old, new)
+            archive.writestr(info.filename, content)
+    return buffer.getvalue()
+
+
+def two_report_workbook() -> bytes:
+    """August in sheet "Agosto", the same a month later in "Septiembre", and a "Notas" sheet."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(xlsx_bytes(sample_rows(), sheet_title="Agosto")))
+    september = workbook.copy_worksheet(workbook["Agosto"])
+    september.title = "Septiembre"
+    september["D215"] = "30/09/2019"
+    workbook.create_sheet("Notas")["A1"] = "Notas de la Dirección de Planificación"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def is_date_text(value: str) -> bool:
     parts = value.split("/")
     return len(parts) == 3 and all(part.isdigit() for part in parts)

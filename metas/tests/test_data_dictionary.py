@@ -83,5 +83,6 @@ def test_the_columns_have_stable_names(db):
         "id", "institucion", "periodo", "nivel", "codigo_unidad", "unidad", "unidad_superior",
         "objetivo", "indicador", "meta_publicada", "avance", "estado", "nota",
         "sin_financiamiento", "parroquias", "jdb", "cobertura", "enlace_verificacion",
-        "archivo_fuente", "url_archivo_fuente", "linea_fuente", "url", "url_serie",
+        "archivo_fuente", "url_archivo_fuente", "linea_fuente", "ubicacion_fuente", "url",
+        "url_serie",
     ]

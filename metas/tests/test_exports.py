@@ -191,6 +191,7 @@ def test_it_exports_every_field_of_every_goal_as_csv(client, august):
             args=["municipio-de-loja", "2019-08", named.source_file_id],
         ),
         "linea_fuente": "12",
+        "ubicacion_fuente": "línea 12",
         "url": f"http://testserver/metas/{named.pk}/",
         "url_serie": f"http://testserver/municipio-de-loja/metas/{named.series}/"
         if named.series else "",

@@ -15,7 +15,7 @@ from .importer_files import (
     zip_bytes,
 )
 
-NOT_READ = "no es un archivo de texto ni una hoja de cálculo"
+NOT_READ = "no es un archivo de texto, una hoja de cálculo ni un PDF"
 
 
 @pytest.fixture
@@ -56,22 +56,23 @@ def test_it_refuses_an_empty_file(before):
 def test_it_refuses_binary_garbage_whatever_its_name(before):
     garbage = bytes(range(256)) * 8
     assert refused([InputFile("metas.csv", garbage)]) == [
-        "metas.csv: No es un archivo de texto ni una hoja de cálculo. Suba el reporte como "
-        "hoja de cálculo (.xlsx) o archivo CSV."
+        "metas.csv: No es un archivo de texto, una hoja de cálculo ni un PDF. Suba el reporte "
+        "como se publicó: una hoja de cálculo (.xlsx, .xls, .ods), un PDF o un archivo CSV."
     ]
     assert database_state() == before
 
 
-def test_it_says_what_to_do_with_an_old_excel_file_or_a_pdf(before):
+def test_it_says_what_to_do_with_a_damaged_old_excel_file_or_pdf(before):
     problems = refused([
         InputFile("metas.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512)),
         InputFile("metas.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"),
     ])
     assert problems == [
-        "metas.xlsx: Es un libro de Excel antiguo (.xls), que no se puede leer. Ábralo y "
-        "guárdelo como libro de Excel (.xlsx) o CSV.",
-        "metas.csv: Es un documento PDF. Suba el reporte como hoja de cálculo (.xlsx) o "
-        "archivo CSV.",
+        "metas.xlsx: No se puede leer la hoja de cálculo: está dañada o no es un libro de "
+        "Excel 97-2003 (.xls). Ábrala en un programa de hojas de cálculo y guárdela de nuevo, "
+        "o expórtela como CSV.",
+        "metas.csv: No se puede leer el PDF: está dañado. Descárguelo de nuevo o expórtelo "
+        "otra vez desde la hoja de cálculo.",
     ]
     assert database_state() == before
 
@@ -80,8 +81,8 @@ def test_it_refuses_an_unreadable_spreadsheet(before):
     damaged = zip_bytes({"[Content_Types].xml": b"<Types", "xl/workbook.xml": b"not xml"})
     assert refused([InputFile("metas.csv.xlsx", damaged)]) == [
         "metas.csv.xlsx: No se puede leer la hoja de cálculo: está dañada o no es un libro de "
-        "Excel (.xlsx). Ábrala en un programa de hojas de cálculo y guárdela de nuevo como "
-        ".xlsx o CSV."
+        "Excel (.xlsx). Ábrala en un programa de hojas de cálculo y guárdela de nuevo, o "
+        "expórtela como CSV."
     ]
     assert database_state() == before
 
@@ -124,9 +125,9 @@ def test_it_lists_every_problem_of_the_file_in_one_run(before):
 def test_it_refuses_goal_rows_before_any_level_row(before):
     rows = [row for line, row in enumerate(sample_rows(), start=1) if line != 8]
     assert refused([InputFile("sin-nivel.tsv", tsv_bytes(rows))]) == [
-        "sin-nivel.tsv, línea 8: Estas 3 filas de metas (líneas 8 a 10) están antes de "
-        "cualquier fila de nivel de proceso. Agregue encima la fila de su nivel (su nombre solo "
-        "en la primera columna, por ejemplo “PROCESOS GOBERNANTES”)."
+        "sin-nivel.tsv, línea 8: Estas 3 filas de metas (de la línea 8 a la línea 10) están "
+        "antes de cualquier fila de nivel de proceso. Agregue encima la fila de su nivel (su "
+        "nombre solo en la primera columna, por ejemplo “PROCESOS GOBERNANTES”)."
     ]
     assert database_state() == before
 
@@ -249,8 +250,9 @@ def test_it_refuses_a_damaged_or_empty_zip_and_names_the_bad_member(before):
     assert problems == [
         "roto.zip: El archivo ZIP está dañado y no se puede abrir. Vuelva a crearlo y súbalo.",
         "nada.zip: El archivo ZIP no contiene archivos. Ponga en él los archivos CSV del mes.",
-        "enero.zip/enero/basura.csv: No es un archivo de texto ni una hoja de cálculo. Suba el "
-        "reporte como hoja de cálculo (.xlsx) o archivo CSV.",
+        "enero.zip/enero/basura.csv: No es un archivo de texto, una hoja de cálculo ni un PDF. "
+        "Suba el reporte como se publicó: una hoja de cálculo (.xlsx, .xls, .ods), un PDF o un "
+        "archivo CSV.",
         "enero.zip/enero/vacio.csv: El archivo está vacío. Exporte de nuevo el reporte y suba el "
         "archivo resultante.",
     ]

@@ -293,11 +293,11 @@ def test_a_bad_file_shows_every_error_and_leaves_everything_as_it_was(signed_in,
     "content, message",
     [
         (b"", "El archivo está vacío"),
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "Es un documento PDF"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "No se puede leer el PDF: está dañado"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 200,
-         "Es un libro de Excel antiguo (.xls)"),
+         "No se puede leer la hoja de cálculo: está dañada o no es un libro de Excel 97-2003"),
         (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
-         "No es un archivo de texto ni una hoja de cálculo"),
+         "No es un archivo de texto, una hoja de cálculo ni un PDF"),
     ],
 )
 def test_it_says_what_the_importer_says_of_a_file_that_is_no_report(signed_in, loja, content, message):

@@ -23,7 +23,7 @@ from .. import history, pending as pending_uploads
 from ..counts import Counts
 from ..forms import UploadForm, UploadLimitHandler
 from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
-from ..importer.result import role_label
+from ..importer.result import form_label, role_label
 from ..models import ImportLog, PendingUpload, Report
 from ..permissions import allowed_institutions, may_publish, may_read_log, readable_log
 
@@ -68,9 +68,10 @@ def _upload(request):
 
     institution = form.cleaned_data["institution"]
     period = form.cleaned_data["period"]
+    sheet = form.cleaned_data["sheet"]
     files = form.input_files()
     attempt = _attempt(
-        request, files, institution, period, dry_run=True,
+        request, files, institution, period, sheet=sheet, dry_run=True,
         allowed=may_publish(user, institution),
     )
     if attempt.outcome == Outcome.FORBIDDEN:
@@ -84,6 +85,7 @@ def _upload(request):
         institution=institution,
         period=period,
         files=files,
+        sheet=sheet,
     )
     return redirect("metas:staff-preview", pk=pending.pk)
 
@@ -137,7 +139,8 @@ def staff_preview(request, pending):
     files = pending_uploads.load(pending)
     try:
         result = import_report(
-            files, institution=_institution_name(pending.institution), period=pending.period,
+            files, sheet=pending_uploads.sheet(pending),
+            institution=_institution_name(pending.institution), period=pending.period,
             user=request.user, dry_run=True,
         )
     except ReportInvalid as invalid:
@@ -178,7 +181,10 @@ def staff_publish(request, pending):
         pending = PendingUpload.objects.select_for_update().filter(pk=pending.pk).first()
         if pending is None:
             raise Http404
-        attempt = _attempt(request, files, pending.institution, pending.period)
+        attempt = _attempt(
+            request, files, pending.institution, pending.period,
+            sheet=pending_uploads.sheet(pending),
+        )
         if attempt.accepted:
             pending_uploads.discard(pending)
     if not attempt.accepted:
@@ -221,10 +227,10 @@ def _institution_name(institution) -> str | None:
     return institution.name if institution else None
 
 
-def _attempt(request, files, institution, period, *, dry_run=False, allowed=True):
+def _attempt(request, files, institution, period, *, sheet=None, dry_run=False, allowed=True):
     return run_attempt(
         files, source=WEB, user=request.user, institution=institution, period=period,
-        dry_run=dry_run, allowed=allowed,
+        sheet=sheet, dry_run=dry_run, allowed=allowed,
     )
 
 
@@ -245,7 +251,7 @@ def _file_rows(pending, parsed):
             {
                 "member": parsed_file.source.name[len(entry["name"]) + 1:],
                 "role": role_label(parsed_file.role),
-                "format": parsed_file.detected_format.upper(),
+                "format": form_label(parsed_file),
                 "encoding": parsed_file.encoding,
                 "rows": parsed_file.row_count,
             }

@@ -15,6 +15,9 @@ Guarantees:
 - Bad input: every problem of every file is printed (file, line or sheet row, column, value),
   nothing is stored, and the command exits with a non-zero status.
 - --dry-run validates and prints what would be stored, storing nothing.
+- What was accepted but deserves a look (control characters replaced, goal rows published
+  twice) is printed as warnings, whatever the verbosity.
+- --sheet chooses the sheet of a workbook in which more than one sheet looks like a report.
 - Every attempt, accepted or not, is recorded in the import log (ImportLog).
 - A folder (read recursively), or files of several reports: they are grouped into reports
   (metas.importer.batch: a month's portal files together), each imported in its own
@@ -67,6 +70,10 @@ class Command(BaseCommand):
             help=_("the month reported on (default: the month of the update date)"),
         )
         parser.add_argument(
+            "--sheet", metavar="NAME",
+            help=_("the sheet to read, in a workbook with more than one report"),
+        )
+        parser.add_argument(
             "--dry-run", action="store_true",
             help=_("validate and show what would be stored, storing nothing"),
         )
@@ -89,6 +96,7 @@ class Command(BaseCommand):
             source=ImportLog.Source.COMMAND,
             institution=options["institution"],
             period=options["period"],
+            sheet=options["sheet"],
             dry_run=options["dry_run"],
             problems=batch.problems,
             territory=territory,
@@ -101,6 +109,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(first))
             for line in rest:
                 self.stdout.write(f"  {line}")
+        for warning in result.parsed.warnings:  # accepted, but worth a look: always shown
+            self.stderr.write(self.style.WARNING(_("Warning: %(warning)s") % {"warning": warning}))
         if options["verbosity"] >= 2:
             for level, count in Counter(goal.level for goal in result.parsed.goals).items():
                 self.stdout.write("    " + ngettext(

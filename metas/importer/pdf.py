@@ -1,0 +1,294 @@
+"""A report published as a PDF: the table read back into rows, as the TSV has them.
+
+Planning offices export their spreadsheet to PDF: a bordered table (its header repeated on
+each page), process-level rows spanning the table, the page titles and the footer as text
+without borders. pdfplumber finds each page's table from its ruling lines and gives each cell
+its text; a cell's wrapped lines are joined with spaces. The text outside the tables (titles,
+footer) is put back into rows and columns here:
+
+- the lines of one cell follow each other in the content stream, left-aligned, one line
+  height apart; the next row's text starts lower (the cell's padding), or overlaps when a
+  label did not fit its row, so such lines start a new cell;
+- cells whose vertical middles meet make one row (a wrapped label is centred on its row, as
+  is its value);
+- a cell's column is the table column its left edge falls in.
+
+Each page's rows (titles, header, table rows, footer lines) are numbered from the top: that
+is the "fila" of "página 3, fila 7", what Goal.source_line holds for a PDF. A row the page
+break cut in two (the next page's first row without its "No." but with the rest of the text)
+is joined back. A link annotation (the GPR report's address behind "Reporte del GPR") is kept
+for the cell it covers. Nothing is recognised by OCR: a scanned PDF is refused.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from . import bounds
+from .layout import column_field
+from .parsed import InputFile, Problem
+from .sources import Table, Unreadable
+from .values import metadata_field
+
+# Lines of one cell: the next line starts at most this part of a line's height below the last.
+WRAP_GAP = 0.25
+# Cells of one row: their vertical middles at most this part of a line's height apart.
+ROW_MIDDLE = 0.5
+# Characters a page needs to count as having text at all.
+MIN_PAGE_CHARS = 20
+
+
+@dataclass
+class Row:
+    page: int
+    top: float
+    cells: list[str]
+    boxes: list[tuple | None]  # each cell's (x0, top, x1, bottom), where known
+    in_table: bool
+
+
+@dataclass
+class Block:
+    """The text of one cell outside the tables (a title, a footer label or value)."""
+
+    x0: float
+    top: float
+    bottom: float
+    x1: float
+    lines: list[str] = field(default_factory=list)
+    line_tops: list[float] = field(default_factory=list)
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+
+def read_pdf(file: InputFile) -> Table:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    bounds.check_pdf(file)
+    try:
+        pdf = pdfplumber.open(io.BytesIO(file.data))
+        bounds.check_pdf_pages(file, pdf.doc)
+        pages = pdf.pages
+    except bounds.OutOfBounds:
+        raise
+    except PDFPasswordIncorrect:
+        raise Unreadable(Problem(file.name, _(
+            "The PDF is protected with a password. Upload it without the password, or the "
+            "report's spreadsheet."
+        ))) from None
+    except Exception as error:  # pdfminer raises many kinds for a damaged file
+        raise Unreadable(damaged(file)) from error
+    with pdf:
+        rows, links, columns, texts = [], {}, None, 0
+        for number, page in enumerate(pages, start=1):
+            try:
+                texts += len(page.chars) >= MIN_PAGE_CHARS
+                page_rows, columns = read_page(file, page, number, columns)
+                join_split_row(rows, page_rows)
+                for (row, column), url in page_links(page, page_rows).items():
+                    links[(len(rows) + row, column)] = url
+            except Unreadable:
+                raise
+            except Exception as error:
+                raise Unreadable(damaged(file)) from error
+            finally:
+                page.close()
+            rows += page_rows
+        page_count = len(pages)
+    if not texts:
+        raise Unreadable(Problem(file.name, _(
+            "This PDF has no text, only images: it is probably a scan. It cannot be read "
+            "without retyping it. Upload the report's spreadsheet, or a PDF exported from it."
+        )))
+    if columns is None:
+        raise Unreadable(Problem(file.name, _(
+            "This PDF has no table: it is not a report of goals and objectives. Upload the "
+            "month's report (its table has the columns “Descripción de la unidad”, “Objetivo "
+            "de la unidad”, “Indicador” and “Meta cuantificable”)."
+        )))
+    return to_table(file, rows, links, page_count)
+
+
+def damaged(file: InputFile) -> Problem:
+    return Problem(file.name, _(
+        "The PDF cannot be read: it is damaged. Download it again or export it again from "
+        "the spreadsheet."
+    ))
+
+
+def read_page(file, page, number, columns):
+    """The page's rows from the top and the table's column edges
+    (those of an earlier page when this one has no table: a page with only the footer)."""
+    tables = page.find_tables()
+    if tables:
+        edges = column_edges(tables[0])
+        if columns is not None and len(edges) != len(columns):
+            raise Unreadable(Problem(file.name, _(
+                "The table on this page has %(found)s columns and the report's has %(expected)s: "
+                "the page cannot be read as part of the report."
+            ) % {"found": len(edges), "expected": len(columns)}, page=number))
+        columns = edges
+    elif columns is None:
+        return [], None  # before the report's table (a cover page): nothing to read yet
+    rows = [row for table in tables for row in table_rows(table, number)]
+    outside = outside_rows(page, tables, columns, number)
+    if not tables and any(looks_like_a_table_row(row) for row in outside):
+        raise Unreadable(Problem(file.name, _(
+            "No table was recognised on this page: the report's table must have its borders "
+            "drawn. Export the spreadsheet to PDF again with its borders, or upload the "
+            "spreadsheet."
+        ), page=number))
+    rows = [row for row in rows + outside if any(row.cells)]
+    rows.sort(key=lambda row: row.top)
+    return rows, columns
+
+
+def looks_like_a_table_row(row: Row) -> bool:
+    """Text in two columns or more that is not a footer label with its value: on a page
+    without a table, the sign of a table drawn without borders."""
+    return sum(bool(cell) for cell in row.cells) >= 2 and metadata_field(row.cells[0]) is None
+
+
+def column_edges(table) -> list[float]:
+    """The left edges of the table's columns."""
+    return sorted({round(cell[0], 1) for cell in table.cells})
+
+
+def table_rows(table, number) -> list[Row]:
+    rows = []
+    for row, texts in zip(table.rows, table.extract()):
+        cells = [one_line(text) for text in texts]
+        rows.append(Row(number, row.bbox[1], cells, list(row.cells), in_table=True))
+    return rows
+
+
+def one_line(text: str | None) -> str:
+    """A cell's wrapped lines as one line of text."""
+    return " ".join(part.strip() for part in (text or "").splitlines() if part.strip())
+
+
+def outside_rows(page, tables, columns, number) -> list[Row]:
+    boxes = [table.bbox for table in tables]
+
+    def outside(obj) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x < x1 and top <= y < bottom for x0, top, x1, bottom in boxes)
+
+    words = page.filter(outside).extract_words(use_text_flow=True, keep_blank_chars=True)
+    blocks: list[Block] = []
+    for word in words:
+        last = blocks[-1] if blocks else None
+        height = word["bottom"] - word["top"]
+        text = word["text"].strip()
+        if not text:
+            continue
+        if last is not None and abs(word["top"] - last.line_tops[-1]) <= height * 0.2 \
+                and word["x0"] >= last.x1 - 1 and word["x0"] - last.x1 <= height:
+            last.lines[-1] += " " + text  # the same line, after a small gap
+        elif last is not None and abs(word["x0"] - last.x0) <= 1.5 \
+                and -0.5 <= word["top"] - last.bottom <= height * WRAP_GAP:
+            last.lines.append(text)  # the cell's next line
+            last.line_tops.append(word["top"])
+            last.bottom = word["bottom"]
+        else:
+            blocks.append(Block(word["x0"], word["top"], word["bottom"], word["x1"], [text],
+                                [word["top"]]))
+            continue
+        last.x1 = max(last.x1, word["x1"])
+    return rows_of_blocks(blocks, columns, number)
+
+
+def rows_of_blocks(blocks: list[Block], columns, number) -> list[Row]:
+    rows: list[list[Block]] = []
+    for block in sorted(blocks, key=lambda block: block.middle):
+        height = (block.bottom - block.top) / len(block.lines)
+        if rows and block.middle - rows[-1][0].middle <= height * ROW_MIDDLE:
+            rows[-1].append(block)
+        else:
+            rows.append([block])
+    result = []
+    for row_blocks in rows:
+        cells = [""] * len(columns)
+        boxes: list[tuple | None] = [None] * len(columns)
+        for block in sorted(row_blocks, key=lambda block: (block.x0, block.top)):
+            column = column_of(block.x0, columns)
+            cells[column] = f"{cells[column]} {block.text}".strip()
+            boxes[column] = (block.x0, block.top, block.x1, block.bottom)
+        top = min(block.top for block in row_blocks)
+        result.append(Row(number, top, cells, boxes, in_table=False))
+    return result
+
+
+def column_of(x: float, columns: list[float]) -> int:
+    """The column whose left edge is the last one at or before x (a little tolerance)."""
+    index = 0
+    for position, edge in enumerate(columns):
+        if x >= edge - 2:
+            index = position
+    return index
+
+
+def page_links(page, rows: list[Row]) -> dict[tuple[int, int], str]:
+    """Each link annotation's address, by the (row on the page, column) of the cell under it."""
+    links = {}
+    for link in page.hyperlinks:
+        uri = link.get("uri")
+        if not uri:
+            continue
+        x, y = (link["x0"] + link["x1"]) / 2, (link["top"] + link["bottom"]) / 2
+        for index, row in enumerate(rows):
+            for column, box in enumerate(row.boxes):
+                if box and box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1:
+                    links.setdefault((index, column), uri)
+    return links
+
+
+def join_split_row(rows: list[Row], page_rows: list[Row]) -> None:
+    """A row the page break cut in two: the new page's first table row (after the titles and
+    header repeated at the top, if any) has no "No." and some empty cells (a goal row has
+    all its cells: the cut left the short ones on the last page), and the last page ended
+    with a goal row."""
+    previous = rows[-1] if rows else None
+    if previous is None or not previous.in_table or not previous.cells[0]:
+        return
+    for row in page_rows:
+        if not row.in_table or is_header(row.cells):
+            continue
+        if row.cells[0] == "" and any(row.cells[1:]) and not all(row.cells[1:]):
+            previous.cells = [f"{a} {b}".strip() for a, b in zip(previous.cells, row.cells)]
+            page_rows.remove(row)
+        return
+
+
+def is_header(cells: list[str]) -> bool:
+    return sum(column_field(cell) is not None for cell in cells) >= 3
+
+
+def to_table(file, rows: list[Row], links, page_count) -> Table:
+    positions, data, on_page, page = {}, [], 0, None
+    for index, row in enumerate(rows, start=1):
+        if row.page != page:
+            page, on_page = row.page, 0
+        on_page += 1
+        positions[index] = (row.page, on_page)
+        data.append(row.cells)
+    width = max((len(cells) for cells in data), default=0)
+    cells = pd.DataFrame(
+        [cells + [""] * (width - len(cells)) for cells in data],
+        index=list(range(1, len(data) + 1)), columns=range(width), dtype=object,
+    )
+    table_links = {(index + 1, column): url for (index, column), url in links.items()}
+    return Table(file, "pdf", "", cells, pages=page_count, positions=positions,
+                 links=table_links)

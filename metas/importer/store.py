@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from metas import history, periods, publication
+from metas.accountability.record import record_import
 from metas.bulk import delete_goals, insert_many
 from metas.counts import Counts
 from metas.history import link_history
@@ -194,6 +195,7 @@ def write(parsed, plan: Plan, institution_name, period, user, saved) -> tuple[Re
     goal_ids = store_goals(report, parsed, plan, levels, units, files)
     store_tags(goal_ids, plan.tags)
     link_history(report)  # the same goal in the previous and next months (metas.history)
+    record_import(report, parsed, goal_ids)  # its LOTAIP check, reasons, "vigente" run
     publication.changed(institution.pk)
     return report, replaced
 

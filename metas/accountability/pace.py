@@ -24,6 +24,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Count, Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -43,6 +44,16 @@ LABELS = {
     NO_DATA: _("no percentage"),
 }
 FILTER_CHOICES = [(slug, LABELS[slug]) for slug in (ON_TRACK, BEHIND, STALLED, ACHIEVED, NO_DATA)]
+# Each class's rule as /metodologia/ states it, in the order they are tried.
+RULES = [
+    (ACHIEVED, _("100 %, whatever the month.")),
+    (NO_DATA, _("The goal does not apply, has no information, or its target is in words.")),
+    (STALLED, format_lazy(
+        _("The same percentage in at least {months} reports in a row (the N of “stalled for N "
+          "months” counts them)."), months=STALLED_MONTHS)),
+    (ON_TRACK, _("At most one month behind the share of the year gone by.")),
+    (BEHIND, _("Further behind.")),
+]
 _HUNDREDTH = Decimal("0.01")
 
 

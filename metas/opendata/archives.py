@@ -137,7 +137,7 @@ def _csv(report: Report, columns) -> str:
     just before, at the same publication), else read from the database."""
     part = downloads.part_path(report.institution_id, report.pk, "csv")
     if part.exists():
-        lines = part.read_text("utf-8")
+        lines = part.read_bytes().decode("utf-8")  # as written: CSV lines end in \r\n
     else:
         goals = export_goals(Goal.objects.filter(report=report).order_by("position"))
         lines = "".join(csv_lines(goals, columns))

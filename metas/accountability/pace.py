@@ -41,7 +41,7 @@ LABELS = {
     BEHIND: _("behind schedule"),
     STALLED: _("stalled"),
     ACHIEVED: _("achieved"),
-    NO_DATA: _("no percentage"),
+    NO_DATA: _("no data"),
 }
 FILTER_CHOICES = [(slug, LABELS[slug]) for slug in (ON_TRACK, BEHIND, STALLED, ACHIEVED, NO_DATA)]
 # Each class's rule as /metodologia/ states it, in the order they are tried.

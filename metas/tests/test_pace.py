@@ -36,7 +36,7 @@ def test_at_most_one_month_behind_is_on_track():
 
 
 def test_a_goal_without_a_percentage_has_no_data():
-    assert pace_of(None, "not_applicable", 0, AUGUST).label == "sin porcentaje"
+    assert pace_of(None, "not_applicable", 0, AUGUST).label == "sin dato"
     assert pace_of(None, "text", 0, AUGUST).slug == "sin-dato"
 
 

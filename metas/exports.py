@@ -400,9 +400,13 @@ def accountability_columns(months) -> list[Column]:
     none of those moves."""
     from .accountability import pace
 
+    # Goals share a few (progress, status, months, month) combinations: each is worked out once.
+    paces = _Memo(lambda key: pace.pace_of(*key))
+    expected = _Memo(lambda month: round(pace.expected(month), 2))
+
     def pace_of(row):
-        return pace.pace_of(row["progress"], row["status"], row["months_unchanged"],
-                            row["report__period"])
+        return paces((row["progress"], row["status"], row["months_unchanged"],
+                      row["report__period"]))
 
     def stalled_months(row):
         found = pace_of(row)
@@ -425,7 +429,7 @@ def accountability_columns(months) -> list[Column]:
             "avance_esperado",
             gettext_lazy("Share of the year gone by at the end of the report's month (%)."),
             _NUMBER,
-            lambda row: round(pace.expected(row["report__period"].month), 2),
+            lambda row: expected(row["report__period"].month),
         ),
         Column(
             "meses_estancada",

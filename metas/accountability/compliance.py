@@ -20,7 +20,8 @@ The criteria (CRITERIA, with the rule each states on /metodologia/):
 3. quantifiable: every goal (but those that do not apply) has an indicator and a quantifiable
    target (a percentage, or a target in words with a figure).
 4. not-applicable explained: every "no aplica" says why (at least two words after it).
-5. no duplicates: no goal repeats another of its unit (the same objective, folded).
+5. no duplicates: no goal repeats another of its unit (the same objective, case and spacing
+   aside).
 6. progress at most 100 %: no goal reports more (the importer refuses a target starting with a
    percentage over 100; this also reads percentages written inside the target's words).
 Criteria 3 to 6 count goals: none failing 1, at most one in ten 0.5, more 0.
@@ -32,7 +33,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Callable
+from functools import lru_cache
+from typing import Callable, NamedTuple
 
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -65,8 +67,10 @@ _WORD = re.compile(r"\w+")
 
 # --- What the criteria read: a report, parsed or stored --------------------------------------
 
-@dataclass(frozen=True)
-class GoalFacts:
+class GoalFacts(NamedTuple):
+    """A stored goal as the criteria read it: the names of metas.importer.ParsedGoal, which
+    they read as it is."""
+
     unit_code: str
     unit_name: str
     objective: str
@@ -84,7 +88,7 @@ class ReportFacts:
     published_on: date | None
     updated_on: date | None
     footer: dict[str, bool]  # FOOTER_FIELDS name -> present
-    goals: list[GoalFacts]
+    goals: list  # GoalFacts, or metas.importer.ParsedGoal
 
 
 FOOTER_FIELDS = {
@@ -109,13 +113,8 @@ def _footer(metadata) -> dict[str, bool]:
 
 
 def facts_of_parsed(parsed, period: date, published_on: date | None) -> ReportFacts:
-    goals = [
-        GoalFacts(g.unit_code, g.unit_name, g.objective, g.indicator, g.target, g.status,
-                  g.progress, g.file, g.line)
-        for g in parsed.goals
-    ]
     metadata = parsed.metadata
-    return ReportFacts(period, published_on, metadata.updated_on, _footer(metadata), goals)
+    return ReportFacts(period, published_on, metadata.updated_on, _footer(metadata), parsed.goals)
 
 
 def facts_of_stored(report: Report) -> ReportFacts:
@@ -339,7 +338,7 @@ def _explain_counting(none_text, ok_text: Callable, bad_text: Callable):
 
 
 def _is_quantifiable(goal: GoalFacts) -> bool:
-    if not fold(goal.indicator):
+    if not goal.indicator.strip():
         return False
     if goal.status == Goal.Status.PERCENT:
         return True
@@ -352,8 +351,14 @@ def score_quantifiable(facts: ReportFacts) -> Result:
 
 
 def _explains_itself(goal: GoalFacts) -> bool:
-    """At least two words besides "no aplica", in the target or the indicator."""
-    for text in (goal.target, goal.indicator):
+    return _explained(goal.target, goal.indicator)
+
+
+@lru_cache(maxsize=1024)
+def _explained(target: str, indicator: str) -> bool:
+    """At least two words besides "no aplica", in the target or the indicator (each distinct
+    pair read once: a report repeats its "NO APLICA, …" sentence)."""
+    for text in (target, indicator):
         words = _WORD.findall(fold(text))
         if words[:2] == ["no", "aplica"]:
             words = words[2:]
@@ -367,11 +372,18 @@ def score_not_applicable(facts: ReportFacts) -> Result:
     return _counting("not_applicable", not_applicable, lambda g: not _explains_itself(g))
 
 
+def _same_text(text: str) -> str:
+    """What two objectives share when they differ only in case and spacing. (Not
+    metas.text.fold: removing accents from every objective of a large report costs more than
+    the rest of the check, and a goal retyped without its accents is rare.)"""
+    return " ".join(text.casefold().split())
+
+
 def score_duplicates(facts: ReportFacts) -> Result:
     seen = Counter()
     copies = []
     for goal in facts.goals:
-        key = (series_unit_key(goal.unit_code, goal.unit_name), fold(goal.objective))
+        key = (series_unit_key(goal.unit_code, goal.unit_name), _same_text(goal.objective))
         seen[key] += 1
         if seen[key] > 1:
             copies.append(goal)
@@ -381,8 +393,14 @@ def score_duplicates(facts: ReportFacts) -> Result:
 def _over_100(goal: GoalFacts) -> bool:
     if goal.progress is not None and goal.progress > 100:
         return True
+    return _mentions_over_100(goal.target)
+
+
+@lru_cache(maxsize=4096)
+def _mentions_over_100(target: str) -> bool:
+    """Targets repeat ("100%", "NO APLICA, …"): each distinct one is read once."""
     return any(
-        Decimal(number.replace(",", ".")) > 100 for number in _PERCENTAGE.findall(goal.target)
+        Decimal(number.replace(",", ".")) > 100 for number in _PERCENTAGE.findall(target)
     )
 
 
@@ -468,8 +486,8 @@ CRITERIA = [
         "duplicates",
         gettext_lazy("No duplicate goals"),
         gettext_lazy(
-            "No goal repeats the objective of another goal of the same unit (ignoring case, "
-            "accents and spacing)."
+            "No goal repeats the objective of another goal of the same unit (ignoring case and "
+            "spacing)."
         ),
         score_duplicates,
         _explain_counting(

@@ -111,8 +111,10 @@ def _find(words: list[str], phrase: tuple[str, ...]) -> int | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def reason_of(status: str, note: str, target: str) -> Match:
-    """A goal's reason: see the module's docstring. Match("") when it states none."""
+    """A goal's reason: see the module's docstring. Match("") when it states none. Goals
+    repeat their notes and targets: each distinct one is classified once."""
     text = note if status == _STATUS_PERCENT else target
     found = classify(text) if text.strip() else None
     if found is not None:

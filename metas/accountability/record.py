@@ -3,7 +3,7 @@
     record_import(report, parsed, goal_ids)   # metas.importer.store, after the goals are written
 
 - Report.compliance: the "Cumplimiento LOTAIP" check of the parsed report, published now;
-- Goal.reason / reason_words: why each goal does not progress (one UPDATE for all goals);
+- Goal.reason / reason_words: why each goal does not progress (one UPDATE per reason found);
 - Report.content_sha256, and unchanged_since for the institution's reports.
 
 `refresh(report)` computes the same from the stored report (the refresh_accountability command:
@@ -11,10 +11,11 @@ reports stored before these existed, or after the rule file changed).
 """
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db import transaction
 from django.utils import timezone
 
-from metas.bulk import update_many
 from metas.models import Goal, Report
 
 from . import compliance, freshness, reasons
@@ -53,12 +54,22 @@ class _Published:
         self.objective, self.indicator, self.target = goal.objective, goal.indicator, goal.target
 
 
+# Goal ids per UPDATE: well within every database's limit of parameters.
+UPDATE_CHUNK = 500
+
+
 def _store_reasons(rows, *, replace: bool = False) -> None:
     """rows: (goal id, status, note, target). Goals start without a reason: only those with
-    one are written, unless `replace` (stored goals may hold an older rule's)."""
-    changed = []
+    one are written, unless `replace` (stored goals may hold an older rule's). Reports repeat
+    a few notes, so the goals of each (reason, words) are updated together, a few statements
+    per report."""
+    groups = defaultdict(list)
     for pk, status, note, target in rows:
         found = reasons.reason_of(status, note, target)
         if found.reason or replace:
-            changed.append(Goal(pk=pk, reason=found.reason, reason_words=found.words))
-    update_many(changed, ["reason", "reason_words"])
+            groups[(found.reason, found.words)].append(pk)
+    for (reason, words), pks in groups.items():
+        for start in range(0, len(pks), UPDATE_CHUNK):
+            Goal.objects.filter(pk__in=pks[start:start + UPDATE_CHUNK]).update(
+                reason=reason, reason_words=words
+            )

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MetasConfig(AppConfig):
     name = "metas"
     verbose_name = _("Goals and objectives")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .search.index import ensure_after_migrate
+
+        post_migrate.connect(ensure_after_migrate, sender=self)

@@ -170,6 +170,7 @@ _MONTH = gettext_lazy("month (YYYY-MM)")
 _YES_NO = gettext_lazy("yes / no")
 _LIST = gettext_lazy("list of names")
 _URL = gettext_lazy("URL")
+_DATE = gettext_lazy("date (YYYY-MM-DD)")
 
 
 # What a goal row reads; values() rather than model instances, which would cost several objects
@@ -198,6 +199,11 @@ GOAL_FIELDS = (
     "source_line",
     "series",
     "source_page",
+    "months_unchanged",
+    "reason",
+    "reason_words",
+    "report__updated_on",
+    "report__unchanged_since",
 )
 
 
@@ -417,6 +423,84 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
             ),
             _URL,
             lambda row: series_url(row["report__institution__slug"], row["series"]),
+        ),
+        *accountability_columns(months),
+    ]
+
+
+def accountability_columns(months) -> list[Column]:
+    """Pace, reason and "vigente" (metas.accountability), after the older columns so that
+    none of those moves."""
+    from .accountability import pace
+
+    # Goals share a few (progress, status, months, month) combinations: each is worked out once.
+    paces = _Memo(lambda key: pace.pace_of(*key))
+    expected = _Memo(lambda month: round(pace.expected(month), 2))
+
+    def pace_of(row):
+        return paces((row["progress"], row["status"], row["months_unchanged"],
+                      row["report__period"]))
+
+    def stalled_months(row):
+        found = pace_of(row)
+        return found.months if found.slug == pace.STALLED else None
+
+    def day(value):
+        return value.isoformat() if value else ""
+
+    return [
+        Column(
+            "ritmo",
+            gettext_lazy(
+                "Pace against the share of the year gone by at the report's month: en-ritmo, "
+                "atrasada, estancada, cumplida or sin-dato (see /metodologia/)."
+            ),
+            _TEXT,
+            lambda row: pace_of(row).slug,
+        ),
+        Column(
+            "avance_esperado",
+            gettext_lazy("Share of the year gone by at the end of the report's month (%)."),
+            _NUMBER,
+            lambda row: expected(row["report__period"].month),
+        ),
+        Column(
+            "meses_estancada",
+            gettext_lazy("Reports in a row with the same percentage, for a stalled goal."),
+            _INTEGER,
+            stalled_months,
+        ),
+        Column(
+            "motivo",
+            gettext_lazy(
+                "Why the goal does not progress, read from its note: falta-de-financiamiento, "
+                "solo-estudios, en-contratacion, en-ejecucion, no-aplica, "
+                "informacion-no-disponible or otra; empty when it states none."
+            ),
+            _TEXT,
+            itemgetter("reason"),
+        ),
+        Column(
+            "motivo_palabras",
+            gettext_lazy("The words of the note that gave that reason."),
+            _TEXT,
+            itemgetter("reason_words"),
+        ),
+        Column(
+            "vigente_al",
+            gettext_lazy("Date the institution last confirmed the report (its update date)."),
+            _DATE,
+            lambda row: day(row["report__updated_on"]),
+        ),
+        Column(
+            "sin_cambios_desde",
+            gettext_lazy(
+                "When the report's goals read exactly as the previous report's: the first month "
+                "they read so; empty when they changed."
+            ),
+            _MONTH,
+            lambda row: months(row["report__unchanged_since"]) if row["report__unchanged_since"]
+            else "",
         ),
     ]
 

@@ -308,6 +308,15 @@ class Report(models.Model):
         verbose_name=_("withdrawn by"),
     )
     withdrawal_reason = models.TextField(_("reason for the withdrawal"), blank=True)
+    # Filled at import by metas.accountability (record.record_import):
+    # the "Cumplimiento LOTAIP" check, {"version", "published_on", "criteria": [...]};
+    compliance = models.JSONField(_("LOTAIP compliance check"), default=dict, blank=True)
+    # a fingerprint of the goals as published, and the first month of the run of reports with
+    # exactly these goals (None when they differ from the previous report's).
+    content_sha256 = models.CharField(
+        _("SHA-256 of the goals"), max_length=64, blank=True, default="", db_default=""
+    )
+    unchanged_since = models.DateField(_("unchanged since"), null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -498,6 +507,19 @@ class Goal(models.Model):
         NEW = "nueva", _("new")
         SAME = "sin-cambio", _("unchanged")
 
+    class Reason(models.TextChoices):
+        """Why a goal does not progress, read from its note (metas.accountability.reasons); in
+        the order a note naming several is classified by."""
+
+        NONE = "", _("no reason stated")
+        NOT_APPLICABLE = "no-aplica", _("does not apply")
+        NOT_AVAILABLE = "informacion-no-disponible", _("information not available")
+        NO_FINANCING = "falta-de-financiamiento", _("lack of financing")
+        STUDIES_ONLY = "solo-estudios", _("only studies")
+        CONTRACTING = "en-contratacion", _("being contracted")
+        UNDER_WAY = "en-ejecucion", _("under way")
+        OTHER = "otra", _("another reason")
+
     class Coverage(models.TextChoices):
         NAMED = "", _("named parishes")
         URBAN = "urbana", _("all urban parishes")
@@ -560,6 +582,14 @@ class Goal(models.Model):
         blank=True,
     )
     months_unchanged = models.PositiveSmallIntegerField(_("months without change"), default=0)
+    # Why it does not progress, and the words of its note that said so (metas.accountability).
+    reason = models.CharField(
+        _("reason it does not progress"), max_length=30, choices=Reason.choices, blank=True,
+        default="", db_default="",
+    )
+    reason_words = models.CharField(
+        _("words that gave the reason"), max_length=300, blank=True, default="", db_default=""
+    )
 
     parishes = models.ManyToManyField(
         Parish, through="GoalParish", related_name="goals", verbose_name=_("parishes")
@@ -806,3 +836,27 @@ class GoalSearchIndex(models.Model):
     class Meta:
         managed = False
         db_table = "metas_goal_fts"
+
+
+class MonthArchive(models.Model):
+    """A published month as one ZIP (metas.opendata.archives): its original files, the goals as
+    CSV, their datapackage.json and SHA256SUMS; built at publication, never on request."""
+
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, related_name="archive", verbose_name=_("report")
+    )
+    # The file's name in the downloads folder, as it is sent: "<institution>-<YYYY-MM>.zip".
+    name = models.CharField(_("file name"), max_length=200, unique=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # SHA-256 of its SHA256SUMS: what it holds, so an unchanged month is not written again.
+    contents_sha256 = models.CharField(_("SHA-256 of its contents list"), max_length=64)
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("month archive")
+        verbose_name_plural = _("month archives")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -8,7 +8,8 @@ withdrawn), in one place:
     publication.version(institution_id)   # one institution's
 
 The version is each institution's `published_at`; pages and exports derive their HTTP
-validators from it, and once the transaction commits the prebuilt downloads are rebuilt.
+validators from it, and once the transaction commits the prebuilt downloads are rebuilt, then
+each month's ZIP of those institutions (metas.opendata.archives).
 """
 from __future__ import annotations
 
@@ -31,13 +32,18 @@ def changed(*institution_ids: int) -> None:
 
 def rebuild_downloads(institution_ids: list[int] | None = None) -> None:
     """The report is published whatever happens here: a failure leaves the previous files,
-    which the exports then no longer serve (they stream instead), and is logged."""
-    from .opendata import downloads
+    which the exports then no longer serve (they stream instead), and is logged. The month
+    ZIPs come after the downloads, whose parts they reuse; a failure there is logged too."""
+    from .opendata import archives, downloads
 
     try:
         downloads.rebuild(institution_ids)
     except Exception:
         logger.exception("The prebuilt downloads could not be rebuilt")
+    try:
+        archives.rebuild(institution_ids)
+    except Exception:
+        logger.exception("The month archives could not be rebuilt")
 
 
 def version(institution_id: int | None = None):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("metas.csv", views.goal_export_csv, name="goal-export-csv"),
     path("metas.json", views.goal_export_json, name="goal-export-json"),
     path("metas.atom", feeds.GoalListChangesFeed(), name="goal-changes-feed"),
+    path("metas.datapackage.json", views.goal_export_datapackage, name="goal-export-datapackage"),
     path("metas/<int:pk>/", views.goal_detail, name="goal-detail"),
     path("unidades/", views.unit_list, name="unit-list"),
     path("unidades/<slug:slug>/", views.unit_detail, name="unit-detail"),
@@ -62,7 +63,17 @@ urlpatterns = [
         views.report_changes_json,
         name="report-changes-json",
     ),
+    path(
+        "reportes/<slug:institution>/<period:period>/cumplimiento/",
+        views.report_compliance,
+        name="report-compliance",
+    ),
     path("datos/", views.data_dictionary, name="data-dictionary"),
+    path("datos/archivos/", views.archive_list, name="archive-list"),
+    path(
+        "datos/<slug:institution>/<period:period>.zip", views.month_archive, name="month-archive"
+    ),
+    path("metodologia/", views.methodology, name="methodology"),
     # Staff area (login: /gestion/entrar/, in transparencia/urls.py).
     path("gestion/", views.staff_upload, name="staff-upload"),
     path("gestion/vista-previa/<uuid:pk>/", views.staff_preview, name="staff-preview"),

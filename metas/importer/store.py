@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from metas import history, periods, publication
+from metas.accountability.record import record_import
 from metas.bulk import delete_goals, insert_many
 from metas.counts import Counts
 from metas.history import link_history
@@ -262,6 +263,7 @@ def write(parsed, plan: Plan, institution_name, period, user, saved, place, atla
     link_history(report)  # the same goal in the previous and next months (metas.history)
     if place.changes:
         retag([institution], atlas=atlas, exclude_reports=[report.pk])
+    record_import(report, parsed, goal_ids)  # its LOTAIP check, reasons, "vigente" run
     publication.changed(institution.pk)
     return report, replaced
 

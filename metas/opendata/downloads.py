@@ -4,6 +4,7 @@ database: every goal of every period, and each institution's latest report, as C
     downloads.rebuild([institution.pk])    # after it publishes (metas.publication does it)
     downloads.rebuild()                    # everything (the build_downloads command)
     downloads.current("metas-todos.csv")   # the Download row, if it holds the latest publication
+    downloads.datapackage({"periodo": "todos"})   # its datapackage.json, from the same rows
 
 Each report's rows are written once, as a part (DOWNLOADS_ROOT/partes/<institution>/<report>),
 when its institution publishes; the whole files are then the parts put together, which takes a
@@ -25,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
 from .. import publication
@@ -72,13 +74,59 @@ def path_of(name: str) -> Path:
 def for_query(query: dict[str, str], extension: str) -> Download | None:
     """The prebuilt file that answers a goal-list query (its filters, "orden" as published
     included), if it holds the latest publication."""
+    selection = selection_for(query)
+    return current(f"{selection.stem}.{extension}") if selection else None
+
+
+def selection_for(query: dict[str, str]) -> Selection | None:
     filters = {key: value for key, value in query.items() if value != ""}
     if filters.get("orden") == "posicion":
         del filters["orden"]
     for selection in SELECTIONS:
         if filters == selection.query:
-            return current(f"{selection.stem}.{extension}")
+            return selection
     return None
+
+
+def datapackage(query: dict[str, str]) -> dict | None:
+    """The Data Package of the prebuilt CSV and JSON that answer a goal-list query, written
+    from their Download rows (size, rows, SHA-256), so it always describes the files served;
+    None when they are not current (the export then streams, and so is described)."""
+    from .datapackage import csv_resource, json_resource, package
+
+    selection = selection_for(query)
+    files = {extension: current(f"{selection.stem}.{extension}") for extension in FORMATS} \
+        if selection else {}
+    if not files.get("csv"):
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        columns = goal_columns(absolute_url=site_url)
+        query_string = f"?{urlencode(selection.query)}" if selection.query else ""
+        resources = [csv_resource(
+            f"{selection.stem}-csv", site_url(reverse("metas:goal-export-csv") + query_string),
+            columns, rows=files["csv"].rows, size=files["csv"].size,
+            sha256=files["csv"].sha256, title=f"{selection.stem}.csv",
+        )]
+        if files.get("json"):
+            resources.append(json_resource(
+                f"{selection.stem}-json",
+                site_url(reverse("metas:goal-export-json") + query_string),
+                size=files["json"].size, sha256=files["json"].sha256,
+                title=f"{selection.stem}.json",
+            ))
+        return package(
+            selection.stem,
+            str(gettext_lazy("Goals and objectives of the LOTAIP reports")),
+            capfirst(str(selection.description)) + ".",
+            resources,
+            absolute_url=site_url,
+            homepage=site_url(reverse("metas:goal-list") + query_string),
+            sources=[{
+                "title": str(gettext_lazy("The reports as each institution published them")),
+                "path": site_url(reverse("metas:report-list")),
+            }],
+            filters=selection.query,
+        )
 
 
 def listed() -> list[dict]:
@@ -139,6 +187,11 @@ def _lock():
 
 def _part_folder(institution_id: int) -> Path:
     return root() / "partes" / str(institution_id)
+
+
+def part_path(institution_id: int, report_id: int, extension: str) -> Path:
+    """A report's part: its rows as CSV lines ("csv") or JSON records ("json")."""
+    return _part_folder(institution_id) / f"{report_id}.{PART_SUFFIX[extension]}"
 
 
 def _write_parts(institution: Institution, columns) -> None:

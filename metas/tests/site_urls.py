@@ -51,6 +51,7 @@ def addresses(report: Report) -> dict[str, str]:
         "metas:goal-export-csv": reverse("metas:goal-export-csv"),
         "metas:goal-export-json": reverse("metas:goal-export-json"),
         "metas:goal-changes-feed": reverse("metas:goal-changes-feed"),
+        "metas:goal-export-datapackage": reverse("metas:goal-export-datapackage"),
         "metas:goal-detail": reverse("metas:goal-detail", args=[goal.pk]),
         "metas:unit-list": reverse("metas:unit-list"),
         "metas:unit-detail": reverse("metas:unit-detail", args=[goal.unit.slug]),
@@ -68,7 +69,11 @@ def addresses(report: Report) -> dict[str, str]:
         "metas:report-changes-json": reverse(
             "metas:report-changes-json", args=[institution, period]
         ),
+        "metas:report-compliance": reverse("metas:report-compliance", args=[institution, period]),
         "metas:data-dictionary": reverse("metas:data-dictionary"),
+        "metas:archive-list": reverse("metas:archive-list"),
+        "metas:month-archive": reverse("metas:month-archive", args=[institution, period]),
+        "metas:methodology": reverse("metas:methodology"),
         "metas:staff-upload": reverse("metas:staff-upload"),
         "metas:staff-preview": reverse("metas:staff-preview", args=[pending]),
         "metas:staff-publish": reverse("metas:staff-publish", args=[pending]),

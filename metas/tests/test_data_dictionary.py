@@ -85,4 +85,6 @@ def test_the_columns_have_stable_names(db):
         "sin_financiamiento", "parroquias", "jdb", "cobertura", "enlace_verificacion",
         "archivo_fuente", "url_archivo_fuente", "linea_fuente", "ubicacion_fuente", "url",
         "url_serie",
+        "ritmo", "avance_esperado", "meses_estancada", "motivo", "motivo_palabras", "vigente_al",
+        "sin_cambios_desde",
     ]

@@ -195,6 +195,14 @@ def test_it_exports_every_field_of_every_goal_as_csv(client, august):
         "url": f"http://testserver/metas/{named.pk}/",
         "url_serie": f"http://testserver/municipio-de-loja/metas/{named.series}/"
         if named.series else "",
+        # metas.accountability (test_accountability_exports.py)
+        "ritmo": "atrasada",
+        "avance_esperado": "66.67",
+        "meses_estancada": "",
+        "motivo": "",
+        "motivo_palabras": "",
+        "vigente_al": "2019-08-28",
+        "sin_cambios_desde": "",
     }
     # A parish covered as "one of the rural parishes" is not named: the coverage column says so.
     assert records[1]["parroquias"] == ""

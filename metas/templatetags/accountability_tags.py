@@ -1,0 +1,41 @@
+"""Template helpers for the accountability badges and boxes: `{% load accountability_tags %}`.
+
+None of them queries the database: they read what the view loaded.
+
+    {{ report|lotaip_check }}       the stored Check (metas.accountability.compliance), or None
+    {{ report|freshness }}          the "vigente" Notice of a report
+    {{ goal|pace }}                 the goal's Pace (needs goal.report)
+    {% goal_citation goal url as cite %}   (sentence, permanent link); url: the goal's page
+"""
+from django import template
+
+from metas.accountability import citation, compliance, freshness as freshness_rules, pace as paces
+
+register = template.Library()
+
+
+@register.filter
+def lotaip_check(report):
+    return compliance.Check.of_report(report)
+
+
+@register.filter
+def freshness(report):
+    return freshness_rules.notice(report)
+
+
+@register.filter
+def pace(goal):
+    return paces.of_goal(goal)
+
+
+@register.simple_tag(takes_context=True)
+def goal_citation(context, goal, url=None):
+    """The ready sentence and the permanent link; `url` defaults to the goal's page, made
+    absolute with the request's address."""
+    if not url:
+        url = goal.get_absolute_url()
+        request = context.get("request")
+        if request is not None:
+            url = request.build_absolute_uri(url)
+    return {"text": citation.citation(goal, url), "url": url}

@@ -1,0 +1,55 @@
+"""The accountability pages and partials in a real browser: axe-core finds no violation at
+phone and desktop widths, and nothing scrolls sideways on a phone. Screenshots of each are
+written to the test's folder (for a person to look at)."""
+import pytest
+
+from metas.importer import import_report
+from metas.models import Goal
+
+from .browser import DESKTOP, PHONE, assert_accessible
+from .importer_files import sample_file
+from .test_importer_store import september_file
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.urls("metas.tests.accountability_urls"),
+]
+
+
+@pytest.fixture
+def published(territory, settings, django_capture_on_commit_callbacks):
+    """August and September of the sample, published (their ZIPs built)."""
+    settings.METAS_SITE_URL = "http://testserver"
+    with django_capture_on_commit_callbacks(execute=True):
+        import_report([sample_file()])
+        import_report([september_file()], period="2019-09")
+
+
+def a_stuck_goal():
+    return Goal.objects.filter(reason="falta-de-financiamiento", report__period__month=9).first()
+
+
+PAGES = {
+    "methodology": lambda: "/metodologia/",
+    "report compliance": lambda: "/reportes/municipio-de-loja/2019-09/cumplimiento/",
+    "archives": lambda: "/datos/archivos/",
+    "every partial": lambda: f"/prueba/insignias/{a_stuck_goal().pk}/",
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_it_is_accessible_at_phone_and_desktop_widths(name, page, live_server, published,
+                                                     tmp_path):
+    url = live_server.url + PAGES[name]()
+    for size in (PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        response = page.goto(url)
+        assert response.status == 200, url
+        assert_accessible(page)
+        assert page.locator("h1").count() == 1
+        if size == PHONE:
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{url} is {width} px wide on a 360 px phone"
+        page.screenshot(path=tmp_path / f"{name.replace(' ', '-')}-{size['width']}.png",
+                        full_page=True)

@@ -1,0 +1,87 @@
+"""Is a goal on track: its percentage against the share of the plan year gone by at its
+report's month; the Python rule and the database condition agree."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from metas.accountability import pace
+from metas.accountability.pace import pace_of
+from metas.importer import InputFile, import_report
+from metas.models import Goal
+
+from .factories import make_goal, make_institution, make_report
+from .importer_files import sample_rows, tsv_bytes
+
+OCTOBER, AUGUST = date(2019, 10, 1), date(2019, 8, 1)
+
+
+def test_30_percent_in_october_is_behind_schedule():
+    found = pace_of(Decimal(30), "percent", 0, OCTOBER)
+    assert found.slug == "atrasada"
+    assert found.label == "atrasada"
+    assert found.expected_text == "83,3\u00a0%"
+
+
+def test_100_percent_is_achieved_whatever_the_month():
+    for month in (1, 6, 12):
+        assert pace_of(Decimal(100), "percent", 5, date(2019, month, 1)).slug == "cumplida"
+
+
+def test_at_most_one_month_behind_is_on_track():
+    # August: 66,7 % of the year gone by; one month less is 58,33 %.
+    assert pace_of(Decimal("58.34"), "percent", 0, AUGUST).slug == "en-ritmo"
+    assert pace_of(Decimal("58.33"), "percent", 0, AUGUST).slug == "atrasada"
+    assert pace_of(Decimal(0), "percent", 0, date(2019, 1, 1)).slug == "en-ritmo"
+
+
+def test_a_goal_without_a_percentage_has_no_data():
+    assert pace_of(None, "not_applicable", 0, AUGUST).label == "sin dato"
+    assert pace_of(None, "text", 0, AUGUST).slug == "sin-dato"
+
+
+def report_of(period: str, progress: str):
+    """The sample, published for `period`, its line 13 at `progress`."""
+    rows = [list(row) for row in sample_rows()]
+    rows[12][4] = progress
+    return import_report([InputFile(f"loja-{period}.tsv", tsv_bytes(rows))], period=period).report
+
+
+@pytest.mark.django_db
+def test_three_identical_months_give_stalled_for_3_months():
+    for period in ("2019-06", "2019-07", "2019-08"):
+        report = report_of(period, "40%")
+    goal = Goal.objects.select_related("report").get(report=report, source_line=13)
+    assert goal.months_unchanged == 2
+    found = pace.of_goal(goal)
+    assert (found.slug, found.months, found.label) == ("estancada", 3, "estancada 3 meses")
+    july = Goal.objects.select_related("report").get(report__period=date(2019, 7, 1),
+                                                     source_line=13)
+    assert pace.of_goal(july).slug == "atrasada"  # two months alike are not stalled yet
+
+
+@pytest.mark.django_db
+def test_the_database_condition_agrees_with_the_rule_for_every_class():
+    loja = make_institution()
+    august, october = make_report(loja, "2019-08"), make_report(loja, "2019-10")
+    cases = [
+        (october, 30, 0, "atrasada"),
+        (october, 80, 0, "en-ritmo"),
+        (august, Decimal("58.34"), 0, "en-ritmo"),
+        (august, Decimal("58.33"), 0, "atrasada"),
+        (august, 100, 4, "cumplida"),
+        (august, 40, 2, "estancada"),
+        (august, 40, 1, "atrasada"),
+        (august, None, 0, "sin-dato"),
+    ]
+    goals = [
+        make_goal(report, objective=f"Meta {index}", progress=progress, months_unchanged=months)
+        for index, (report, progress, months, _slug) in enumerate(cases)
+    ]
+    for goal, (_report, _progress, _months, slug) in zip(goals, cases):
+        goal = Goal.objects.select_related("report").get(pk=goal.pk)
+        assert pace.of_goal(goal).slug == slug
+        assert Goal.objects.filter(pace.condition(slug), pk=goal.pk).exists(), slug
+    counts = pace.counts(Goal.objects.all())
+    assert counts == {"en-ritmo": 2, "atrasada": 3, "estancada": 1, "cumplida": 1, "sin-dato": 1}
+    assert sum(counts.values()) == len(cases)  # every goal in exactly one class

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import periods
+from .accountability import freshness, pace, reasons
 from .numbers import percent_text, plain
 from .search import search
 from .models import (
@@ -159,6 +160,16 @@ class SlugChoiceFilter(django_filters.ModelChoiceFilter):
 
 # Values shown per facet (the most frequent first).
 FACET_SIZE = 8
+# The facets whose values are conditions, all counted in one query: (value, label, condition);
+# "sin_financiamiento" is shown with the progress.
+COUNTED_FACETS = {
+    "avance": [(band.slug, band.label, band.condition) for band in PROGRESS_BANDS],
+    "sin_financiamiento": [("1", _("Lacking financing"), Q(lacks_financing=True))],
+    "ritmo": [(value, label, pace.condition(value)) for value, label in pace.FILTER_CHOICES],
+    "motivo": [
+        (value, label, reasons.condition(value)) for value, label in reasons.FILTER_CHOICES
+    ],
+}
 
 # ?estancada=N: no progress for N months or more.
 STALLED_MONTHS = range(2, 13)
@@ -292,6 +303,37 @@ class GoalFilter(django_filters.FilterSet):
             "invalid_choice": _("“%(value)s” is not a change; choose one from the list.")
         },
     )
+    ritmo = django_filters.ChoiceFilter(
+        method="filter_pace",
+        widget=QuickSelect,
+        choices=pace.FILTER_CHOICES,
+        label=_("Pace"),
+        empty_label=_("Any pace"),
+        help_text=_("Against the share of the year gone by (see the methodology)."),
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a pace; choose one from the list.")
+        },
+    )
+    motivo = django_filters.ChoiceFilter(
+        method="filter_reason",
+        widget=QuickSelect,
+        choices=reasons.FILTER_CHOICES,
+        label=_("Why it does not progress"),
+        empty_label=_("Any reason"),
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a reason; choose one from the list.")
+        },
+    )
+    vigencia = django_filters.ChoiceFilter(
+        method="filter_freshness",
+        widget=QuickSelect,
+        choices=freshness.FILTER_CHOICES,
+        label=_("Report content"),
+        empty_label=_("Changed or not"),
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a choice of the list; choose one from it.")
+        },
+    )
     orden = django_filters.ChoiceFilter(
         method="filter_order",
         widget=QuickSelect,
@@ -379,6 +421,15 @@ class GoalFilter(django_filters.FilterSet):
     def filter_stalled(self, queryset, name, value):
         return queryset.filter(months_unchanged__gte=int(value))
 
+    def filter_pace(self, queryset, name, value):
+        return queryset.filter(pace.condition(value))
+
+    def filter_reason(self, queryset, name, value):
+        return queryset.filter(reasons.condition(value))
+
+    def filter_freshness(self, queryset, name, value):
+        return queryset.filter(freshness.condition(value))
+
     def filter_order(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])
 
@@ -447,10 +498,22 @@ class GoalFilter(django_filters.FilterSet):
     def facets(self, goals, path: str) -> list[dict]:
         """Counts per value of the list's main filters among `goals` (this list), each value a
         link that applies it, like Datasette's facets: [{"name", "label", "values": [{"label",
-        "count", "url", "selected"}]}]. Four queries, whatever the number of goals."""
+        "count", "url", "selected"}]}]. Two queries (four for one institution), whatever the
+        number of goals: every count of a condition in one, the parishes in another."""
         listed = Goal.objects.filter(pk__in=goals.order_by().values("pk"))
         data = self.form.cleaned_data
-        facets = [self._progress_facet(listed, path, data)]
+        totals = listed.aggregate(**{
+            f"{name}:{value}": Count("pk", filter=condition)
+            for name, values in COUNTED_FACETS.items() for value, _label, condition in values
+        })
+        facets = []
+        for name, values in COUNTED_FACETS.items():
+            rows = [(value, label, totals[f"{name}:{value}"]) for value, label, _q in values]
+            if name == "sin_financiamiento":
+                facets[-1]["values"] += self._facet(name, rows, path, "1" if data.get(name)
+                                                    else None)["values"]
+            else:
+                facets.append(self._facet(name, rows, path, data.get(name)))
         if self.institution_in_scope is not None:
             facets.append(self._grouped_facet(
                 listed, path, "nivel", "unit__level__slug", "unit__level__name", data))
@@ -467,22 +530,6 @@ class GoalFilter(django_filters.FilterSet):
             (row["parish__slug"], row["parish__name"], row["count"]) for row in parishes
         ], path, chosen.slug if chosen else None))
         return [facet for facet in facets if facet["values"]]
-
-    def _progress_facet(self, listed, path, data) -> dict:
-        counts = listed.aggregate(
-            **{band.slug: Count("pk", filter=band.condition) for band in PROGRESS_BANDS},
-            lacking=Count("pk", filter=Q(lacks_financing=True)),
-        )
-        values = [(band.slug, str(band.label), counts[band.slug]) for band in PROGRESS_BANDS]
-        facet = self._facet("avance", values, path, data.get("avance"))
-        lacking = {
-            "label": str(_("Lacking financing")), "count": counts["lacking"],
-            "url": self.url(path, sin_financiamiento="1"),
-            "selected": bool(data.get("sin_financiamiento")),
-        }
-        if counts["lacking"]:
-            facet["values"].append(lacking)
-        return facet
 
     def _grouped_facet(self, listed, path, name, slug_field, label_field, data) -> dict:
         rows = (
@@ -723,4 +770,7 @@ def _display_value(name, value) -> str:
         return stalled_label(int(value))
     if name == "cambio":
         return str(Goal.Change(value).label)
+    for filter_name, module in (("ritmo", pace), ("motivo", reasons), ("vigencia", freshness)):
+        if name == filter_name:
+            return str(dict(module.FILTER_CHOICES)[value])
     return str(value)

@@ -464,3 +464,20 @@ def test_a_list_of_the_latest_reports_says_which_month_and_offers_it_pinned(clie
     assert 'href="/metas/?institucion=municipio-de-loja&amp;periodo=2019-08"' in page
     pinned = follow(client, "/metas/?institucion=municipio-de-loja&periodo=2019-08")
     assert "Del último reporte" not in pinned.content.decode()
+
+
+def test_it_filters_by_pace_reason_and_freshness_and_counts_them_as_facets(client, db):
+    from metas.importer import import_report
+
+    from .importer_files import sample_file
+
+    import_report([sample_file()])
+    page = follow(client, "/metas/?motivo=falta-de-financiamiento")
+    assert "32 metas" in page.content.decode()
+    assert chips(page) == {"Por qué no avanza: falta de financiamiento": "/metas/"}
+    listed = follow(client, "/metas/").content.decode()
+    assert re.search(r'href="/metas/\?motivo=falta-de-financiamiento"><span class="facet-label">'
+                     r'falta de financiamiento</span> <span class="facet-count">32</span>', listed)
+    assert follow(client, "/metas/?ritmo=cumplida").status_code == 200
+    assert follow(client, "/metas/?vigencia=sin-cambios").status_code == 200
+    assert follow(client, "/metas/?ritmo=rapido").status_code == 400

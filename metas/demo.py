@@ -38,7 +38,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -47,9 +47,6 @@ from .bulk import delete_goals, insert_many, refresh_planner_statistics
 from .importer import InputFile, ParsedReport, read_report
 from .importer.plan import Plan, cached, search_text, tag_rows, unit_identity
 from .importer.slugs import unit_slug_base, with_institution
-from .territory import Atlas, recognise
-from .territory.dpa import LOJA_CANTON
-from .territory.tagger import RURAL, SEAT, URBAN, Gazetteer, Tags
 from .models import (
     Canton,
     Goal,
@@ -63,6 +60,10 @@ from .models import (
     Report,
     Unit,
 )
+from .search import index as search_index
+from .territory import Atlas, recognise
+from .territory.dpa import LOJA_CANTON
+from .territory.tagger import RURAL, SEAT, URBAN, Gazetteer, Tags
 from .text import fold
 
 SAMPLE = settings.BASE_DIR / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
@@ -434,18 +435,19 @@ def generate(
     sample = load_sample()
     writer = _Writer(sample, periods.ending_with(last_period, months))
     summary = Summary(replaced=len(existing), periods=writer.periods)
-    for index in range(institutions):
-        plan = plan_institution(sample, index, months, seed)
-        with transaction.atomic():
-            _delete_institution(plan.name)
-            counts = writer.write(plan)
-        summary.institutions += 1
-        summary.reports += months
-        summary.goals += counts["goals"]
-        summary.parish_tags += counts["parish_tags"]
-        summary.neighbourhood_tags += counts["neighbourhood_tags"]
-        if progress:
-            progress(index + 1, institutions, plan.name, counts["goals"])
+    with search_index.suspended(connection):  # indexed once at the end, not row by row
+        for index in range(institutions):
+            plan = plan_institution(sample, index, months, seed)
+            with transaction.atomic():
+                _delete_institution(plan.name)
+                counts = writer.write(plan)
+            summary.institutions += 1
+            summary.reports += months
+            summary.goals += counts["goals"]
+            summary.parish_tags += counts["parish_tags"]
+            summary.neighbourhood_tags += counts["neighbourhood_tags"]
+            if progress:
+                progress(index + 1, institutions, plan.name, counts["goals"])
     refresh_planner_statistics()  # query plans depend on them
     if build_downloads:
         publication.rebuild_downloads()

@@ -192,9 +192,10 @@ class Selection:
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # name: (project, peer)
 
     def project_paths(self, q: str) -> dict[str, str]:
-        level = {"nivel": self.level_slug, "periodo": "todos"}
-        filter3 = {"nivel": self.level_slug, "unidad": self.unit_slug,
-                   "avance_min": self.progress, "avance_max": self.progress, "periodo": "todos"}
+        # In the goal list's one order (its filters' declared order): another redirects to it.
+        level = {"periodo": "todos", "nivel": self.level_slug}
+        filter3 = {"periodo": "todos", "nivel": self.level_slug, "unidad": self.unit_slug,
+                   "avance_min": self.progress, "avance_max": self.progress}
         return {
             "level": "/metas/?" + urlencode(level),
             "filter3": "/metas/?" + urlencode(filter3),

@@ -16,6 +16,24 @@ def without_controls(text: str) -> str:
     return CONTROL_CHARACTERS.sub(" ", text) if CONTROL_CHARACTERS.search(text) else text
 
 
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def email_address(text: str) -> str:
+    """The first valid e-mail address in a footer field institutions fill freely
+    ("jperez@loja.gob.ec / ext. 123"), or "" when it holds none."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    for candidate in _ADDRESS.findall(text or ""):
+        try:
+            validate_email(candidate)
+        except ValidationError:
+            continue
+        return candidate
+    return ""
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free, single-spaced text: "  Educación  Vial" -> "educacion vial".
 

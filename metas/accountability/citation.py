@@ -10,11 +10,14 @@
 """
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from metas import periods
 from metas.models import Report
+from metas.text import email_address
 
 LITERALS = {
     Report.Format.MATRIX: gettext_lazy("LOTAIP, art. 7, literal a4"),
@@ -27,10 +30,14 @@ def literal(report: Report) -> str:
 
 
 def source_place(goal) -> str:
-    """"loja.tsv, línea 22", "reporte.xlsx, fila 22", or "línea 22" without a file."""
+    """"loja.tsv, línea 22", "reporte.xlsx, fila 22", "reporte.pdf, página 3, fila 12", or
+    "línea 22" without a file."""
     source = goal.source_file
     if source is None:
         return _("line %(line)s") % {"line": goal.source_line}
+    if goal.source_page:
+        return _("%(file)s, page %(page)s, row %(row)s") % {
+            "file": source.original_name, "page": goal.source_page, "row": goal.source_line}
     if source.detected_format == "xlsx":
         return _("%(file)s, row %(row)s") % {"file": source.original_name, "row": goal.source_line}
     return _("%(file)s, line %(line)s") % {"file": source.original_name, "line": goal.source_line}
@@ -52,3 +59,17 @@ def citation(goal, url: str) -> str:
         "source": source_place(goal),
         "url": url,
     }
+
+
+def error_report_mailto(goal, url: str) -> str | None:
+    """A mailto: link to the report's responsible person, the goal's link in the body."""
+    address = email_address(goal.report.email)
+    if not address:
+        return None
+    subject = _("Possible error in a published goal")
+    body = _("I think there is an error in this goal (%(period)s):\n%(objective)s\n%(url)s\n\n") % {
+        "period": periods.label(goal.report.period),
+        "objective": goal.objective,
+        "url": url,
+    }
+    return f"mailto:{address}?" + urlencode({"subject": subject, "body": body}, quote_via=quote)

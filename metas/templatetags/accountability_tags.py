@@ -6,6 +6,7 @@ None of them queries the database: they read what the view loaded.
     {{ report|freshness }}          the "vigente" Notice of a report
     {{ goal|pace }}                 the goal's Pace (needs goal.report)
     {% goal_citation goal url as cite %}   (sentence, permanent link); url: the goal's page
+    {% error_report_link goal url as mailto %}  "¿Ve un error…?" mailto: link, or None
 """
 from django import template
 
@@ -39,3 +40,10 @@ def goal_citation(context, goal, url=None):
         if request is not None:
             url = request.build_absolute_uri(url)
     return {"text": citation.citation(goal, url), "url": url}
+
+
+@register.simple_tag
+def error_report_link(goal, url):
+    """The "¿Ve un error en estos datos?" mailto: link, or None when the report gives no
+    valid e-mail address."""
+    return citation.error_report_mailto(goal, url)

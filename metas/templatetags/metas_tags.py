@@ -1,10 +1,9 @@
 """Template helpers of the public site: `{% load metas_tags %}`."""
 from django import template
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from metas import text
 from metas.numbers import count_text, percent_text
 
 register = template.Library()
@@ -64,10 +63,5 @@ def web_url(value):
 
 @register.filter
 def email_address(value):
-    """An imported e-mail address if it is one (then it may be a mailto: link), else ""."""
-    value = (value or "").strip()
-    try:
-        validate_email(value)
-    except ValidationError:
-        return ""
-    return value
+    """The e-mail address in an imported footer field (then it may be a mailto: link), else ""."""
+    return text.email_address(value)

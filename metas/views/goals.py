@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import periods
+from ..accountability import compliance, summaries
 from ..caching import institution_by_slug, publication_scope, whole_site
 from ..charts import Bar, bar_chart
 from ..filters import PAGE, GoalFilter, public_goals
@@ -92,6 +93,8 @@ def overview_context(institution, report):
         "institution": institution,
         "report": report,
         "summary": summary,
+        "summary_text": summaries.report_summary(report),
+        "trend": compliance.trend(institution),
         "levels": levels,
         "distribution": distribution,
         "in_words": in_words,

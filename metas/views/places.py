@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from .. import periods
+from ..accountability import summaries
 from ..caching import publication_scope, whole_site
 from ..filters import GoalFilter, public_goals, unit_with_descendants
 from ..models import (
@@ -252,6 +253,9 @@ def unit_detail(request, slug):
             "report": report,
             "goals": goals,
             "tally": tally,
+            "summary_text": summaries.summary(
+                public_goals().filter(report=report, unit__in=unit_ids)
+            ) if report is not None else "",
         },
     )
 
@@ -351,6 +355,8 @@ def parish_detail(request, slug):
             from .territory import institution_goals
 
             context["institutions"] = institution_goals(in_scope(scope), Q(parish=place))
+        if is_parish:
+            context["summary_text"] = summaries.parish_summary(place, **in_scope(scope))
         goals = public_goals().in_bulk([tag["goal_id"] for tag in first])
         for collective, name in ((False, "named"), (True, "collective")):
             # A goal an import replaced since the tags were read is left out.

@@ -8,10 +8,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from ..accountability import summaries
 from ..caching import institution_by_slug, publication_scope, whole_site
 from ..counts import Counts
 from ..exports import change_columns, goal_columns
-from ..models import Goal, Report, SourceFile
+from ..models import Goal, MonthArchive, Report, SourceFile
 from ..opendata import downloads
 
 REPORTS_PER_PAGE = 25
@@ -46,11 +47,17 @@ def report_detail(request, institution, period):
         institution__slug=institution,
         period=period,
     )
-    counts = Counts.of_stored(Goal.objects.filter(report=report))
+    goals = Goal.objects.filter(report=report)
     return render(
         request,
         "metas/report_detail.html",
-        {"report": report, "counts": counts, "files": list(report.files.all())},
+        {
+            "report": report,
+            "counts": Counts.of_stored(goals),
+            "summary_text": summaries.summary(goals),
+            "files": list(report.files.all()),
+            "archive": MonthArchive.objects.filter(report=report).first(),
+        },
     )
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import history, pending as pending_uploads
+from ..accountability import compliance
 from ..counts import Counts
 from ..forms import UploadForm, UploadLimitHandler
 from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
@@ -167,6 +168,8 @@ def staff_preview(request, pending):
         "existing": existing,
         "changes": history.compare(parsed.goals, institution, report.period),
         "named_institution": parsed.institution,
+        # The check the report page will show, as if published today: staff fix the file first.
+        "check": compliance.check_parsed(parsed, report.period),
     }
     return render(request, "metas/staff/preview.html", context)
 

@@ -102,6 +102,16 @@ def test_the_preview_shows_what_will_be_published_and_stores_nothing(signed_in, 
     assert outcomes() == ["previewed"]
 
 
+def test_the_preview_shows_the_lotaip_check_as_if_published_today(signed_in, loja, august):
+    _, page = preview_of(signed_in, loja)
+    text = text_of(page)
+    assert "Cumplimiento LOTAIP" in text and "(si se publica hoy)" in text
+    assert "Falta 1 de los siete campos del pie" in text
+    # Published today, years after September 2019: the deadline criterion loses points, and says why.
+    late = next(result for result in page.context["check"].results if result.code == "deadline")
+    assert late.score < 1 and late.reason in text
+
+
 def test_the_preview_lists_the_changes_since_the_previous_month(signed_in, loja, august):
     _pending, page = preview_of(signed_in, loja)
     text = text_of(page)

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import history, periods, publication
+from .accountability import reasons, record
 from .bulk import delete_goals, insert_many, refresh_planner_statistics
 from .importer import InputFile, ParsedReport, read_report
 from .importer.plan import Plan, cached, search_text, tag_rows, unit_identity
@@ -505,6 +506,7 @@ class _Writer:
                     kind += new_rows
             goals_written += len(goals)
             previous = goals
+        record.record_written(reports)
         for model, model_rows in zip((GoalParish, GoalCanton, GoalNeighbourhood), tag_rows_by_model):
             insert_many(model, model_rows)
         return {
@@ -600,6 +602,7 @@ class _Writer:
                 "status": value.status,
                 "note": value.note,
                 "lacks_financing": value.lacks_financing,
+                **_reason_fields(value),
                 "verification_link": "",
                 "coverage": row.tags.coverage,
                 "search_text": search_text(
@@ -611,6 +614,11 @@ class _Writer:
                 **history_fields(before, value, month > 0),
             }
         return goals
+
+
+def _reason_fields(value: MonthValue) -> dict[str, str]:
+    found = reasons.reason_of(value.status, value.note, value.target)
+    return {"reason": found.reason, "reason_words": found.words}
 
 
 @dataclass

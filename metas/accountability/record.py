@@ -6,6 +6,7 @@
 - Goal.reason / reason_words: why each goal does not progress (one UPDATE per reason found);
 - Report.content_sha256, and unchanged_since for the institution's reports.
 
+`record_written(reports)` does it for reports written as rows, their reasons set (metas.demo).
 `refresh(report)` computes the same from the stored report (the refresh_accountability command:
 reports stored before these existed, or after the rule file changed).
 """
@@ -38,12 +39,27 @@ def record_import(report: Report, parsed, goal_ids: list[int]) -> None:
 def refresh(report: Report) -> None:
     """Recompute everything record_import stores, from the stored report and its goals."""
     with transaction.atomic():
-        goals = Goal.objects.filter(report=report).select_related("unit").order_by("position")
-        report.compliance = compliance.check_stored(report).as_stored()
-        report.content_sha256 = freshness.fingerprint(_Published(goal) for goal in goals)
-        report.save(update_fields=["compliance", "content_sha256"])
+        _check_and_fingerprint(report)
+        goals = Goal.objects.filter(report=report)
         _store_reasons(goals.values_list("pk", "status", "note", "target"), replace=True)
         freshness.refresh_runs(report.institution_id)
+
+
+def record_written(reports: list[Report]) -> None:
+    """The check, fingerprint and runs of reports written with their goals' reasons already
+    (metas.demo writes rows, not files)."""
+    with transaction.atomic():
+        for report in reports:
+            _check_and_fingerprint(report)
+        for institution_id in {report.institution_id for report in reports}:
+            freshness.refresh_runs(institution_id)
+
+
+def _check_and_fingerprint(report: Report) -> None:
+    goals = Goal.objects.filter(report=report).select_related("unit").order_by("position")
+    report.compliance = compliance.check_stored(report).as_stored()
+    report.content_sha256 = freshness.fingerprint(_Published(goal) for goal in goals)
+    report.save(update_fields=["compliance", "content_sha256"])
 
 
 class _Published:

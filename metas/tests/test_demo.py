@@ -427,3 +427,21 @@ def test_it_refuses_bad_arguments_in_spanish(args, message):
         run(*args)
     assert str(refused.value) == message
     assert not Institution.objects.exists()
+
+
+def test_it_stores_what_an_import_records_for_accountability(two_by_three):
+    """Each goal's reason as the rule file reads its note, and each report's check and
+    fingerprint, as refresh_accountability would compute them from the stored rows."""
+    from metas.accountability import record
+
+    stored = lambda: (  # noqa: E731
+        list(Goal.objects.order_by("pk").values_list("reason", "reason_words")),
+        list(Report.objects.order_by("pk").values_list("compliance", "content_sha256",
+                                                       "unchanged_since")),
+    )
+    written = stored()
+    assert {reason for reason, _ in written[0]} >= {"falta-de-financiamiento", "no-aplica"}
+    assert all(check and sha for check, sha, _ in written[1])
+    for report in Report.objects.all():
+        record.refresh(report)
+    assert stored() == written

@@ -8,6 +8,7 @@ MANAGE := $(PY) manage.py
 SAMPLE := fixtures/loja-lotaip-a4-2019-08.tsv
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 CHROMIUM ?= /usr/bin/chromium
+PORT ?= 8000
 # Apt-get only works (and is only needed) as root; elsewhere we say what is missing.
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
@@ -37,14 +38,20 @@ messages: $(VENV)/.installed
 	# DEBUG=true only so that settings load without a SECRET_KEY; compiling needs none.
 	DEBUG=true $(MANAGE) compilemessages --ignore=$(VENV) -v0
 
-run: install
+# A development checkout's own secret key, which settings read: the README's commands then
+# work without DEBUG=true or a SECRET_KEY in the environment. Never committed (.gitignore).
+.env:
+	@echo "# Written by make run for this checkout only; settings read it (see transparencia/settings.py)." > $@
+	@echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> $@
+
+run: install .env
 	DEBUG=true $(MANAGE) migrate --noinput -v0
 	DEBUG=true $(MANAGE) import_report $(SAMPLE)
 	@echo
 	@echo "Para publicar reportes desde /gestion/, cree el primer usuario:"
-	@echo "  DEBUG=true $(MANAGE) createsuperuser"
+	@echo "  $(MANAGE) createsuperuser"
 	@echo
-	DEBUG=true $(VENV)/bin/gunicorn transparencia.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+	DEBUG=true $(VENV)/bin/gunicorn transparencia.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 test: install browser-packages test-sqlite test-postgres
 

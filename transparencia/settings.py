@@ -1,7 +1,9 @@
 """Settings for Transparencia Metas, all read from the environment.
 
 Every value has a safe default for a developer's machine except SECRET_KEY, which must be
-set whenever DEBUG is off (production).
+set whenever DEBUG is off (production). A development checkout keeps its own in `.env` (written
+by `make run`), read first without overriding the real environment; ENV_FILE names another
+file, or none when empty.
 """
 import os
 from pathlib import Path
@@ -9,8 +11,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+if _env_file := os.environ.get("ENV_FILE", str(BASE_DIR / ".env")):
+    load_dotenv(_env_file, override=False)
 
 
 def env_bool(name, default=False):

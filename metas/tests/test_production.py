@@ -73,7 +73,7 @@ def test_static_files_send_the_same_headers(client):
 
 
 def run(command, **environment):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **environment}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ENV_FILE": "", **environment}
     return subprocess.run(
         [sys.executable, *command], cwd=settings.BASE_DIR, env=env,
         capture_output=True, text=True, timeout=120,

@@ -9,11 +9,12 @@ from django.urls import reverse
 from metas import models
 
 
-def run_settings(env):
-    """Import the settings in a fresh interpreter with exactly this environment."""
+def run_settings(env, show="s.DEBUG"):
+    """Import the settings in a fresh interpreter with exactly this environment (and no .env
+    file unless ENV_FILE names one)."""
     return subprocess.run(
-        [sys.executable, "-c", "import transparencia.settings as s; print(s.DEBUG)"],
-        env={"PATH": "/usr/bin:/bin", **env},
+        [sys.executable, "-c", f"import transparencia.settings as s; print({show})"],
+        env={"PATH": "/usr/bin:/bin", "ENV_FILE": "", **env},
         capture_output=True,
         text=True,
     )
@@ -29,6 +30,18 @@ def test_it_starts_in_debug_without_secret_key():
     result = run_settings({"DEBUG": "true"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_a_development_checkout_reads_its_key_from_its_env_file(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# Written by make run\nSECRET_KEY=key-of-this-checkout\n")
+    result = run_settings({"ENV_FILE": str(env_file)}, show="s.SECRET_KEY, s.DEBUG")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "key-of-this-checkout False"
+    # The real environment wins over the file.
+    result = run_settings({"ENV_FILE": str(env_file), "SECRET_KEY": "from-the-environment"},
+                          show="s.SECRET_KEY")
+    assert result.stdout.strip() == "from-the-environment"
 
 
 def test_it_rejects_a_debug_value_that_is_not_a_boolean():

@@ -217,7 +217,10 @@ def test_it_serves_the_csv_as_an_attachment_named_by_the_server(client, august):
     response = client.get(reverse("metas:goal-export-csv"), {"q": "../../etc/passwd"})
 
     today = timezone.localdate()
-    assert response["Content-Disposition"] == f'attachment; filename="metas-{today:%Y-%m-%d}.csv"'
+    # Named after what it holds (test_export_names below); the path in the search is dropped.
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="metas-recientes-{today:%Y-%m-%d}-busqueda-etcpasswd.csv"'
+    )
     assert response.cookies == {}
     assert body(response).startswith("\ufeffid,institucion,periodo,")
 

@@ -1,7 +1,8 @@
 """Open-data exports: rows as CSV or JSON, streamed, so memory stays flat whatever their number.
 
 `stream_csv()` and `stream_json()` take any iterable of rows and a list of `Column`s, so every
-list of the site (the goals, a report's changes...) exports the same way. `goal_columns()` is
+list of the site (the goals, a report's changes...) exports the same way; so does
+metas.opendata.xlsx for Excel workbooks. `goal_columns()` is
 the goal export's columns and `change_columns()` the change list's (rows from `change_rows()`);
 /datos/ documents both from the same lists.
 
@@ -68,7 +69,7 @@ def runs_as_formula(cell: str) -> bool:
     return cell[:1].isspace() and cell.lstrip().startswith(_TRIGGERS)
 
 
-def _csv_cell(value, yes: str, no: str) -> str:
+def _csv_cell(value, yes: str, no: str, decimal: Callable[[Decimal], str] = plain) -> str:
     # Called for every cell of every row: the commonest type is tested first.
     kind = type(value)
     if kind is str:
@@ -80,7 +81,7 @@ def _csv_cell(value, yes: str, no: str) -> str:
     if kind is int:
         return str(value)
     if kind is Decimal:
-        return plain(value)
+        return decimal(value)
     if kind is list:
         return neutralise(LIST_SEPARATOR.join(value))
     return neutralise(str(value))
@@ -111,23 +112,39 @@ def _in_chunks(pieces: Iterable[str]) -> Iterator[str]:
         yield "".join(buffer)
 
 
-def stream_csv(rows: Iterable, columns: Sequence[Column]) -> Iterator[str]:
+# ?sep= of the CSV exports: the comma (RFC 4180, the default) or the semicolon that Excel in a
+# Spanish locale expects, with decimal commas then, so that a number reads as a number there.
+COMMA, SEMICOLON = ",", ";"
+SEPARATORS = (COMMA, SEMICOLON)
+
+
+def decimal_comma(value: Decimal) -> str:
+    """12.50 -> "12,5": the semicolon CSV's numbers."""
+    return plain(value).replace(".", ",")
+
+
+def stream_csv(rows: Iterable, columns: Sequence[Column], delimiter: str = COMMA) -> Iterator[str]:
     """UTF-8 CSV text with a BOM (so a Spanish-locale Excel reads the accents right), a header
-    row, then one line per row; text cells are neutralised against formula injection."""
-    return _in_chunks(chain([csv_header(columns)], csv_lines(rows, columns)))
+    row, then one line per row; text cells are neutralised against formula injection. With
+    the semicolon as `delimiter`, decimals are written with a comma (12,5)."""
+    return _in_chunks(chain([csv_header(columns, delimiter)], csv_lines(rows, columns, delimiter)))
 
 
-def csv_header(columns: Sequence[Column]) -> str:
-    return BOM + csv.writer(_Line()).writerow([column.name for column in columns])
+def csv_header(columns: Sequence[Column], delimiter: str = COMMA) -> str:
+    writer = csv.writer(_Line(), delimiter=delimiter)
+    return BOM + writer.writerow([column.name for column in columns])
 
 
-def csv_lines(rows: Iterable, columns: Sequence[Column]) -> Iterator[str]:
+def csv_lines(rows: Iterable, columns: Sequence[Column], delimiter: str = COMMA) -> Iterator[str]:
     """One CSV line per row, without the header (see stream_csv)."""
     # Translated here, once, while the caller's language is active.
     yes, no = _("yes"), _("no")
-    writer = csv.writer(_Line())
+    decimal = decimal_comma if delimiter == SEMICOLON else plain
+    writer = csv.writer(_Line(), delimiter=delimiter)
     for row in rows:
-        yield writer.writerow([_csv_cell(column.value(row), yes, no) for column in columns])
+        yield writer.writerow(
+            [_csv_cell(column.value(row), yes, no, decimal) for column in columns]
+        )
 
 
 def stream_json(rows: Iterable, columns: Sequence[Column], head: dict) -> Iterator[str]:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("metas/", views.goal_list, name="goal-list"),
     path("metas.csv", views.goal_export_csv, name="goal-export-csv"),
     path("metas.json", views.goal_export_json, name="goal-export-json"),
+    path("metas.xlsx", views.goal_export_xlsx, name="goal-export-xlsx"),
     path("metas.atom", feeds.GoalListChangesFeed(), name="goal-changes-feed"),
     path("metas.datapackage.json", views.goal_export_datapackage, name="goal-export-datapackage"),
     path("metas/<int:pk>/", views.goal_detail, name="goal-detail"),

@@ -50,6 +50,7 @@ def addresses(report: Report) -> dict[str, str]:
         "metas:goal-list": reverse("metas:goal-list"),
         "metas:goal-export-csv": reverse("metas:goal-export-csv"),
         "metas:goal-export-json": reverse("metas:goal-export-json"),
+        "metas:goal-export-xlsx": reverse("metas:goal-export-xlsx"),
         "metas:goal-changes-feed": reverse("metas:goal-changes-feed"),
         "metas:goal-export-datapackage": reverse("metas:goal-export-datapackage"),
         "metas:goal-detail": reverse("metas:goal-detail", args=[goal.pk]),

@@ -124,3 +124,12 @@ def test_frictionless_validates_the_served_descriptor_over_http(live_server, ter
     for query in ("periodo=todos", "avance=0-24"):
         report = validate(f"{live_server.url}/metas.datapackage.json?{query}")
         assert report.valid, report.flatten(["type", "note"])
+
+
+def test_the_semicolon_variant_is_described_as_the_comma_csv(client, published, tmp_path):
+    descriptor = json.loads(client.get("/metas.datapackage.json?avance=100&sep=%3B").content)
+    (resource,) = descriptor["resources"]
+    assert resource["path"] == "http://testserver/metas.csv?avance=100"
+    assert resource["dialect"]["delimiter"] == ","
+    report = validated_locally(descriptor, fetched(client, descriptor), tmp_path)
+    assert report.valid, report.flatten(["type", "note"])

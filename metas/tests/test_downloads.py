@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from metas.importer import import_report
 from metas.models import Download, Report
@@ -54,7 +55,11 @@ def test_the_whole_data_set_is_a_prebuilt_file_equal_to_the_streamed_export(clie
     download = Download.objects.get(name="metas-todos.csv")
     assert response["Content-Length"] == str(download.size)
     assert response["ETag"] == f'"{download.sha256}"'
-    assert response["Content-Disposition"] == 'attachment; filename="metas-todos.csv"'
+    # Named as the streamed export would be (metas.opendata.filenames), with the day.
+    today = timezone.localdate()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="metas-todos-los-periodos-{today:%Y-%m-%d}.csv"'
+    )
     prebuilt = body(response)
     assert len(prebuilt) == download.size
     records = list(csv.DictReader(io.StringIO(prebuilt.decode("utf-8-sig"))))

@@ -217,7 +217,10 @@ def test_it_serves_the_csv_as_an_attachment_named_by_the_server(client, august):
     response = client.get(reverse("metas:goal-export-csv"), {"q": "../../etc/passwd"})
 
     today = timezone.localdate()
-    assert response["Content-Disposition"] == f'attachment; filename="metas-{today:%Y-%m-%d}.csv"'
+    # Named after what it holds (test_export_names below); the path in the search is dropped.
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="metas-recientes-{today:%Y-%m-%d}-busqueda-etcpasswd.csv"'
+    )
     assert response.cookies == {}
     assert body(response).startswith("\ufeffid,institucion,periodo,")
 
@@ -392,3 +395,126 @@ def test_it_round_trips_the_imported_sample_report(client, db):
     not_applicable = [r for r in document["results"] if r["estado"] == "no aplica"]
     assert len(not_applicable) == 15
     assert sum(r["sin_financiamiento"] for r in document["results"]) == 32
+
+
+# --- File names, ?sep=; and the links --------------------------------------------------------
+
+
+def disposition(client, export, params):
+    response = client.get(reverse(export), params)
+    assert response.status_code == 200
+    return response["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    "params, stem",
+    [
+        ({}, "metas-recientes-{today}"),
+        ({"periodo": "todos"}, "metas-todos-los-periodos-{today}"),
+        ({"institucion": "municipio-de-loja", "periodo": "2019-08"}, "metas-municipio-de-loja-2019-08"),
+        # A level names its institution; the level is named by its name, not its global slug.
+        ({"nivel": "{level}", "periodo": "2019-08"}, "metas-municipio-de-loja-2019-08-nivel-operativo"),
+        ({"unidad": "{unit}"}, "metas-municipio-de-loja-recientes-{today}-gestion-de-calidad-ambiental"),
+        ({"parroquia": "vilcabamba", "colectivas": "1"}, "metas-recientes-{today}-vilcabamba-con-colectivas"),
+        ({"avance_min": "12.5", "avance_max": "50"}, "metas-recientes-{today}-avance-desde-12.5-avance-hasta-50"),
+        ({"avance": "0-24", "sin_financiamiento": "1", "estancada": "3"},
+         "metas-recientes-{today}-avance-0-24-sin-financiamiento-estancada-3-meses"),
+        ({"orden": "posicion"}, "metas-recientes-{today}"),
+        ({"orden": "-avance", "ritmo": "atrasada"}, "metas-recientes-{today}-ritmo-atrasada-orden-avance"),
+    ],
+)
+@pytest.mark.parametrize("export, extension", [
+    ("metas:goal-export-csv", "csv"), ("metas:goal-export-json", "json"),
+    ("metas:goal-export-xlsx", "xlsx"),
+])
+def test_export_names_say_what_the_file_holds(client, august, params, stem, export, extension):
+    unit = august.goals.get(position=1).unit
+    values = {"level": unit.level.slug, "unit": unit.slug}
+    params = {name: value.format(**values) for name, value in params.items()}
+    today = f"{timezone.localdate():%Y-%m-%d}"
+
+    name = f"{stem.format(today=today)}.{extension}"
+    # (The UTF-8 form that may follow is test_a_name_with_accents_...'s.)
+    assert disposition(client, export, params).startswith(f'attachment; filename="{name}"')
+
+
+def test_a_name_with_accents_has_an_ascii_and_a_utf8_form(client, august):
+    today = f"{timezone.localdate():%Y-%m-%d}"
+
+    header = disposition(client, "metas:goal-export-csv", {"q": "educación ñandú"})
+
+    stem = f"metas-recientes-{today}-busqueda-"
+    assert header == (
+        f'attachment; filename="{stem}educacion-nandu.csv"; '
+        f"filename*=UTF-8''{stem}educaci%C3%B3n-%C3%B1and%C3%BA.csv"
+    )
+
+
+def test_a_long_name_is_cut_and_two_long_names_stay_apart(client, august):
+    first = disposition(client, "metas:goal-export-csv", {"q": "palabra " * 15 + "uno"})
+    second = disposition(client, "metas:goal-export-csv", {"q": "palabra " * 15 + "dos"})
+
+    name = first.split('filename="')[1].rstrip('"')
+    assert len(name) <= 124 and name.endswith(".csv")
+    assert first != second
+
+
+def read_semicolon_csv(text):
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:], newline=""), delimiter=";"))
+
+
+def test_the_semicolon_csv_holds_the_same_rows_with_decimal_commas(client, august):
+    default = csv_records(client.get(reverse("metas:goal-export-csv"), {"periodo": "todos"}))
+
+    response = client.get(reverse("metas:goal-export-csv"), {"periodo": "todos", "sep": ";"})
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    semicolon = read_semicolon_csv(body(response))
+    assert semicolon[0]["avance"] == "20,5"
+    assert semicolon[0]["avance_esperado"] == "66,67"
+    assert semicolon[0]["parroquias"] == "Vilcabamba"
+    numbers = {"avance", "avance_esperado"}
+    assert [
+        {name: value.replace(",", ".") if name in numbers else value
+         for name, value in record.items()}
+        for record in semicolon
+    ] == default
+    assert set(default[0]) == set(semicolon[0])
+
+
+def test_the_semicolon_csv_is_never_the_prebuilt_comma_file(client, august, settings, tmp_path):
+    settings.METAS_DOWNLOADS_ROOT = str(tmp_path)
+    from metas.opendata import downloads
+
+    downloads.rebuild()
+    comma = client.get(reverse("metas:goal-export-csv"), {"periodo": "todos"})
+    semicolon = client.get(reverse("metas:goal-export-csv"), {"periodo": "todos", "sep": ";"})
+    plain_comma = client.get(reverse("metas:goal-export-csv"), {"periodo": "todos", "sep": ","})
+
+    assert b"".join(comma.streaming_content).startswith("\ufeffid,".encode())
+    assert body(semicolon).startswith("\ufeffid;institucion;")
+    assert plain_comma["ETag"] == comma["ETag"]  # the prebuilt file: sep=, is the default
+
+
+@pytest.mark.parametrize("separator", ["x", "\t", ";;", "|", ""])
+def test_any_other_separator_is_a_spanish_400(client, august, separator):
+    response = client.get(reverse("metas:goal-export-csv"), {"sep": separator})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode().startswith("El separador «")
+    assert "sep=;" in response.content.decode()
+
+
+def test_the_goal_list_links_every_format_with_its_filters(client, august):
+    response = client.get(reverse("metas:goal-list"), {"parroquia": "vilcabamba"})
+
+    html = response.content.decode()
+    assert '<a href="/metas.xlsx?parroquia=vilcabamba">Descargar Excel (XLSX)</a>' in html
+    assert '<a href="/metas.csv?parroquia=vilcabamba">Descargar CSV</a>' in html
+    assert '<a href="/metas.csv?parroquia=vilcabamba&amp;sep=%3B">CSV para Excel (;)</a>' in html
+    assert '<a href="/metas.json?parroquia=vilcabamba">Descargar JSON</a>' in html
+    unfiltered = client.get(reverse("metas:goal-list")).content.decode()
+    assert '<a href="/metas.xlsx">' in unfiltered
+    assert '<a href="/metas.csv?sep=%3B">' in unfiltered

@@ -1,7 +1,7 @@
 """Public pages and staff pages, one module per area; URLs are in metas/urls.py."""
 from .accountability import methodology, report_compliance
 from .changes import report_changes, report_changes_csv, report_changes_json
-from .exports import goal_export_csv, goal_export_json
+from .exports import goal_export_csv, goal_export_json, goal_export_xlsx
 from .goals import goal_detail, goal_list, goal_series, home, institution_overview
 from .institutions import institution_directory
 from .opendata import archive_list, goal_export_datapackage, month_archive

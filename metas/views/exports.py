@@ -1,10 +1,15 @@
-"""/metas.csv and /metas.json: every goal the same filters of /metas/ select.
+"""/metas.csv, /metas.json and /metas.xlsx: every goal the same filters of /metas/ select.
 
-Not paginated: the whole selection. The whole data set (no filter, or every period) is a file
+Not paginated: the whole selection. `?sep=;` gives the CSV Excel opens in columns in a Spanish
+locale (semicolons, decimal commas). The workbook is built in a temporary file, in constant
+memory, then sent from it (metas.opendata.xlsx). Each file is named after what it holds
+(metas.opendata.filenames). The whole data set (no filter, or every period) is a file
 prebuilt at each publication (metas.opendata.downloads), sent with its size and hash, so the
 largest downloads never hold a database query open; any other selection is read from the
 database in batches and streamed as it is read. Like every public page they set no cookie.
 """
+import tempfile
+
 from django.conf import settings
 from django.http import (
     FileResponse,
@@ -14,40 +19,92 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.utils import timezone
+from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
 
-from ..exports import export_goals, goal_columns, stream_csv, stream_json
+from ..exports import COMMA, SEPARATORS, export_goals, goal_columns, stream_csv, stream_json
 from ..caching import publication_scope, whole_site
-from ..filters import GoalFilter
-from ..opendata import downloads
+from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
+from ..opendata import datapackage, downloads, filenames, xlsx
 from ..models import Goal
+
+CSV_TYPE = "text/csv; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
 
 
 @publication_scope(whole_site)
 def goal_export_csv(request):
-    prebuilt = downloads.for_query(request.GET.dict(), "csv")
-    if prebuilt is not None:
-        return prebuilt_response(request, prebuilt, "text/csv; charset=utf-8")
+    separator = request.GET.get("sep", COMMA)
+    if separator not in SEPARATORS:
+        return HttpResponseBadRequest(_invalid_separator_text(separator), content_type=TEXT_TYPE)
     filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
     if not filterset.is_valid():
-        return HttpResponseBadRequest(
-            _invalid_filters_text(filterset), content_type="text/plain; charset=utf-8"
-        )
+        return HttpResponseBadRequest(_invalid_filters_text(filterset), content_type=TEXT_TYPE)
+    query = request.GET.dict()
+    query.pop("sep", None)
+    prebuilt = downloads.for_query(query, "csv") if separator == COMMA else None
+    if prebuilt is not None:
+        response = prebuilt_response(request, prebuilt, CSV_TYPE)
+        return _as_attachment(response, filterset, "csv")
     rows = export_goals(filterset.qs)
     response = StreamingHttpResponse(
-        stream_csv(rows, goal_columns(request.build_absolute_uri)),
-        content_type="text/csv; charset=utf-8",
+        stream_csv(rows, goal_columns(request.build_absolute_uri), separator),
+        content_type=CSV_TYPE,
     )
-    return _as_attachment(response, "csv")
+    return _as_attachment(response, filterset, "csv")
+
+
+@publication_scope(whole_site)
+def goal_export_xlsx(request):
+    filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
+    if not filterset.is_valid():
+        return HttpResponseBadRequest(_invalid_filters_text(filterset), content_type=TEXT_TYPE)
+    # Deleted when closed, which FileResponse does once the body is sent.
+    handle = tempfile.TemporaryFile(prefix="metas-", suffix=".xlsx")
+    try:
+        xlsx.write_workbook(
+            handle, export_goals(filterset.qs), goal_columns(request.build_absolute_uri),
+            about=_about(request, filterset),
+            title=_("Goals and objectives of the LOTAIP reports"),
+        )
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return _as_attachment(FileResponse(handle, content_type=xlsx.CONTENT_TYPE), filterset, "xlsx")
+
+
+def _about(request, filterset) -> list[tuple[str, object]]:
+    """What the workbook's filters sheet says: each filter (label, value), where the list is,
+    when the file was made, and under which licence."""
+    list_path = reverse("metas:goal-list")
+    rows = [(_("Filter of the list"), _("Its value"))]
+    data = filterset.form.cleaned_data
+    if not data.get("periodo"):
+        rows.append((filterset.filters["periodo"].label, _("Latest report of each institution")))
+    for chip in filterset.chips(list_path):
+        rows.append((chip["label"], chip["value"]))
+        if chip["name"] == "parroquia" and data.get("colectivas"):
+            rows.append((filterset.filters["colectivas"].label, _("yes")))
+    order = data.get("orden")
+    if order and order != DEFAULT_ORDER:
+        rows.append((filterset.filters["orden"].label, dict(ORDER_CHOICES)[order]))
+    absolute = request.build_absolute_uri
+    licence = datapackage.licence(absolute)
+    return rows + [
+        ("", ""),
+        (_("The list on the site"), absolute(filterset.url(list_path))),
+        (_("Generated on"), timezone.localtime()),
+        (_("Source"), _("Transparencia Metas, from the reports each institution published "
+                        "under the LOTAIP: %(url)s") % {"url": absolute(reverse("metas:home"))}),
+        (_("Licence"), f"{licence['title']}: {licence['path']}"),
+    ]
 
 
 @publication_scope(whole_site)
 def goal_export_json(request):
-    prebuilt = downloads.for_query(request.GET.dict(), "json")
-    if prebuilt is not None:
-        return prebuilt_response(request, prebuilt, "application/json; charset=utf-8")
     filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
     if not filterset.is_valid():
         return JsonResponse(
@@ -55,6 +112,10 @@ def goal_export_json(request):
             status=400,
             json_dumps_params={"ensure_ascii": False},
         )
+    prebuilt = downloads.for_query(request.GET.dict(), "json")
+    if prebuilt is not None:
+        response = prebuilt_response(request, prebuilt, "application/json; charset=utf-8")
+        return _as_attachment(response, filterset, "json")
     goals = filterset.qs
     # One COUNT first, so "count" can lead the document while the rows are still unread.
     head = {"count": goals.count(), "filters": filterset.applied()}
@@ -62,11 +123,18 @@ def goal_export_json(request):
         stream_json(export_goals(goals), goal_columns(request.build_absolute_uri), head),
         content_type="application/json; charset=utf-8",
     )
-    return _as_attachment(response, "json")
+    return _as_attachment(response, filterset, "json")
 
 
 def _errors(filterset):
     return {name: list(messages) for name, messages in filterset.form.errors.items()}
+
+
+def _invalid_separator_text(separator):
+    return _(
+        "The separator “%(value)s” is not valid: write sep=; for semicolons (Excel in Spanish), "
+        "or leave it out for commas."
+    ) % {"value": separator[:50]} + "\n"
 
 
 def _invalid_filters_text(filterset):
@@ -100,7 +168,10 @@ def prebuilt_response(request, download, content_type):
     return response
 
 
-def _as_attachment(response, extension):
-    filename = f"metas-{timezone.localdate():%Y-%m-%d}.{extension}"
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+def _as_attachment(response, filterset, extension):
+    if response.status_code != 200:
+        return response  # a 304 has no body to name
+    response["Content-Disposition"] = filenames.attachment(
+        filterset.form.cleaned_data, timezone.localdate(), extension
+    )
     return response

@@ -42,10 +42,14 @@ def report_list(request):
 @publication_scope(institution_by_slug)
 def report_detail(request, institution, period):
     report = get_object_or_404(
-        Report.objects.published().select_related("institution", "published_by"),
+        Report.objects.select_related("institution", "published_by"),
         institution__slug=institution,
         period=period,
     )
+    if report.withdrawn_at:
+        # 410 rather than 404: whoever kept the address learns that the institution withdrew it,
+        # when and why (not cached: the public cache keeps only 200 answers).
+        return render(request, "metas/report_withdrawn.html", {"report": report}, status=410)
     counts = Counts.of_stored(Goal.objects.filter(report=report))
     return render(
         request,

@@ -101,6 +101,7 @@ def test_withdraw_and_restore_round_trip(alicia, august):
 
     gone = public.get(REPORT_URL)
     assert gone.status_code == 410 and not gone.cookies
+    assert "no-cache" in gone["Cache-Control"]  # else browsers keep a 410 for ever
     text = text_of(gone)
     assert "Municipio de Loja: reporte de agosto de 2019 retirado" in text
     assert "Retirado por la institución el" in text

@@ -6,6 +6,7 @@ import re
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from ..caching import institution_by_slug, publication_scope, whole_site
@@ -47,15 +48,22 @@ def report_detail(request, institution, period):
         period=period,
     )
     if report.withdrawn_at:
-        # 410 rather than 404: whoever kept the address learns that the institution withdrew it,
-        # when and why (not cached: the public cache keeps only 200 answers).
-        return render(request, "metas/report_withdrawn.html", {"report": report}, status=410)
+        return _withdrawn(request, report)
     counts = Counts.of_stored(Goal.objects.filter(report=report))
     return render(
         request,
         "metas/report_detail.html",
         {"report": report, "counts": counts, "files": list(report.files.all())},
     )
+
+
+def _withdrawn(request, report):
+    """410 rather than 404: whoever kept the address learns that the institution withdrew the
+    report, when and why. Browsers keep a 410 for ever unless told otherwise, and the report
+    may be restored: no-cache (the public cache keeps only 200 answers anyway)."""
+    response = render(request, "metas/report_withdrawn.html", {"report": report}, status=410)
+    patch_cache_control(response, no_cache=True)
+    return response
 
 
 @publication_scope(institution_by_slug)

@@ -17,6 +17,7 @@ from . import periods
 from .importer.parsed import InputFile
 from .models import Institution
 from .permissions import allowed_institutions
+from .text import without_controls
 
 
 # What the file picker offers; the importer judges the content, whatever the name.
@@ -174,3 +175,28 @@ class UploadForm(forms.Form):
             InputFile(name=upload.name, data=b"".join(upload.chunks()))
             for upload in self.cleaned_data["files"]
         ]
+
+
+class WithdrawForm(forms.Form):
+    """Why a published report is withdrawn: shown to the public on the report's address."""
+
+    MAX_LENGTH = 1000
+
+    reason = forms.CharField(
+        label=_("Reason for the withdrawal"),
+        max_length=MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Required. Readers who open the report's address will see it, for example “The "
+            "percentages of July were published by mistake; the corrected report follows.” At "
+            "most 1000 characters."
+        ),
+        error_messages={"required": _("Write the reason for the withdrawal.")},
+    )
+
+    def clean_reason(self):
+        # Pasted text may carry control characters that no page or feed should repeat.
+        reason = without_controls(self.cleaned_data["reason"]).strip()
+        if not reason:
+            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        return reason

@@ -758,6 +758,10 @@ class PendingUpload(models.Model):
     them as [{"name": uploaded name, "path": storage path, "size": bytes, "sha256": hex}].
     """
 
+    class Decision(models.TextChoices):
+        PUBLISHED = "published", _("published")
+        CANCELLED = "cancelled", _("cancelled")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
@@ -775,6 +779,19 @@ class PendingUpload(models.Model):
     period = models.DateField(_("period"), null=True, blank=True)
     files = models.JSONField(_("files"), default=list)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Once published or cancelled, the row stays (its files do not) until it expires, so that
+    # the same upload posted again (a double click, Back) is told apart from one never made.
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, blank=True
+    )
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published as"),
+    )
 
     class Meta:
         verbose_name = _("pending upload")

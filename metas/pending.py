@@ -2,7 +2,9 @@
 
 Their files are kept byte for byte under MEDIA_ROOT/pending/<id>/ with names the server chose
 (1, 2, ...); the names the user gave are only shown. Only uploads the importer read without a
-problem are kept; a pending upload lives until it is published, cancelled or a day old.
+problem are kept. Once published or cancelled its files go and the row stays, with the
+decision and the report, so that the same upload posted again is answered with what became of it;
+every pending upload, decided or not, is forgotten a day old.
 """
 from __future__ import annotations
 
@@ -62,8 +64,18 @@ def discard(pending: PendingUpload) -> None:
     transaction.on_commit(lambda: _delete_files(pk, paths))
 
 
+def settle(pending: PendingUpload, decision: str, report=None) -> None:
+    """Record what became of the upload and delete its files once the transaction commits."""
+    pending.decision, pending.report = decision, report
+    pending.save(update_fields=["decision", "report"])
+    paths = [entry["path"] for entry in pending.files]
+    pk = pending.pk
+    transaction.on_commit(lambda: _delete_files(pk, paths))
+
+
 def expired(now=None):
-    """The uploads nobody published or cancelled within MAX_AGE."""
+    """The uploads older than MAX_AGE: those nobody published or cancelled, and the records
+    of those decided."""
     return PendingUpload.objects.filter(created_at__lt=(now or timezone.now()) - MAX_AGE)
 
 

@@ -80,7 +80,11 @@ urlpatterns = [
     path("gestion/vista-previa/<uuid:pk>/", views.staff_preview, name="staff-preview"),
     path("gestion/vista-previa/<uuid:pk>/publicar/", views.staff_publish, name="staff-publish"),
     path("gestion/vista-previa/<uuid:pk>/cancelar/", views.staff_cancel, name="staff-cancel"),
+    path("gestion/publicado/<uuid:pk>/", views.staff_published, name="staff-published"),
     path("gestion/registro/", views.staff_import_log, name="staff-import-log"),
+    path("gestion/reportes/", views.staff_reports, name="staff-reports"),
+    path("gestion/reportes/<int:pk>/retirar/", views.staff_withdraw, name="staff-withdraw"),
+    path("gestion/reportes/<int:pk>/restaurar/", views.staff_restore, name="staff-restore"),
     path(
         "<slug:slug>/cambios.atom",
         feeds.InstitutionChangesFeed(),

@@ -209,6 +209,27 @@ AXES_LOCKOUT_TEMPLATE = "metas/staff/lockout.html"
 # The client's address, from X-Forwarded-For only behind PROXY_COUNT proxies (see below).
 AXES_CLIENT_IP_CALLABLE = "metas.security.client_ip"
 
+# E-mail (the staff's password reset links). With EMAIL_HOST: SMTP through it (port 587 and
+# STARTTLS unless EMAIL_PORT / EMAIL_USE_TLS say otherwise). Without it: printed on the console
+# in development, handed to a mail server on localhost:25 in production. A message that cannot
+# be sent is logged by Django; the page answers the same.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587 if EMAIL_HOST else 25)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+if EMAIL_HOST or not DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = EMAIL_HOST or "localhost"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs must not hold the request
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Transparencia Metas <no-responder@localhost>"
+)
+# Password reset links work for three days, once.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
 # --- Production headers ---------------------------------------------------------------------
 # PROXY_COUNT: how many reverse proxies stand in front of gunicorn (a TLS proxy such as nginx:
 # 1). Each must append the address it received the request from to X-Forwarded-For and set

@@ -13,7 +13,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from metas.models import Goal, Neighbourhood, Parish, Report
 
 # Patterns that only answer POST (a GET is refused with 405, and still gets the headers).
-POST_ONLY = {"logout", "metas:staff-publish", "metas:staff-cancel"}
+POST_ONLY = {"logout", "metas:staff-publish", "metas:staff-cancel", "metas:staff-restore"}
 
 
 def pattern_names() -> set[str]:
@@ -80,6 +80,14 @@ def addresses(report: Report) -> dict[str, str]:
         "metas:staff-publish": reverse("metas:staff-publish", args=[pending]),
         "metas:staff-cancel": reverse("metas:staff-cancel", args=[pending]),
         "metas:staff-import-log": reverse("metas:staff-import-log"),
+        "metas:staff-published": reverse("metas:staff-published", args=[pending]),
+        "metas:staff-reports": reverse("metas:staff-reports"),
+        "metas:staff-withdraw": reverse("metas:staff-withdraw", args=[report.pk]),
+        "metas:staff-restore": reverse("metas:staff-restore", args=[report.pk]),
+        "password_reset": reverse("password_reset"),
+        "password_reset_done": reverse("password_reset_done"),
+        "password_reset_confirm": reverse("password_reset_confirm", args=["MQ", "set-password"]),
+        "password_reset_complete": reverse("password_reset_complete"),
         "metas:institution-changes-feed": reverse(
             "metas:institution-changes-feed", args=[institution]
         ),

@@ -59,7 +59,11 @@ def test_a_staff_member_publishes_a_second_month_and_readers_see_what_changed(
     check_at_phone_width(page)
     page.get_by_role("button", name="Publicar", exact=True).click()
 
-    # Published: the report's page, then what changed.
+    # Published: a confirmation, then the report's page as readers see it, then what changed.
+    assert page.locator("h1").inner_text() == "Reporte de septiembre de 2019 publicado: 137 metas"
+    assert_accessible(page)
+    check_at_phone_width(page)
+    page.get_by_role("link", name="Ver el reporte publicado").click()
     assert page.locator("h1").inner_text() == "Municipio de Loja: reporte de septiembre de 2019"
     september = Report.objects.get(period="2019-09-01")
     assert september.published_by == User.objects.get(username="alicia")
@@ -90,3 +94,58 @@ def test_a_staff_member_publishes_a_second_month_and_readers_see_what_changed(
     log = page.locator("main").inner_text()
     assert "aceptado" in log and "vista previa" in log and "loja-lotaip-a4-2019-09.tsv" in log
     assert_accessible(page)
+
+
+def test_a_staff_member_withdraws_a_report_and_restores_it(page, live_server):
+    from metas.models import Institution
+
+    august = import_august().report
+    make_user("alicia", institutions=[Institution.objects.get(name=LOJA)])
+    report_url = f"{live_server.url}{august.get_absolute_url()}"
+
+    page.goto(f"{live_server.url}/gestion/reportes/")
+    page.get_by_label("Nombre de usuario").fill("alicia")
+    page.get_by_label("Contraseña").fill("x-Secret-42")
+    page.get_by_role("button", name="Ingresar").click()
+    assert page.locator("h1").inner_text() == "Reportes publicados"
+    assert_accessible(page)
+    check_at_phone_width(page)
+
+    # The confirmation step, which insists on a reason.
+    page.get_by_role("link", name="Retirar el reporte de agosto de 2019 de Municipio de Loja").click()
+    assert page.locator("h1").inner_text() == (
+        "¿Retirar el reporte de agosto de 2019 de Municipio de Loja?"
+    )
+    assert_accessible(page)
+    check_at_phone_width(page)
+    reason = page.get_by_label("Motivo del retiro")
+    assert reason.get_attribute("required") is not None
+    reason.evaluate("element => element.removeAttribute('required')")  # as without the browser's check
+    page.get_by_role("button", name="Retirar el reporte").click()
+    assert "Escriba el motivo del retiro" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Motivo del retiro").fill("Se publicaron por error los porcentajes de julio.")
+    page.get_by_role("button", name="Retirar el reporte").click()
+
+    assert page.locator("h1").inner_text() == "Reportes publicados"
+    main = page.locator("main").inner_text()
+    assert "se retiró de las páginas públicas" in main and "Retirado" in main
+    assert_accessible(page)
+    check_at_phone_width(page)
+    assert Report.objects.get().withdrawn_at is not None
+
+    # Readers who kept the address learn why it is gone.
+    reader = page.context.browser.new_context(locale="es-EC")
+    public = reader.new_page()
+    response = public.goto(report_url)
+    assert response.status == 410
+    assert "Motivo: Se publicaron por error los porcentajes de julio." in (
+        public.locator("main").inner_text()
+    )
+    assert_accessible(public)
+    check_at_phone_width(public)
+
+    page.get_by_role("button", name="Restaurar el reporte de agosto de 2019").click()
+    assert "está publicado otra vez" in page.locator("main").inner_text()
+    assert public.goto(report_url).status == 200
+    reader.close()

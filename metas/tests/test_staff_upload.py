@@ -172,7 +172,7 @@ def test_it_refuses_a_period_that_is_not_a_month(signed_in, loja):
 
 # --- Publish and cancel ---------------------------------------------------------------------
 
-def test_publishing_stores_the_report_and_forgets_the_pending_upload(
+def test_publishing_stores_the_report_and_deletes_the_pending_files(
     signed_in, loja, alicia, august, django_capture_on_commit_callbacks
 ):
     pending, _page = preview_of(signed_in, loja)
@@ -183,11 +183,14 @@ def test_publishing_stores_the_report_and_forgets_the_pending_upload(
 
     september = Report.objects.get(institution=loja, period="2019-09-01")
     assert response.status_code == 302
-    assert response["Location"] == september.get_absolute_url()
+    assert response["Location"] == reverse("metas:staff-published", args=[pending.pk])
     assert september.published_by == alicia
     assert september.goal_count == 137
     assert september.files.get().original_name == SEPTEMBER
-    assert PendingUpload.objects.count() == 0
+    # The upload is remembered as published (a second "Publicar" is told so); its files go.
+    assert PendingUpload.objects.values_list("decision", "report").get() == (
+        "published", september.pk
+    )
     assert not [name for name in media_files() if name.startswith("pending/")]
     assert outcomes() == ["previewed", "accepted"]
     log = ImportLog.objects.order_by("pk").last()
@@ -229,7 +232,7 @@ def test_cancelling_discards_the_upload_and_its_files(
         response = signed_in.post(reverse("metas:staff-cancel", args=[pending.pk]), follow=True)
 
     assert "se descartó" in text_of(response)
-    assert PendingUpload.objects.count() == 0
+    assert PendingUpload.objects.values_list("decision", flat=True).get() == "cancelled"
     assert not [name for name in media_files() if name.startswith("pending/")]
     assert database_state() == before
     assert outcomes() == ["previewed", "cancelled"]

@@ -40,9 +40,12 @@ def test_a_withdrawn_report_leaves_every_public_page_and_export(client, reports,
 
     assert csv_periods(client, "periodo=todos") == {"2019-08"}
     assert csv_periods(client, "") == {"2019-08"}  # the latest report is August's again
-    for path in [f"/metas/{goal.pk}/", "/reportes/municipio-de-loja/2019-09/",
-                 "/reportes/municipio-de-loja/2019-09/cambios/"]:
+    for path in [f"/metas/{goal.pk}/", "/reportes/municipio-de-loja/2019-09/cambios/"]:
         assert client.get(path).status_code == 404, path
+    # The report's own address says it was withdrawn, and why.
+    gone = client.get("/reportes/municipio-de-loja/2019-09/")
+    assert gone.status_code == 410
+    assert "Se publicó con porcentajes de julio." in gone.content.decode()
     listed = client.get("/reportes/").content.decode()
     assert "septiembre de 2019" not in listed.lower()
     overview = client.get("/municipio-de-loja/").content.decode()

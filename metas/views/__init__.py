@@ -13,5 +13,9 @@ from .staff import (
     staff_import_log,
     staff_preview,
     staff_publish,
+    staff_published,
+    staff_reports,
+    staff_restore,
     staff_upload,
+    staff_withdraw,
 )

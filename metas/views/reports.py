@@ -6,6 +6,7 @@ import re
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from ..accountability import summaries
@@ -43,10 +44,12 @@ def report_list(request):
 @publication_scope(institution_by_slug)
 def report_detail(request, institution, period):
     report = get_object_or_404(
-        Report.objects.published().select_related("institution", "published_by"),
+        Report.objects.select_related("institution", "published_by"),
         institution__slug=institution,
         period=period,
     )
+    if report.withdrawn_at:
+        return _withdrawn(request, report)
     goals = Goal.objects.filter(report=report)
     return render(
         request,
@@ -59,6 +62,15 @@ def report_detail(request, institution, period):
             "archive": MonthArchive.objects.filter(report=report).first(),
         },
     )
+
+
+def _withdrawn(request, report):
+    """410 rather than 404: whoever kept the address learns that the institution withdrew the
+    report, when and why. Browsers keep a 410 for ever unless told otherwise, and the report
+    may be restored: no-cache (the public cache keeps only 200 answers anyway)."""
+    response = render(request, "metas/report_withdrawn.html", {"report": report}, status=410)
+    patch_cache_control(response, no_cache=True)
+    return response
 
 
 @publication_scope(institution_by_slug)

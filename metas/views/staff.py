@@ -4,6 +4,12 @@ and read the import log.
 Only users with the permission to add reports may upload, and only for the institutions they
 are assigned to (superusers: all). Every attempt writes one ImportLog row: forbidden, rejected,
 previewed, then accepted or cancelled. Nothing reaches the public site before "Publicar".
+
+After "Publicar" the staff member lands on /gestion/publicado/<id>/, a staff page (the public
+report page is cached and sets no cookies, so it cannot carry the confirmation). The same
+upload published or cancelled again is answered with what became of it (409), never a 404.
+The same people may withdraw a published report, with a reason, and restore it
+(/gestion/reportes/): nothing is deleted, and both are in the import log.
 """
 from __future__ import annotations
 
@@ -13,16 +19,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import history, pending as pending_uploads
+from .. import history, pending as pending_uploads, publication
 from ..accountability import compliance
 from ..counts import Counts
-from ..forms import UploadForm, UploadLimitHandler
+from ..staff_filters import ImportLogFilter
+from ..forms import UploadForm, UploadLimitHandler, WithdrawForm
 from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
 from ..importer.result import form_label, role_label
 from ..models import ImportLog, PendingUpload, Report
@@ -30,7 +37,9 @@ from ..permissions import allowed_institutions, may_publish, may_read_log, reada
 
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome
+Decision = PendingUpload.Decision
 LOG_PAGE_SIZE = 50
+REPORTS_PAGE_SIZE = 50
 
 
 # --- Upload -------------------------------------------------------------------------------
@@ -100,10 +109,10 @@ def _upload_page(request, form, *, problems=()):
     return render(request, "metas/staff/upload.html", context)
 
 
-def forbidden(request, *, institution=None):
-    return render(
-        request, "metas/staff/forbidden.html", {"institution": institution}, status=403
-    )
+def forbidden(request, *, institution=None, action="publish"):
+    """The Spanish 403 page; `action` "withdraw" says the user may not withdraw or restore."""
+    context = {"institution": institution, "action": action}
+    return render(request, "metas/staff/forbidden.html", context, status=403)
 
 
 # --- Preview, publish, cancel ---------------------------------------------------------------
@@ -137,6 +146,8 @@ def with_own_pending(view):
 @require_GET
 @with_own_pending
 def staff_preview(request, pending):
+    if pending.decision:  # Back to a preview already published or cancelled: its files are gone
+        return redirect("metas:staff-published", pk=pending.pk)
     files = pending_uploads.load(pending)
     try:
         result = import_report(
@@ -178,38 +189,174 @@ def staff_preview(request, pending):
 @require_POST
 @with_own_pending
 def staff_publish(request, pending):
-    files = pending_uploads.load(pending)
     with transaction.atomic():
-        # Locked, so that a double click cannot publish the same upload twice.
-        pending = PendingUpload.objects.select_for_update().filter(pk=pending.pk).first()
-        if pending is None:
-            raise Http404
+        # Locked, so that a double click cannot publish the same upload twice: the second
+        # request waits here, then finds it decided.
+        pending = _locked(pending)
+        if pending.decision:
+            return _decided(request, pending, again=True)
         attempt = _attempt(
-            request, files, pending.institution, pending.period,
+            request, pending_uploads.load(pending), pending.institution, pending.period,
             sheet=pending_uploads.sheet(pending),
         )
         if attempt.accepted:
-            pending_uploads.discard(pending)
+            pending_uploads.settle(pending, Decision.PUBLISHED, attempt.result.report)
     if not attempt.accepted:
         return _upload_page(request, UploadForm(user=request.user), problems=attempt.problems)
-    return redirect(attempt.result.report.get_absolute_url())
+    return redirect("metas:staff-published", pk=pending.pk)
 
 
 @login_required
 @require_POST
 @with_own_pending
 def staff_cancel(request, pending):
-    record_attempt(
-        source=WEB, outcome=Outcome.CANCELLED, files=pending_uploads.load(pending),
-        user=request.user, institution=str(pending.institution or ""), period=pending.period,
-    )
-    pending_uploads.discard(pending)
+    with transaction.atomic():
+        pending = _locked(pending)
+        if pending.decision:
+            return _decided(request, pending, again=True)
+        record_attempt(
+            source=WEB, outcome=Outcome.CANCELLED, files=pending_uploads.load(pending),
+            user=request.user, institution=str(pending.institution or ""),
+            period=pending.period,
+        )
+        pending_uploads.settle(pending, Decision.CANCELLED)
     messages.info(
         request,
         _("The upload of %(files)s was discarded; nothing was published.")
-        % {"files": ", ".join(entry["name"] for entry in pending.files)},
+        % {"files": _file_names(pending)},
     )
     return redirect("metas:staff-upload")
+
+
+@login_required
+@require_GET
+@with_own_pending
+def staff_published(request, pending):
+    """The confirmation after "Publicar" (what became of the upload, if it was decided)."""
+    if not pending.decision:
+        return redirect("metas:staff-preview", pk=pending.pk)
+    return _decided(request, pending)
+
+
+def _locked(pending) -> PendingUpload:
+    """The pending upload again, locked until the transaction ends (404 if it expired)."""
+    locked = (
+        PendingUpload.objects.select_for_update().select_related("institution")
+        .filter(pk=pending.pk).first()
+    )
+    if locked is None:
+        raise Http404
+    return locked
+
+
+def _decided(request, pending, *, again=False):
+    """What became of a published or cancelled upload. `again`: it was posted once more
+    (a double click, Back), so nothing was done now: 409."""
+    report = (
+        Report.objects.select_related("institution", "withdrawn_by")
+        .filter(pk=pending.report_id).first()
+        if pending.report_id else None
+    )
+    context = {
+        "pending": pending,
+        "report": report,
+        "published": pending.decision == Decision.PUBLISHED,
+        "again": again,
+        "file_names": _file_names(pending),
+    }
+    return render(
+        request, "metas/staff/decided.html", context, status=409 if again else 200
+    )
+
+
+def _file_names(pending) -> str:
+    return ", ".join(entry["name"] for entry in pending.files)
+
+
+# --- Withdraw and restore --------------------------------------------------------------------
+
+@login_required
+@require_GET
+def staff_reports(request):
+    """The published reports of the user's institutions, to withdraw or restore."""
+    user = request.user
+    if not user.has_perm("metas.add_report"):
+        return forbidden(request, action="withdraw")
+    reports = (
+        Report.objects.filter(institution__in=allowed_institutions(user))
+        .select_related("institution", "published_by", "withdrawn_by")
+        .order_by("institution__name", "-period")
+    )
+    page = Paginator(reports, REPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "metas/staff/reports.html", {"page_obj": page})
+
+
+def with_own_report(view):
+    """Calls `view(request, report)` if the user may publish for the report's institution
+    (403 otherwise, 404 for a report that does not exist)."""
+
+    @wraps(view)
+    def checked(request, pk):
+        report = get_object_or_404(
+            Report.objects.select_related("institution", "withdrawn_by"), pk=pk
+        )
+        if not may_publish(request.user, report.institution):
+            return forbidden(request, institution=report.institution, action="withdraw")
+        return view(request, report)
+
+    return checked
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_own_report
+def staff_withdraw(request, report):
+    """GET: the confirmation step, which asks for the reason; POST: withdraw."""
+    if report.withdrawn_at:
+        return _back_to_reports(request, _("That report was already withdrawn."))
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if not form.is_valid():
+        context = {"report": report, "form": form}
+        return render(request, "metas/staff/withdraw.html", context)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.withdrawn_at:  # someone else withdrew it meanwhile
+            return _back_to_reports(request, _("That report was already withdrawn."))
+        publication.withdraw(report, user=request.user, reason=form.cleaned_data["reason"])
+    return _back_to_reports(request, _(
+        "The report of %(period)s of %(institution)s was withdrawn from the public pages and "
+        "downloads. It stays here and in the import log, and can be restored."
+    ) % _report_names(report))
+
+
+@login_required
+@require_POST
+@with_own_report
+def staff_restore(request, report):
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("institution").get(
+            pk=report.pk
+        )
+        if not report.withdrawn_at:
+            return _back_to_reports(request, _("That report is already published."))
+        publication.restore(report, user=request.user)
+    return _back_to_reports(request, _(
+        "The report of %(period)s of %(institution)s is published again."
+    ) % _report_names(report))
+
+
+def _report_names(report) -> dict:
+    from django.template.defaultfilters import date as date_filter
+
+    return {
+        "period": date_filter(report.period, "YEAR_MONTH_FORMAT"),
+        "institution": report.institution.name,
+    }
+
+
+def _back_to_reports(request, message) -> HttpResponseRedirect:
+    messages.info(request, message)
+    return redirect("metas:staff-reports")
 
 
 # --- Import log -----------------------------------------------------------------------------
@@ -220,8 +367,9 @@ def staff_import_log(request):
     user = request.user
     if not may_read_log(user):
         return forbidden(request)
-    page = Paginator(readable_log(user), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "metas/staff/import_log.html", {"page_obj": page})
+    log = ImportLogFilter(request.GET, queryset=readable_log(user), user=user)
+    page = Paginator(log.qs, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "metas/staff/import_log.html", {"page_obj": page, "filter": log})
 
 
 # --- Helpers -----------------------------------------------------------------------------

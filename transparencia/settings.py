@@ -79,7 +79,7 @@ MIDDLEWARE = [
     # Outside compression, so a cached page is kept (and sent again) already compressed.
     "metas.caching.PublicationCacheMiddleware",
     # gzip, brotli or zstd, as the client accepts; static files come compressed from WhiteNoise.
-    "compression_middleware.middleware.CompressionMiddleware",
+    "metas.compression.CompressUnlessCompressed",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

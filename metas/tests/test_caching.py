@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metas.importer import import_report
+from metas.models import SourceFile
 
 from .factories import make_goal, make_institution, make_report
 from .importer_files import sample_file
@@ -115,3 +116,18 @@ def test_pages_exports_and_feeds_are_compressed(client, august, page_cache, path
     assert "Accept-Encoding" in response["Vary"]
     plain = client.get(path)
     assert not plain.has_header("Content-Encoding")
+
+
+def test_files_compressed_already_are_sent_as_they_are(client, august, page_cache):
+    workbook = client.get("/metas.xlsx?avance=100", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert workbook.status_code == 200 and not workbook.has_header("Content-Encoding")
+    assert b"".join(workbook.streaming_content)[:2] == b"PK"  # the ZIP inside every .xlsx
+    # An original file served as a workbook: its bytes as stored, not compressed again.
+    source = august.files.get()
+    SourceFile.objects.filter(pk=source.pk).update(detected_format="xlsx")
+    original = client.get(f"{august.get_absolute_url()}archivos/{source.pk}/",
+                          HTTP_ACCEPT_ENCODING="gzip, br")
+    assert original["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert not original.has_header("Content-Encoding")
+    assert b"".join(original.streaming_content) == source.file.open("rb").read()

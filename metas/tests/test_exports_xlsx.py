@@ -210,6 +210,24 @@ def test_invalid_filters_get_a_spanish_400_not_a_500(client, august):
     assert "No existe la institución «no-existe»." in text
 
 
+def test_a_selection_too_large_for_a_workbook_is_sent_to_the_csv(client, august, monkeypatch):
+    from metas.views import exports
+
+    goals = august.goals.count()
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", goals - 1)
+    response = client.get(reverse("metas:goal-export-xlsx"), {"institucion": "municipio-de-loja"})
+
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        f"Esta selección tiene {goals} metas; el archivo Excel se hace para hasta {goals - 1}. Elija una "
+        "institución o un período, o descargue el CSV, que las tiene todas: "
+        "http://testserver/metas.csv?institucion=municipio-de-loja"
+    )
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", goals)
+    assert client.get(reverse("metas:goal-export-xlsx"),
+                      {"institucion": "municipio-de-loja"}).status_code == 200
+
+
 def test_it_reads_the_same_number_of_queries_for_few_or_many_goals(
     client, august, django_assert_max_num_queries
 ):

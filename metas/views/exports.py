@@ -29,9 +29,13 @@ from ..caching import publication_scope, whole_site
 from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
 from ..opendata import datapackage, downloads, filenames, xlsx
 from ..models import Goal
+from ..numbers import count_text
 
 CSV_TYPE = "text/csv; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
+# xlsxwriter writes about 4,000 rows a second here: a larger workbook would hold a worker for
+# more than its timeout. The CSV (prebuilt for the whole data set) has no limit.
+XLSX_MAX_ROWS = 50_000
 
 
 @publication_scope(whole_site)
@@ -61,6 +65,8 @@ def goal_export_xlsx(request):
     filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
     if not filterset.is_valid():
         return HttpResponseBadRequest(_invalid_filters_text(filterset), content_type=TEXT_TYPE)
+    if (count := filterset.qs.count()) > XLSX_MAX_ROWS:
+        return HttpResponseBadRequest(_too_many_rows_text(request, count), content_type=TEXT_TYPE)
     # Deleted when closed, which FileResponse does once the body is sent.
     handle = tempfile.TemporaryFile(prefix="metas-", suffix=".xlsx")
     try:
@@ -74,6 +80,19 @@ def goal_export_xlsx(request):
         handle.close()
         raise
     return _as_attachment(FileResponse(handle, content_type=xlsx.CONTENT_TYPE), filterset, "xlsx")
+
+
+def _too_many_rows_text(request, count: int) -> str:
+    csv_url = request.build_absolute_uri(reverse("metas:goal-export-csv"))
+    query = request.GET.urlencode()
+    return _(
+        "This selection has %(count)s goals; the Excel file is made for up to %(maximum)s. "
+        "Choose an institution or a period, or download the CSV, which has them all: %(url)s"
+    ) % {
+        "count": count_text(count),
+        "maximum": count_text(XLSX_MAX_ROWS),
+        "url": f"{csv_url}?{query}" if query else csv_url,
+    }
 
 
 def _about(request, filterset) -> list[tuple[str, object]]:

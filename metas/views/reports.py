@@ -15,6 +15,7 @@ from ..counts import Counts
 from ..exports import change_columns, goal_columns
 from ..models import Goal, MonthArchive, Report, SourceFile
 from ..opendata import downloads
+from .exports import XLSX_MAX_ROWS
 
 REPORTS_PER_PAGE = 25
 # What a browser is told each stored format is; anything else is plain bytes.
@@ -111,5 +112,6 @@ def data_dictionary(request):
             "columns": goal_columns(),
             "change_columns": change_columns(),
             "whole_files": downloads.listed(),
+            "xlsx_max_rows": XLSX_MAX_ROWS,
         },
     )

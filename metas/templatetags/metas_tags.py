@@ -10,6 +10,7 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from metas import text
 from metas.numbers import count_text, percent_text
 
 register = template.Library()
@@ -80,12 +81,8 @@ def email_address(value):
 
 @register.filter
 def sentence_case(value):
-    """A name published in capitals, as lists show it: "NIVEL DE APOYO / ASESORÍA" ->
-    "Nivel de apoyo / Asesoría"; a name with any lower-case letter is left as published."""
-    text = str(value or "")
-    if not text or any(char.islower() for char in text):
-        return text
-    return " / ".join(part[:1].upper() + part[1:] for part in text.lower().split(" / "))
+    """{{ level.name|sentence_case }}: a name published in capitals, as lists show it."""
+    return text.sentence_case(str(value or ""))
 
 
 # A SHA-256 breaks only between groups of this many characters (two lines on a phone).

@@ -129,7 +129,10 @@ def test_it_explains_an_institution_without_reports(client):
 def test_it_shows_a_report_without_goals(client):
     make_report(make_institution("Municipio de Catamayo"), "2019-08")
     content = client.get("/municipio-de-catamayo/").content.decode()
-    assert '<span class="figure">0</span>' in content
+    # A sentence, not a row of zeros and two empty charts.
+    assert '<p class="empty-state">El reporte no tiene metas.' in content
+    assert '<span class="figure">' not in content
+    assert 'role="img"' not in content
     assert "agosto de 2019" in content
 
 

@@ -202,7 +202,10 @@ def test_it_lists_every_report_with_its_files_and_their_sha256(client, sample):
     assert "2 reportes" in text
     assert text.index("Municipio de Catamayo · julio de 2019") < text.index("Municipio de Loja")
     source = sample.files.get()
-    assert f"SHA-256: {source.sha256}" in text
+    # Breakable between groups of 16 characters only; copied, the fingerprint is whole.
+    html = response.content.decode()
+    assert f'<code class="hash">{source.sha256[:16]}<wbr>' in html
+    assert f'SHA-256:</span> <code class="hash">{source.sha256}</code>' in html.replace("<wbr>", "")
     assert "Metas 137" in text
     assert "Periodicidad Mensual" in text
     assert "Formato Matriz 2015–2023 (Art. 7 a4)" in text

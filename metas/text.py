@@ -103,3 +103,12 @@ class FoldedText:
     def is_capitalised(self, folded_index: int) -> bool:
         char = self.original[self.origin(folded_index)]
         return char.isupper() or char.isdigit()
+
+
+def sentence_case(value: str) -> str:
+    """A name published in capitals, as lists and overviews show it: "NIVEL DE APOYO /
+    ASESORÍA" -> "Nivel de apoyo / Asesoría". A name with any lower-case letter is left as
+    published; so is every name on the goal's own page and in the exports."""
+    if not any(char.isupper() for char in value) or any(char.islower() for char in value):
+        return value
+    return " / ".join(part[:1].upper() + part[1:] for part in value.lower().split(" / "))

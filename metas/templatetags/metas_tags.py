@@ -1,6 +1,11 @@
 """Template helpers of the public site: `{% load metas_tags %}`."""
+from html import unescape
+
 from django import template
+from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.urls import reverse
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from metas import text
@@ -65,3 +70,49 @@ def web_url(value):
 def email_address(value):
     """The e-mail address in an imported footer field (then it may be a mailto: link), else ""."""
     return text.email_address(value)
+
+
+@register.filter
+def sentence_case(value):
+    """{{ level.name|sentence_case }}: a name published in capitals, as lists show it."""
+    return text.sentence_case(str(value or ""))
+
+
+# A SHA-256 breaks only between groups of this many characters (two lines on a phone).
+HASH_GROUP = 16
+
+
+@register.filter
+def hash_breaks(value):
+    """A hexadecimal fingerprint with a line-break opportunity (<wbr>) every HASH_GROUP
+    characters; copying it still gives the unbroken text."""
+    digits = str(value or "")
+    groups = [escape(digits[i:i + HASH_GROUP]) for i in range(0, len(digits), HASH_GROUP)]
+    return mark_safe("<wbr>".join(groups))
+
+
+def _rendered_block(context, name) -> str:
+    """The text the page's most derived `{% block name %}` renders, tags removed and
+    whitespace collapsed ("" if the template has no such block)."""
+    block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
+    block = block_context.get_block(name) if block_context else None
+    if block is None:
+        return ""
+    with context.push():
+        context["block"] = block
+        html = block.nodelist.render(context)
+    return " ".join(unescape(strip_tags(html)).split())
+
+
+@register.inclusion_tag("metas/_social_meta.html", takes_context=True)
+def social_meta(context, kind="website"):
+    """Open Graph and Twitter card tags from the page's title and description blocks, for
+    `{% block meta_social %}`. The address is the page's canonical one when it has one."""
+    request = context.get("request")
+    url = context.get("canonical_url") or (request.build_absolute_uri() if request else "")
+    return {
+        "title": _rendered_block(context, "title"),
+        "description": _rendered_block(context, "description"),
+        "url": url,
+        "kind": kind,
+    }

@@ -52,7 +52,9 @@ def test_it_shows_the_only_institution_overview_at_home(client):
     assert "agosto de 2019" in content
     assert '<span class="figure">4</span>' in content
     # Per level: the directive level has no percentage, the operative one averages 63,3 %.
-    assert "PROCESOS GOBERNANTES / NIVEL DIRECTIVO" in content
+    # Level names published in capitals, in sentence case in the overview's chart and table.
+    assert "Procesos gobernantes / Nivel directivo" in content
+    assert "PROCESOS GOBERNANTES" not in content
     assert "63,3\u00a0%" in content
     assert "sin porcentaje" in content
     # The legally required metadata.
@@ -127,7 +129,10 @@ def test_it_explains_an_institution_without_reports(client):
 def test_it_shows_a_report_without_goals(client):
     make_report(make_institution("Municipio de Catamayo"), "2019-08")
     content = client.get("/municipio-de-catamayo/").content.decode()
-    assert '<span class="figure">0</span>' in content
+    # A sentence, not a row of zeros and two empty charts.
+    assert '<p class="empty-state">El reporte no tiene metas.' in content
+    assert '<span class="figure">' not in content
+    assert 'role="img"' not in content
     assert "agosto de 2019" in content
 
 
@@ -193,11 +198,11 @@ def test_it_summarises_the_imported_sample_report(client):
     content = client.get("/").content.decode()
     assert '<span class="figure">137</span>' in content
     for level in (
-        "PROCESOS GOBERNANTES / NIVEL DIRECTIVO",
-        "PROCESOS AGREGADORES DE VALOR / NIVEL OPERATIVO",
-        "NIVEL DE APOYO / ASESORÍA",
-        "NIVEL DE GESTIÓN INSTITUCIONAL",
-        "PROCESOS DESCONCENTRADOS",
+        "Procesos gobernantes / Nivel directivo",
+        "Procesos agregadores de valor / Nivel operativo",
+        "Nivel de apoyo / Asesoría",
+        "Nivel de gestión institucional",
+        "Procesos desconcentrados",
     ):
         assert f">{level}</a></th>" in content
     assert "31 de agosto de 2019" in content

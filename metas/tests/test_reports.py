@@ -81,7 +81,10 @@ def test_it_shows_a_report_with_its_metadata_figures_and_files(client, sample):
     for field in ("holder_unit", "responsible", "email", "phone"):
         assert getattr(sample, field) and getattr(sample, field) in text
     [source] = sample.files.all()
-    assert f"SHA-256 {hashlib.sha256(SAMPLE.read_bytes()).hexdigest()}" in text
+    # The fingerprint may break only between groups of 16 characters (<wbr>); copied, it is whole.
+    sha = hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    groups = "<wbr>".join(sha[i : i + 16] for i in range(0, 64, 16))
+    assert f'<dt>SHA-256</dt><dd><code class="hash">{groups}</code></dd>' in response.content.decode()
     assert f"Filas leídas {source.row_count}" in text
     assert f"Codificación detectada {source.encoding}" in text
     assert "Formato detectado TSV" in text
@@ -199,7 +202,10 @@ def test_it_lists_every_report_with_its_files_and_their_sha256(client, sample):
     assert "2 reportes" in text
     assert text.index("Municipio de Catamayo · julio de 2019") < text.index("Municipio de Loja")
     source = sample.files.get()
-    assert f"SHA-256: {source.sha256}" in text
+    # Breakable between groups of 16 characters only; copied, the fingerprint is whole.
+    html = response.content.decode()
+    assert f'<code class="hash">{source.sha256[:16]}<wbr>' in html
+    assert f'SHA-256:</span> <code class="hash">{source.sha256}</code>' in html.replace("<wbr>", "")
     assert "Metas 137" in text
     assert "Periodicidad Mensual" in text
     assert "Formato Matriz 2015–2023 (Art. 7 a4)" in text

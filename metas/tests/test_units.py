@@ -21,6 +21,19 @@ def text_of(response):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
 
 
+def unit_rows(response) -> dict[str, tuple[int, str, str]]:
+    """The unit tables' rows as {"6 Gestión Ambiental": (depth, goals, average)}, in order."""
+    html = response.content.decode()
+    rows = {}
+    for depth, row in re.findall(r'<tr class="depth-(\d)">(.*?)</tr>', html, flags=re.S):
+        cells = [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+        ]
+        rows[cells[0]] = (int(depth), cells[1], cells[2])
+    return rows
+
+
 @pytest.fixture
 def loja(db):
     """Loja in August 2019: Alcaldía in the first level; Gestión Ambiental with two sub-units in
@@ -61,27 +74,35 @@ def test_it_nests_the_units_under_their_parents_by_level_in_report_order(client,
     assert [child.unit.code for child in environment.children] == ["6.1", "6.10"]
     assert without_level.name is None
     text = text_of(response)
-    assert text.index("PROCESOS GOBERNANTES") < text.index("PROCESOS AGREGADORES")
-    assert text.index("PROCESOS AGREGADORES") < text.index("Unidades sin nivel de proceso")
+    # Level names published in capitals are shown in sentence case.
+    assert text.index("Procesos gobernantes / Nivel directivo") < text.index(
+        "Procesos agregadores de valor / Nivel operativo"
+    )
+    assert text.index("Procesos agregadores") < text.index("Unidades sin nivel de proceso")
     assert "Unidad sin metas" not in text
     assert "Gestión de Zoológico" not in text
-    # The sub-units are a list inside the parent's item.
-    html = response.content.decode()
-    parent_item = html.index(">6 Gestión Ambiental</a>")
-    assert html.index("<ul", parent_item) < html.index(">6.1 Gestión de Calidad Ambiental</a>")
+    # The sub-units are rows indented under their parent's.
+    rows = list(unit_rows(response).items())
+    names = [name for name, _ in rows]
+    parent = names.index("6 Gestión Ambiental")
+    assert names[parent + 1 : parent + 3] == [
+        "6.1 Gestión de Calidad Ambiental",
+        "6.10 Gestión de Parques",
+    ]
+    assert [depth for _, (depth, *_) in rows[parent : parent + 3]] == [0, 1, 1]
 
 
 def test_it_counts_a_units_goals_with_its_sub_units_and_averages_their_percentages(
     client, loja
 ):
-    text = text_of(client.get(UNITS))
+    rows = unit_rows(client.get(UNITS))
 
     # Gestión Ambiental: its own 40 %, 100 % and 70 % in sub-units, and one goal without a
     # percentage that is counted but not averaged: (40 + 100 + 70) / 3 = 70.
-    assert "6 Gestión Ambiental · 4 metas · avance promedio 70 %" in text
-    assert "6.1 Gestión de Calidad Ambiental · 2 metas · avance promedio 100 %" in text
-    assert "1 Alcaldía · 1 meta · sin porcentaje" in text
-    assert "Dirección de Comunicación · 1 meta · avance promedio 10 %" in text
+    assert rows["6 Gestión Ambiental"] == (0, "4", "70 %")
+    assert rows["6.1 Gestión de Calidad Ambiental"] == (1, "2", "100 %")
+    assert rows["1 Alcaldía"] == (0, "1", "sin porcentaje")
+    assert rows["Dirección de Comunicación"] == (0, "1", "10 %")
 
 
 def test_it_links_each_count_to_the_goal_list_of_the_unit(client, loja):
@@ -93,14 +114,14 @@ def test_it_links_each_count_to_the_goal_list_of_the_unit(client, loja):
 
 
 def test_it_counts_the_period_asked_for(client, loja):
-    july = text_of(client.get(UNITS, {"periodo": "2019-07"}))
-    every = text_of(client.get(UNITS, {"periodo": "todos"}))
+    july = client.get(UNITS, {"periodo": "2019-07"})
+    every = client.get(UNITS, {"periodo": "todos"})
 
-    assert "6.2 Gestión de Zoológico · 1 meta · avance promedio 5 %" in july
-    assert "Alcaldía" not in july
-    assert "Cifras del reporte de julio de 2019" in july
-    assert "6 Gestión Ambiental · 5 metas · avance promedio 53,8 %" in every
-    assert "Cifras de 2 reportes, de julio de 2019 a agosto de 2019" in every
+    assert unit_rows(july)["6.2 Gestión de Zoológico"] == (1, "1", "5 %")
+    assert "Alcaldía" not in text_of(july)
+    assert "Cifras del reporte de julio de 2019" in text_of(july)
+    assert unit_rows(every)["6 Gestión Ambiental"] == (0, "5", "53,8 %")
+    assert "Cifras de 2 reportes, de julio de 2019 a agosto de 2019" in text_of(every)
 
 
 def test_it_asks_which_institution_when_several_have_goals(client, loja):
@@ -116,9 +137,9 @@ def test_it_asks_which_institution_when_several_have_goals(client, loja):
     assert "Municipio de Loja · 6 metas · avance promedio 55 %" in text
     assert f'href="/unidades/?institucion={catamayo.slug}"' in response.content.decode()
     assert "Gestión Ambiental" not in text
-    chosen = text_of(client.get(UNITS, {"institucion": loja.slug}))
-    assert "Unidades de Municipio de Loja" in chosen
-    assert "6 Gestión Ambiental · 4 metas" in chosen
+    chosen = client.get(UNITS, {"institucion": loja.slug})
+    assert "Unidades de Municipio de Loja" in text_of(chosen)
+    assert unit_rows(chosen)["6 Gestión Ambiental"][1] == "4"
 
 
 def test_it_answers_invalid_values_with_a_spanish_message(client, loja):
@@ -258,4 +279,89 @@ def test_it_draws_the_tree_of_the_imported_sample_report(client, db):
     planning = next(node for node in tree[2].units if node.unit.code == "16")
     codes = [child.unit.code for child in planning.children]
     assert codes == ["16.1", "16.2", "16.3", "16.5", "16.6"]
-    assert "16.6 Promoción Popular · 28 metas" in text_of(response)
+    assert unit_rows(response)["16.6 Promoción Popular"][1] == "28"
+
+
+def names_in(response, depth=0):
+    return [name for name, (row_depth, *_) in unit_rows(response).items() if row_depth == depth]
+
+
+@pytest.mark.parametrize(
+    "orden, top_units, sub_units",
+    [
+        # The report's order (codes) without `orden`, and for a value it does not know.
+        ("", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.1", "6.10"]),
+        ("cualquiera", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.1", "6.10"]),
+        ("-", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.1", "6.10"]),
+        # By name, accents ignored; sub-units sorted among themselves, under their parent.
+        ("unidad", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.1", "6.10"]),
+        ("-unidad", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.10", "6.1"]),
+        # Goals: 4 and 1; in the sub-units 2 (6.1) and 1 (6.10).
+        ("metas", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.10", "6.1"]),
+        ("-metas", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.1", "6.10"]),
+        # Average: 70 % and 10 %; in the sub-units 100 % (6.1) and 70 % (6.10).
+        ("avance", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.10", "6.1"]),
+        ("-avance", ["6 Gestión Ambiental", "Dirección de Comunicación"], ["6.1", "6.10"]),
+    ],
+)
+def test_it_sorts_the_units_by_the_column_asked_for(client, loja, orden, top_units, sub_units):
+    response = client.get(UNITS, {"orden": orden} if orden else {})
+
+    assert response.status_code == 200
+    tops = names_in(response)
+    assert [name for name in tops if name in top_units] == top_units
+    subs = [name.split()[0] for name in names_in(response, depth=1)]
+    assert subs == sub_units
+
+
+def test_it_sorts_the_units_within_each_level(client, loja):
+    operative = make_level(loja, "NIVEL DE APOYO", position=3)
+    august = loja.reports.get(period__month=8)
+    for name, progress in (("Zeta", 90), ("Alfa", 20), ("Beta", None)):
+        make_goal(august, make_unit(loja, name, level=operative), progress=progress)
+
+    by_progress = client.get(UNITS, {"orden": "-avance"})
+    by_progress_up = client.get(UNITS, {"orden": "avance"})
+    by_name = client.get(UNITS, {"orden": "unidad"})
+
+    support = ["Zeta", "Alfa", "Beta"]
+    assert [n for n in names_in(by_progress) if n in support] == ["Zeta", "Alfa", "Beta"]
+    # Units without an average come last whichever the direction.
+    assert [n for n in names_in(by_progress_up) if n in support] == ["Alfa", "Zeta", "Beta"]
+    assert [n for n in names_in(by_name) if n in support] == ["Alfa", "Beta", "Zeta"]
+
+
+def test_each_column_header_links_its_order_and_says_the_current_one(client, loja):
+    html = client.get(UNITS, {"orden": "-avance", "periodo": "2019-08"}).content.decode()
+
+    headers = re.findall(r'<th scope="col"([^>]*)>\s*<a class="sort" href="([^"]+)">', html)
+    # One header row per level table, the same three columns in each.
+    assert headers[:3] == [
+        ("", "/unidades/?periodo=2019-08&amp;orden=unidad"),
+        (' class="num"', "/unidades/?periodo=2019-08&amp;orden=-metas"),
+        # The current column links the other direction and carries aria-sort.
+        (' class="num" aria-sort="descending"', "/unidades/?periodo=2019-08&amp;orden=avance"),
+    ]
+    assert html.count('aria-sort="') == 3
+    ascending = client.get(UNITS, {"orden": "unidad"}).content.decode()
+    assert 'aria-sort="ascending"' in ascending
+    assert "/unidades/?orden=-unidad" in ascending
+
+
+def test_it_ignores_an_order_it_does_not_know(client, loja):
+    for value in ("avance;drop", "-", "--avance", "x" * 500, "AVANCE"):
+        response = client.get(UNITS, {"orden": value})
+        assert response.status_code == 200, value
+        assert 'aria-sort="' not in response.content.decode(), value
+        assert names_in(response)[0] == "1 Alcaldía", value
+
+
+def test_it_draws_each_units_average_as_a_bar(client, loja):
+    html = client.get(UNITS).content.decode()
+    row = re.search(
+        r'<tr class="depth-0">\s*<th scope="row"><a [^>]*><span class="unit-code">6</span>.*?</tr>',
+        html,
+        flags=re.S,
+    ).group(0)
+    assert '<rect class="fill" width="70.0" height="10"/>' in row
+    assert '<span class="value">70\xa0%</span>' in row

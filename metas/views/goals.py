@@ -23,6 +23,7 @@ from ..filters import PAGE, GoalFilter, public_goals
 from ..models import PROGRESS_BANDS, Goal, GoalParish, Institution, Report
 from ..numbers import count_text, percent_text
 from ..search import words
+from ..text import sentence_case
 
 PAGE_SIZE = 50
 
@@ -106,7 +107,7 @@ def overview_context(institution, report):
         "level_chart": bar_chart(
             [
                 Bar(
-                    level["unit__level__name"] or _("No process level"),
+                    sentence_case(level["unit__level__name"] or "") or _("No process level"),
                     level["average"],
                     percent_text(level["average"]) or _("no percentage"),
                 )

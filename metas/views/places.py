@@ -19,6 +19,9 @@ from django.db.models.functions import RowNumber
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..text import fold
 
 from .. import periods
 from ..accountability import summaries
@@ -136,6 +139,63 @@ class LevelGroup:
     name: str | None  # None: units of reports without process levels (format B)
     units: list[UnitNode]
 
+    def rows(self):
+        """Each unit with its depth, parents before their sub-units: the table's rows."""
+        stack = [(node, 0) for node in reversed(self.units)]
+        while stack:
+            node, depth = stack.pop()
+            yield {"node": node, "depth": depth}
+            stack.extend((child, depth + 1) for child in reversed(node.children))
+
+
+# ?orden= of /unidades/: column -> (label, sort key, first direction is descending). Sub-units
+# are sorted among their siblings, under their parent; without `orden`, the report's order.
+UNIT_COLUMNS = {
+    "unidad": (gettext_lazy("Unit"), lambda node: fold(node.unit.published_name), False),
+    "metas": (gettext_lazy("Goals"), lambda node: node.total.goals, True),
+    "avance": (gettext_lazy("Average progress"), lambda node: node.total.average, True),
+}
+
+
+def unit_order(value: str) -> tuple[str, bool] | None:
+    """`orden` as (column, descending): "avance" or "-avance"; None for anything else."""
+    column = (value or "").removeprefix("-")
+    if column not in UNIT_COLUMNS:
+        return None
+    return column, value.startswith("-")
+
+
+def sorted_units(nodes: list[UnitNode], column: str, descending: bool) -> list[UnitNode]:
+    """`nodes` and, recursively, their children in the column's order; units without an
+    average come last either way, in the report's order."""
+    key = UNIT_COLUMNS[column][1]
+    for node in nodes:
+        node.children = sorted_units(node.children, column, descending)
+    known = [node for node in nodes if key(node) is not None]
+    unknown = [node for node in nodes if key(node) is None]
+    return sorted(known, key=key, reverse=descending) + unknown
+
+
+def unit_columns(request, order) -> list[dict]:
+    """The table's header: each column's label, the address that sorts by it (the other way
+    round if it is the current order) and its aria-sort value."""
+    query = {name: request.GET[name] for name in SCOPE_PARAMETERS if request.GET.get(name)}
+    columns = []
+    for column, (label, _key, first_descending) in UNIT_COLUMNS.items():
+        current = order is not None and order[0] == column
+        descending = (not order[1]) if current else first_descending
+        link = QueryDict(mutable=True)
+        link.update(query)
+        link["orden"] = f"-{column}" if descending else column
+        columns.append({
+            "key": column,
+            "label": label,
+            "query": link.urlencode(),
+            "sort": (("descending" if order[1] else "ascending") if current else ""),
+            "numeric": column != "unidad",
+        })
+    return columns
+
 
 def _code_key(code: str):
     """Natural order of unit codes: 2 before 10, 16.6 before 16.10."""
@@ -217,6 +277,11 @@ def unit_list(request):
             chosen = institutions[0]
             context["chosen"] = chosen
             context["tree"] = unit_tree(chosen["institution"], goals)
+    order = unit_order(request.GET.get("orden", ""))
+    if order is not None:
+        for group in context["tree"]:
+            group.units = sorted_units(group.units, *order)
+    context["columns"] = unit_columns(request, order)
     return _render(request, "metas/unit_list.html", context, scope)
 
 

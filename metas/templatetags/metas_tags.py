@@ -91,6 +91,13 @@ def hash_breaks(value):
     return mark_safe("<wbr>".join(groups))
 
 
+@register.filter
+def url_breaks(value):
+    """Text with a line-break opportunity (<wbr>) after each "/": an address in a sentence
+    then wraps between its parts on a phone, never inside a word; copying gives it unchanged."""
+    return mark_safe("/<wbr>".join(escape(part) for part in str(value or "").split("/")))
+
+
 def _rendered_block(context, name) -> str:
     """The text the page's most derived `{% block name %}` renders, tags removed and
     whitespace collapsed ("" if the template has no such block)."""

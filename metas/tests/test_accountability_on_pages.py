@@ -28,7 +28,7 @@ def august(django_capture_on_commit_callbacks):
 
 def main_text(response) -> str:
     html = response.content.decode()
-    main = html[html.index("<main"):html.index("</main>")]
+    main = html[html.index("<main"):html.index("</main>")].replace("<wbr>", "")
     # Collapses ASCII white space only: the non-breaking space before "%" is what readers see.
     return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", main)).replace(" .", ".")
 

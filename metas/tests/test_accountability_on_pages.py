@@ -97,7 +97,8 @@ def test_goal_rows_show_pace_and_reason(client, august):
     goal = a_goal(august, reason=Goal.Reason.NO_FINANCING, progress__isnull=False)
     text = main_text(client.get("/metas/", {"motivo": "falta-de-financiamiento"}))
     assert "32 metas" in text
-    assert f"Por qué no avanza Falta de financiamiento «{goal.reason_words}»" in text
+    # The note is beside it, so the matched words are not repeated.
+    assert f"Por qué no avanza Falta de financiamiento Observación {goal.note}" in text
     assert "Ritmo Atrasada" in text
     # The reason says it; the "lacks financing" flag is not repeated beside it.
     assert "Financiamiento Sin financiamiento" not in text

@@ -1,4 +1,5 @@
 """Template helpers of the public site: `{% load metas_tags %}`."""
+import re
 from html import unescape
 
 from django import template
@@ -91,11 +92,15 @@ def hash_breaks(value):
     return mark_safe("<wbr>".join(groups))
 
 
+# A slash between two parts of a path: not those of "https://", not one that ends the text.
+_PATH_SLASH = re.compile(r"(?<=[^/:])/(?=[^/\s])")
+
+
 @register.filter
 def url_breaks(value):
     """Text with a line-break opportunity (<wbr>) after each "/": an address in a sentence
     then wraps between its parts on a phone, never inside a word; copying gives it unchanged."""
-    return mark_safe("/<wbr>".join(escape(part) for part in str(value or "").split("/")))
+    return mark_safe(_PATH_SLASH.sub("/<wbr>", escape(str(value or ""))))
 
 
 def _rendered_block(context, name) -> str:

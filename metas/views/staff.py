@@ -240,8 +240,9 @@ def staff_published(request, pending):
 
 def _locked(pending) -> PendingUpload:
     """The pending upload again, locked until the transaction ends (404 if it expired)."""
+    # of=("self",): the institution is optional (an outer join), and only the upload is locked.
     locked = (
-        PendingUpload.objects.select_for_update().select_related("institution")
+        PendingUpload.objects.select_for_update(of=("self",)).select_related("institution")
         .filter(pk=pending.pk).first()
     )
     if locked is None:

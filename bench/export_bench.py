@@ -22,12 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import inprocess
 
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
@@ -51,16 +52,7 @@ def parse_args():
 
 
 def set_up_django(database_url: str, media_root: Path) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["MEDIA_ROOT"] = str(media_root)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "transparencia.settings"
-    sys.path.insert(0, str(PROJECT))
-    import django
-
-    django.setup()
+    inprocess.set_up_django(database_url, media_root=media_root)
 
 
 def resident_mb(field: str) -> float:

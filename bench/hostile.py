@@ -11,24 +11,17 @@ Target: each refused in under 1 s and 300 MB. Exits non-zero when one is missed 
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import inprocess
+
 TIME_TARGET, MEMORY_TARGET_MB = 1.0, 300
 
 
 def set_up_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "transparencia.settings"
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
-    import django
-
-    django.setup()
+    inprocess.set_up_django()
 
 
 def cases():

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import resource
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+import inprocess
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
@@ -42,16 +43,9 @@ TARGETS = {
 
 
 def set_up_django(folder: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "transparencia.settings"
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-    os.environ["MEDIA_ROOT"] = str(folder / "media")
-    import django
+    inprocess.set_up_django(f"sqlite:///{folder / 'bench.sqlite3'}", media_root=folder / "media")
     from django.core.management import call_command
 
-    django.setup()
     call_command("migrate", verbosity=0)
 
 

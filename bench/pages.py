@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,8 @@ import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
+
+import inprocess
 
 PROJECT = Path(__file__).resolve().parent.parent
 HTML_TARGET_MS = 50
@@ -55,20 +56,7 @@ def parse_args():
 
 def set_up_django(database_url: str, static_root: Path) -> None:
     """Production-like settings: DEBUG off, hashed static files, no query logging."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["STATIC_ROOT"] = str(static_root)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "transparencia.settings"
-    sys.path.insert(0, str(PROJECT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("migrate", interactive=False, verbosity=0)
+    inprocess.set_up_django(database_url, static_root=static_root, collect_static=True)
 
 
 def generate(institutions: int, months: int, seed: int) -> None:

@@ -1,5 +1,6 @@
 """The whole data set as prebuilt files, so that the largest downloads never stream from the
-database: every goal of every period, and each institution's latest report, as CSV and JSON.
+database: every goal of every period, each institution's latest report, and every month (the
+goals of every institution's report of that month: /metas.csv?periodo=2019-08), as CSV and JSON.
 
     downloads.rebuild([institution.pk])    # after it publishes (metas.publication does it)
     downloads.rebuild()                    # everything (the build_downloads command)
@@ -21,15 +22,16 @@ from urllib.parse import urlencode
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy
 
-from .. import publication
+from .. import periods, publication
 from ..exports import (
     JSON_CLOSING,
     csv_header,
@@ -50,6 +52,24 @@ class Selection:
     query: dict[str, str]  # the goal list's filters it equals
     latest_only: bool
     description: str
+    period: date | None = None  # a month's selection: the reports of that month
+
+
+def month_selection(period: date) -> Selection:
+    slug = periods.slug(period)
+    return Selection(
+        f"metas-{slug}", {"periodo": slug}, latest_only=False,
+        description=format_lazy(gettext_lazy("the goals of every report of {month}"),
+                                month=periods.label(period)),
+        period=period,
+    )
+
+
+def month_selections() -> list[Selection]:
+    """One selection for each month with a published report, newest first."""
+    months = (Report.objects.published().order_by("-period")
+              .values_list("period", flat=True).distinct())
+    return [month_selection(period) for period in months]
 
 
 SELECTIONS = [
@@ -85,6 +105,8 @@ def selection_for(query: dict[str, str]) -> Selection | None:
     for selection in SELECTIONS:
         if filters == selection.query:
             return selection
+    if filters.keys() == {"periodo"} and (period := periods.parse(filters["periodo"])):
+        return month_selection(period)
     return None
 
 
@@ -165,8 +187,18 @@ def rebuild(institution_ids: list[int] | None = None) -> list[Download]:
             institutions = institutions.filter(pk__in=institution_ids)
         for institution in institutions:
             _write_parts(institution, columns)
-        return [_combine(selection, extension, columns, version)
-                for selection in SELECTIONS for extension in FORMATS]
+        built = [_combine(selection, extension, columns, version)
+                 for selection in SELECTIONS + month_selections() for extension in FORMATS]
+        _remove_all_but(built)
+        return built
+
+
+def _remove_all_but(built: list[Download]) -> None:
+    """A month no longer published (its reports withdrawn) leaves no file behind."""
+    names = {download.name for download in built}
+    for stale in Download.objects.exclude(name__in=names):
+        path_of(stale.name).unlink(missing_ok=True)
+        stale.delete()
 
 
 def site_url(path: str) -> str:
@@ -208,7 +240,8 @@ def _write_parts(institution: Institution, columns) -> None:
 
 def _reports_of(selection: Selection):
     """The selection's reports, in the goal list's order (institution, newest period first)."""
-    reports = Report.objects.in_scope(period=None if selection.latest_only else "todos")
+    period = selection.period or (None if selection.latest_only else periods.ALL)
+    reports = Report.objects.in_scope(period=period)
     return reports.order_by("institution__name", "-period").values_list("pk", "institution_id")
 
 

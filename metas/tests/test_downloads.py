@@ -124,7 +124,8 @@ def test_the_command_builds_every_file(published, capsys):
     Download.objects.all().delete()
     call_command("build_downloads")
     assert set(Download.objects.values_list("name", flat=True)) == {
-        "metas-todos.csv", "metas-todos.json", "metas-recientes.csv", "metas-recientes.json"
+        "metas-todos.csv", "metas-todos.json", "metas-recientes.csv", "metas-recientes.json",
+        "metas-2019-08.csv", "metas-2019-08.json", "metas-2019-09.csv", "metas-2019-09.json",
     }
     assert "metas-todos.csv: 274 filas" in capsys.readouterr().out
     assert Report.objects.count() == 2
@@ -136,3 +137,28 @@ def test_the_open_data_page_lists_the_files_with_their_hashes(client, published)
     assert 'href="/metas.csv?periodo=todos">metas-todos.csv</a>' in page
     assert whole.sha256 in page
     assert "todas las metas de todos los períodos" in page
+
+
+@pytest.mark.parametrize("extension", ["csv", "json"])
+def test_each_month_is_a_prebuilt_file_equal_to_the_streamed_export(client, published, extension):
+    path = f"/metas.{extension}?periodo=2019-08"
+    response = client.get(path)
+    download = Download.objects.get(name=f"metas-2019-08.{extension}")
+    assert response["Content-Length"] == str(download.size)  # a file, not a stream
+    assert response["ETag"] == f'"{download.sha256}"'
+    prebuilt = body(response)
+    assert download.rows == 137
+    assert prebuilt == streamed(client, path)
+
+
+def test_a_month_withdrawn_leaves_no_file(client, published, django_capture_on_commit_callbacks):
+    from metas import publication
+
+    august, september = published
+    assert Download.objects.filter(name="metas-2019-09.csv").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        publication.withdraw(september, user=None, reason="Publicado por error")
+    assert not Download.objects.filter(name__startswith="metas-2019-09").exists()
+    response = client.get("/metas.csv?periodo=2019-09")
+    assert not response.has_header("Content-Length")  # streamed: the header and no row
+    assert body(response).decode("utf-8-sig").count("\n") == 1

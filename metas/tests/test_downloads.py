@@ -162,3 +162,12 @@ def test_a_month_withdrawn_leaves_no_file(client, published, django_capture_on_c
     response = client.get("/metas.csv?periodo=2019-09")
     assert not response.has_header("Content-Length")  # streamed: the header and no row
     assert body(response).decode("utf-8-sig").count("\n") == 1
+
+
+def test_a_repeated_download_is_answered_before_the_filters_are_read(
+    client, published, django_assert_max_num_queries
+):
+    path = "/metas.csv?periodo=2019-08"
+    etag = client.get(path)["ETag"]
+    with django_assert_max_num_queries(3):  # the version, the file's row (and a savepoint)
+        assert client.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304

@@ -43,12 +43,14 @@ def goal_export_csv(request):
     separator = request.GET.get("sep", COMMA)
     if separator not in SEPARATORS:
         return HttpResponseBadRequest(_invalid_separator_text(separator), content_type=TEXT_TYPE)
-    filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
-    if not filterset.is_valid():
-        return HttpResponseBadRequest(_invalid_filters_text(filterset), content_type=TEXT_TYPE)
     query = request.GET.dict()
     query.pop("sep", None)
     prebuilt = downloads.for_query(query, "csv") if separator == COMMA else None
+    if prebuilt is not None and (not_modified := _not_modified(request, prebuilt)) is not None:
+        return not_modified
+    filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
+    if not filterset.is_valid():
+        return HttpResponseBadRequest(_invalid_filters_text(filterset), content_type=TEXT_TYPE)
     if prebuilt is not None:
         response = prebuilt_response(request, prebuilt, CSV_TYPE)
         return _as_attachment(response, filterset, "csv")
@@ -124,6 +126,9 @@ def _about(request, filterset) -> list[tuple[str, object]]:
 
 @publication_scope(whole_site)
 def goal_export_json(request):
+    prebuilt = downloads.for_query(request.GET.dict(), "json")
+    if prebuilt is not None and (not_modified := _not_modified(request, prebuilt)) is not None:
+        return not_modified
     filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
     if not filterset.is_valid():
         return JsonResponse(
@@ -131,7 +136,6 @@ def goal_export_json(request):
             status=400,
             json_dumps_params={"ensure_ascii": False},
         )
-    prebuilt = downloads.for_query(request.GET.dict(), "json")
     if prebuilt is not None:
         response = prebuilt_response(request, prebuilt, "application/json; charset=utf-8")
         return _as_attachment(response, filterset, "json")
@@ -163,15 +167,20 @@ def _invalid_filters_text(filterset):
     return "\n".join(lines) + "\n"
 
 
+def _not_modified(request, download):
+    """The 304 of a repeated request for a prebuilt file (its hash is its ETag), else None.
+    Asked before the filters are read: only valid filters name a prebuilt file."""
+    return get_conditional_response(
+        request, etag=f'"{download.sha256}"', last_modified=int(download.built_at.timestamp())
+    )
+
+
 def prebuilt_response(request, download, content_type):
     """The file as an attachment with its length, hash (ETag) and date; a repeated request
     with the same validators gets 304. Behind nginx (DOWNLOADS_ACCEL_PREFIX) the proxy sends
     the bytes itself."""
     etag = f'"{download.sha256}"'
-    not_modified = get_conditional_response(
-        request, etag=etag, last_modified=int(download.built_at.timestamp())
-    )
-    if not_modified is not None:
+    if (not_modified := _not_modified(request, download)) is not None:
         return not_modified
     prefix = settings.METAS_DOWNLOADS_ACCEL_PREFIX
     if prefix:

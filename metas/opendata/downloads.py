@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst, format_lazy
@@ -168,10 +169,13 @@ def listed() -> list[dict]:
 
 
 def current(name: str) -> Download | None:
-    download = Download.objects.filter(name=name).first()
-    if download is None or download.version != publication.version():
-        return None
-    return download if path_of(name).exists() else None
+    """The file's row if it holds the latest publication (one query: a repeated download is
+    answered with little more than this)."""
+    latest = Institution.objects.filter(published_at__isnull=False).order_by("-published_at")
+    download = Download.objects.filter(
+        name=name, version=Subquery(latest.values("published_at")[:1])
+    ).first()
+    return download if download is not None and path_of(name).exists() else None
 
 
 def rebuild(institution_ids: list[int] | None = None) -> list[Download]:

@@ -57,6 +57,9 @@ def parse_args():
 def set_up_django(database_url: str, static_root: Path) -> None:
     """Production-like settings: DEBUG off, hashed static files, no query logging."""
     inprocess.set_up_django(database_url, static_root=static_root, collect_static=True)
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 def generate(institutions: int, months: int, seed: int) -> None:

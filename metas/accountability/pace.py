@@ -20,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
-from functools import reduce
-from operator import or_
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import ExtractMonth
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -110,10 +110,11 @@ def of_goal(goal: Goal) -> Pace:
 
 
 def _on_track_in_its_month() -> Q:
-    return reduce(or_, (
-        Q(report__period__month=month, progress__gte=on_track_from(month))
-        for month in range(1, 13)
-    ))
+    """progress >= on_track_from(the report's month), as one comparison a row: with progress
+    stored to two decimals, that is 12 × progress >= 100 × (month - 1), exactly (a chain of
+    twelve "month = m and progress >= …" cost SQLite a Python call per goal and month)."""
+    month = ExtractMonth("report__period")
+    return Q(GreaterThanOrEqual(F("progress") * 12, (month - 1) * 100))
 
 
 def condition(slug: str) -> Q:

@@ -48,7 +48,7 @@ def test_it_shows_the_only_institution_overview_at_home(client):
     make_source_file(report, "loja-lotaip-a4-2019-08.tsv")
     content = client.get("/").content.decode()
     assert "<h1>Municipio de Loja</h1>" in content
-    assert "Art. 19" in content or "artículo 19" in content
+    assert "(LOTAIP, artículo 19, numeral 1.3;" in content
     assert "agosto de 2019" in content
     assert '<span class="figure">4</span>' in content
     # Per level: the directive level has no percentage, the operative one averages 63,3 %.

@@ -85,3 +85,22 @@ def test_the_database_condition_agrees_with_the_rule_for_every_class():
     counts = pace.counts(Goal.objects.all())
     assert counts == {"en-ritmo": 2, "atrasada": 3, "estancada": 1, "cumplida": 1, "sin-dato": 1}
     assert sum(counts.values()) == len(cases)  # every goal in exactly one class
+
+
+@pytest.mark.django_db
+def test_the_database_condition_agrees_at_every_month_s_threshold():
+    """The condition is written as 12 × progress >= 100 × (month - 1); the rule as
+    progress >= on_track_from(month): both agree at each month's boundary, on either side."""
+    loja = make_institution()
+    goals = []
+    for month in range(1, 13):
+        report = make_report(loja, f"2019-{month:02d}")
+        threshold = pace.on_track_from(month)
+        for progress in {threshold, max(threshold - Decimal("0.01"), Decimal(0))}:
+            goals.append(make_goal(report, objective=f"Meta {month} {progress}",
+                                   progress=progress))
+    for goal in Goal.objects.select_related("report").filter(pk__in=[g.pk for g in goals]):
+        slug = pace.of_goal(goal).slug
+        assert slug in ("en-ritmo", "atrasada")
+        assert Goal.objects.filter(pace.condition(slug), pk=goal.pk).exists(), (
+            goal.report.period, goal.progress, slug)

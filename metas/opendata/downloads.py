@@ -42,6 +42,7 @@ from ..exports import (
     json_opening,
     json_records,
 )
+from ..filters import DEFAULT_ORDER
 from ..models import Download, Goal, Institution, Report
 
 
@@ -101,7 +102,7 @@ def for_query(query: dict[str, str], extension: str) -> Download | None:
 
 def selection_for(query: dict[str, str]) -> Selection | None:
     filters = {key: value for key, value in query.items() if value != ""}
-    if filters.get("orden") == "posicion":
+    if filters.get("orden") == DEFAULT_ORDER:
         del filters["orden"]
     for selection in SELECTIONS:
         if filters == selection.query:

@@ -20,11 +20,11 @@ from urllib.parse import quote
 from django.utils.text import slugify
 
 from .. import periods
+from ..filters import DEFAULT_ORDER
 from ..numbers import plain
 
 MAX_STEM = 120
 HASH_CHARS = 8
-ALL_PERIODS = "todos"
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 _POINT_MARK = "qqpointqq"  # survives slugify, which drops points
 # The filters after the institution and period, in this order, each as a function of its value.
@@ -56,7 +56,7 @@ def export_stem(data: dict, today: date, *, allow_unicode: bool = True) -> str:
     for name, part in _PARTS.items():
         value = data.get(name)
         if value is None or value is False or value == "" or (name == "orden" and
-                                                               value == "posicion"):
+                                                               value == DEFAULT_ORDER):
             continue
         parts.append(part(value))
     stem = "-".join(filter(None, (_slug(part, allow_unicode) for part in parts)))
@@ -73,7 +73,7 @@ def _scope(data: dict, today: date) -> list[str]:
     period = data.get("periodo")
     if isinstance(period, date):
         when = periods.slug(period)
-    elif period == ALL_PERIODS:
+    elif period == periods.ALL:
         when = f"todos los periodos {today:%Y-%m-%d}"
     else:
         when = f"recientes {today:%Y-%m-%d}"

@@ -15,8 +15,8 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from decimal import Decimal
+from itertools import chain
 from operator import itemgetter
 
 from django.urls import reverse
@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import periods
-from .numbers import json_number, plain
 from .history import Changes, Entry
 from .importer.parsed import location
 from .models import Goal, GoalNeighbourhood, GoalParish
+from .presentation.numbers import json_number, plain
 
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula
 # (tab and carriage return let the formula through some importers; ASVS 1.2.10 adds NUL).

@@ -25,11 +25,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from . import periods
-from .numbers import percent_text
-from .text import without_controls
 from .caching import institution_by_slug, whole_site
 from .filters import GoalFilter
 from .models import Goal, Institution
+from .presentation.numbers import percent_text
+from .text import without_controls
 
 CHANGED = [Goal.Change.UP, Goal.Change.DOWN, Goal.Change.NEW]
 FEED_SIZE = 200

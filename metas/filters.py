@@ -25,8 +25,6 @@ from django.utils.translation import ngettext
 
 from . import periods
 from .accountability import freshness, pace, reasons
-from .numbers import percent_text, plain
-from .search import search
 from .models import (
     BANDS_BY_SLUG,
     PROGRESS_BANDS,
@@ -42,9 +40,10 @@ from .models import (
     Report,
     Unit,
 )
+from .presentation.numbers import percent_text, plain
+from .presentation.widgets import QuickSelect
+from .search import search
 from .text import fold
-from .widgets import QuickSelect
-
 
 # ?orden= values and the ordering each one means; the first is the default.
 # Goals without a percentage (not applicable, not available) come last both ways.

@@ -41,14 +41,13 @@ from django.utils.formats import date_format, number_format
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from metas import periods
-from metas.charts import Bar, bar_chart
 from metas.history import series_unit_key
 from metas.models import Goal, Report
-from metas.numbers import percent_text
+from metas.presentation.charts import Bar, bar_chart
+from metas.presentation.numbers import percent_text
 from metas.text import fold
 
 VERSION = 1

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from metas.models import Goal
-from metas.numbers import percent_text
+from metas.presentation.numbers import percent_text
 
 # The same percentage in this many reports in a row is a stalled goal.
 STALLED_MONTHS = 3

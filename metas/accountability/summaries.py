@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from metas import periods
 from metas.models import Goal
-from metas.numbers import count_text, percent_text
+from metas.presentation.numbers import count_text, percent_text
 
 _REACHED = Q(progress__gte=100)
 _NO_FINANCING = Q(reason=Goal.Reason.NO_FINANCING) & ~_REACHED

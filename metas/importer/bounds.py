@@ -17,7 +17,7 @@ from xml.etree.ElementTree import ParseError, iterparse
 
 from django.utils.translation import gettext as _
 
-from metas.numbers import count_text
+from metas.presentation.numbers import count_text
 
 from .parsed import InputFile, Problem
 

@@ -20,7 +20,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from metas.numbers import count_text
+from metas.presentation.numbers import count_text
 from metas.text import CONTROL_RANGES
 
 from .parsed import Problem

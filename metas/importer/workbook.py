@@ -20,7 +20,7 @@ from xml.etree.ElementTree import ParseError, iterparse
 import pandas as pd
 from django.utils.translation import gettext as _
 
-from metas.numbers import plain
+from metas.presentation.numbers import plain
 
 from . import bounds
 from .parsed import InputFile, Problem
@@ -83,7 +83,9 @@ def chosen_sheet(file: InputFile, visible: list[str], wanted: str) -> str:
 def report_sheet(file: InputFile, tables: list[Table]) -> Table:
     """The one sheet with a report's header row (else the first with data, which may be a
     portal file of another kind); two report sheets are the user's choice, not ours."""
-    from .layout import find_header  # layout reads Tables: imported here, not at the top
+    from .layout import (
+        find_header,  # layout reads Tables: imported here, not at the top
+    )
 
     reports = [table for table in tables if find_header(table) is not None]
     if len(reports) > 1:

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from .. import periods
 from ..filters import DEFAULT_ORDER
-from ..numbers import plain
+from ..presentation.numbers import plain
 
 MAX_STEM = 120
 HASH_CHARS = 8

@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from metas import text
-from metas.numbers import count_text, percent_text
+from metas.presentation.numbers import count_text, percent_text
 
 register = template.Library()
 

@@ -18,18 +18,25 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
 
-from ..exports import COMMA, SEPARATORS, export_goals, goal_columns, stream_csv, stream_json
 from ..caching import publication_scope, whole_site
+from ..exports import (
+    COMMA,
+    SEPARATORS,
+    export_goals,
+    goal_columns,
+    stream_csv,
+    stream_json,
+)
 from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
-from ..opendata import datapackage, downloads, filenames, xlsx
 from ..models import Goal
-from ..numbers import count_text
+from ..opendata import datapackage, downloads, filenames, xlsx
+from ..presentation.numbers import count_text
 
 CSV_TYPE = "text/csv; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from .. import periods
 from ..accountability import compliance, summaries
 from ..caching import institution_by_slug, publication_scope, whole_site
-from ..charts import Bar, bar_chart
 from ..filters import PAGE, GoalFilter, public_goals
 from ..models import PROGRESS_BANDS, Goal, GoalParish, Institution, Report
-from ..numbers import count_text, percent_text
+from ..presentation.charts import Bar, bar_chart
+from ..presentation.numbers import count_text, percent_text
 from ..search import words
 from ..text import sentence_case
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from numbers import Number
 
-
 WIDTH = 320
 LABEL_LINE_HEIGHT = 17
 FONT_SIZE = 14  # as in site.css

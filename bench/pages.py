@@ -192,7 +192,7 @@ class PageResult:
     # CPU time of this process (SQLite runs in it): what the page costs, even on a busy machine.
     cpu_median_ms: float = 0.0
     queries: int = 0
-    # The same page again, from the publication-keyed page cache (metas.caching).
+    # The same page again, from the publication-keyed page cache (metas.http.caching).
     cached_median_ms: float = 0.0
 
 

@@ -25,8 +25,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from . import periods
-from .caching import institution_by_slug, whole_site
 from .filters import GoalFilter
+from .http.caching import institution_by_slug, whole_site
 from .models import Goal, Institution
 from .presentation.numbers import percent_text
 from .text import without_controls

@@ -77,9 +77,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside compression, so a cached page is kept (and sent again) already compressed.
-    "metas.caching.PublicationCacheMiddleware",
+    "metas.http.caching.PublicationCacheMiddleware",
     # gzip, brotli or zstd, as the client accepts; static files come compressed from WhiteNoise.
-    "metas.compression.CompressUnlessCompressed",
+    "metas.http.compression.CompressUnlessCompressed",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "metas.security.PermissionsPolicyMiddleware",
+    "metas.http.security.PermissionsPolicyMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -137,7 +137,7 @@ if os.environ.get("TEST_DATABASE_NAME"):
     # Lets several test runs share one PostgreSQL server without clashing.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
-# Rendered public pages (metas.caching) and other shared values: Redis when REDIS_URL is set
+# Rendered public pages (metas.http.caching) and other shared values: Redis when REDIS_URL is set
 # (production, several processes share it), else each process's memory. Keys carry the
 # publication version, so neither ever serves a page older than the latest publication.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -207,7 +207,7 @@ AXES_RESET_ON_SUCCESS = True
 # The lockout answer (HTTP 429) is a Spanish page in the site's layout.
 AXES_LOCKOUT_TEMPLATE = "metas/staff/lockout.html"
 # The client's address, from X-Forwarded-For only behind PROXY_COUNT proxies (see below).
-AXES_CLIENT_IP_CALLABLE = "metas.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "metas.http.security.client_ip"
 
 # E-mail (the staff's password reset links). With EMAIL_HOST: SMTP through it (port 587 and
 # STARTTLS unless EMAIL_PORT / EMAIL_USE_TLS say otherwise). Without it: printed on the console
@@ -276,7 +276,7 @@ CONTENT_SECURITY_POLICY = {
 
 def _static_file_headers(headers, path, url):
     """Static files leave through WhiteNoise, before the middleware that sets these on pages."""
-    from metas.security import static_file_headers
+    from metas.http.security import static_file_headers
 
     static_file_headers(headers, path, url)
 

@@ -67,7 +67,7 @@ def fast_password_hashing():
 
 @pytest.fixture(autouse=True)
 def empty_caches():
-    """Each test starts without the pages another test rendered (metas.caching)."""
+    """Each test starts without the pages another test rendered (metas.http.caching)."""
     from django.core.cache import caches
 
     for cache in caches.all():

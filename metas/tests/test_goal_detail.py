@@ -141,4 +141,4 @@ def test_it_runs_the_same_queries_however_many_tags_a_goal_has(client, goal):
         make_goal(goal.report, goal.unit, objective=f"Otra meta {i}")
     with CaptureQueriesContext(connection) as many:
         page(client, goal)
-    assert len(many) == len(few) <= 5  # the version (metas.caching), the goal, 3 kinds of tag
+    assert len(many) == len(few) <= 5  # the version (metas.http.caching), the goal, 3 kinds of tag

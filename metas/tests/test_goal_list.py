@@ -387,7 +387,7 @@ def test_it_runs_the_same_queries_whatever_the_number_of_goals(client, loja, que
     few = queries_for(client, f"/metas/{query}")
     add_goals(august, 115)
     assert queries_for(client, f"/metas/{query}") == few
-    assert few <= 18  # with the version (metas.caching) and the facets (4 or, for one
+    assert few <= 18  # with the version (metas.http.caching) and the facets (4 or, for one
     # institution, 6 queries)
 
 

@@ -166,7 +166,7 @@ def test_it_escapes_imported_unit_names(client, db):
 
 
 def test_it_keeps_a_constant_number_of_queries(client, loja, django_assert_max_num_queries):
-    with django_assert_max_num_queries(9) as few:  # the publication version (metas.caching) + 8
+    with django_assert_max_num_queries(9) as few:  # the publication version (metas.http.caching) + 8
         client.get(UNITS)
     august = loja.reports.get(period__month=8)
     level = loja.levels.get(position=2)

@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 
 from .. import periods
-from ..caching import institution_by_slug, publication_scope
 from ..exports import change_columns, change_rows, stream_csv, stream_json
 from ..history import stored_changes
+from ..http.caching import institution_by_slug, publication_scope
 from ..models import Report
 
 

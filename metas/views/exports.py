@@ -24,7 +24,6 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
 
-from ..caching import publication_scope, whole_site
 from ..exports import (
     COMMA,
     SEPARATORS,
@@ -34,6 +33,7 @@ from ..exports import (
     stream_json,
 )
 from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
+from ..http.caching import publication_scope, whole_site
 from ..models import Goal
 from ..opendata import datapackage, downloads, filenames, xlsx
 from ..presentation.numbers import count_text

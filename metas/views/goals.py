@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from .. import periods
 from ..accountability import compliance, summaries
-from ..caching import institution_by_slug, publication_scope, whole_site
 from ..filters import PAGE, GoalFilter, public_goals
+from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import PROGRESS_BANDS, Goal, GoalParish, Institution, Report
 from ..presentation.charts import Bar, bar_chart
 from ..presentation.numbers import count_text, percent_text

@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from .. import periods
-from ..caching import publication_scope, whole_site
 from ..filters import InstitutionFilter
+from ..http.caching import publication_scope, whole_site
 from ..models import Goal, Institution, Report
 
 INSTITUTIONS_PER_PAGE = 50

@@ -21,12 +21,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..text import fold
-
 from .. import periods
 from ..accountability import summaries
-from ..caching import publication_scope, whole_site
 from ..filters import GoalFilter, public_goals, unit_with_descendants
+from ..http.caching import publication_scope, whole_site
 from ..models import (
     Canton,
     Goal,
@@ -38,6 +36,7 @@ from ..models import (
     Report,
     Unit,
 )
+from ..text import fold
 
 SCOPE_PARAMETERS = ("institucion", "periodo")
 # A parish page lists this many goals of each kind; the goal list has them all.

@@ -10,9 +10,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from ..accountability import summaries
-from ..caching import institution_by_slug, publication_scope, whole_site
 from ..counts import Counts
 from ..exports import change_columns, goal_columns
+from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import Goal, MonthArchive, Report, SourceFile
 from ..opendata import downloads
 from .exports import XLSX_MAX_ROWS

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404
 
-from ..caching import publication_scope, whole_site
+from ..http.caching import publication_scope, whole_site
 from ..models import (
     Canton,
     Goal,

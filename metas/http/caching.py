@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from .models import Institution
+from ..models import Institution
 
 # Cached copies bigger than this are not kept (a page is ~60 KB, ~9 KB compressed).
 MAX_CACHED_BYTES = 2 * 1024 * 1024

@@ -1,7 +1,8 @@
 """Public URLs are Spanish, as the site's users read them. Staff URLs live under /gestion/."""
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from . import feeds, periods, views
+from .staff import urls as staff_urls
 
 
 class PeriodConverter:
@@ -76,15 +77,7 @@ urlpatterns = [
     ),
     path("metodologia/", views.methodology, name="methodology"),
     # Staff area (login: /gestion/entrar/, in transparencia/urls.py).
-    path("gestion/", views.staff_upload, name="staff-upload"),
-    path("gestion/vista-previa/<uuid:pk>/", views.staff_preview, name="staff-preview"),
-    path("gestion/vista-previa/<uuid:pk>/publicar/", views.staff_publish, name="staff-publish"),
-    path("gestion/vista-previa/<uuid:pk>/cancelar/", views.staff_cancel, name="staff-cancel"),
-    path("gestion/publicado/<uuid:pk>/", views.staff_published, name="staff-published"),
-    path("gestion/registro/", views.staff_import_log, name="staff-import-log"),
-    path("gestion/reportes/", views.staff_reports, name="staff-reports"),
-    path("gestion/reportes/<int:pk>/retirar/", views.staff_withdraw, name="staff-withdraw"),
-    path("gestion/reportes/<int:pk>/restaurar/", views.staff_restore, name="staff-restore"),
+    path("gestion/", include(staff_urls)),
     path(
         "<slug:slug>/cambios.atom",
         feeds.InstitutionChangesFeed(),

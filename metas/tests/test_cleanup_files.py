@@ -9,10 +9,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from metas import pending as pending_uploads
 from metas.importer import InputFile, import_report
 from metas.importer import store as store_module
 from metas.models import PendingUpload, Report
+from metas.staff import pending as pending_uploads
 
 from .importer_files import sample_file, stored_files
 from .staff_helpers import alicia, loja  # noqa: F401 (fixtures)

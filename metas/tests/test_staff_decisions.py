@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from metas import pending as pending_uploads
 from metas.models import ImportLog, PendingUpload, Report
+from metas.staff import pending as pending_uploads
 
 from .staff_helpers import (  # noqa: F401 (fixtures)
     SAMPLE,

@@ -377,7 +377,7 @@ def test_old_pending_uploads_are_forgotten(
 def test_the_upload_stops_being_read_once_past_the_limit(rf):
     from django.core.files.uploadhandler import StopUpload
 
-    from metas.forms import UploadLimitHandler
+    from metas.staff.forms import UploadLimitHandler
 
     request = rf.post("/gestion/")
     handler = UploadLimitHandler(request, limit=10)

@@ -1,4 +1,4 @@
-"""Public pages and staff pages, one module per area; URLs are in metas/urls.py."""
+"""Public pages, one module per area; URLs are in metas/urls.py (the staff's in metas/staff/)."""
 from .accountability import methodology, report_compliance
 from .changes import report_changes, report_changes_csv, report_changes_json
 from .exports import goal_export_csv, goal_export_json, goal_export_xlsx
@@ -8,14 +8,3 @@ from .opendata import archive_list, goal_export_datapackage, month_archive
 from .places import parish_detail, parish_list, unit_detail, unit_list
 from .reports import data_dictionary, report_detail, report_list, source_file_download
 from .territory import canton_detail, province_detail
-from .staff import (
-    staff_cancel,
-    staff_import_log,
-    staff_preview,
-    staff_publish,
-    staff_published,
-    staff_reports,
-    staff_restore,
-    staff_upload,
-    staff_withdraw,
-)

@@ -11,15 +11,15 @@ Guarantees:
   and the folders under MEDIA_ROOT/pending/ that no pending upload owns.
 - Never touches a file a report or a pending upload refers to. Prints each file removed.
 
-The rules are metas.importer.store.unreferenced_files and metas.pending.
+The rules are metas.importer.store.unreferenced_files and metas.staff.pending.
 """
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from metas import pending
 from metas.importer.store import unreferenced_files
+from metas.staff import pending
 
 
 class Command(BaseCommand):

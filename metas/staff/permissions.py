@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .models import ImportLog, Institution
+from ..models import ImportLog, Institution
 
 
 def allowed_institutions(user):

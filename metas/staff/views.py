@@ -25,15 +25,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import history, pending as pending_uploads, publication
+from .. import history, publication
 from ..accountability import compliance
 from ..counts import Counts
-from ..staff_filters import ImportLogFilter
-from ..forms import UploadForm, UploadLimitHandler, WithdrawForm
 from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
 from ..importer.result import form_label, role_label
 from ..models import ImportLog, PendingUpload, Report
-from ..permissions import allowed_institutions, may_publish, may_read_log, readable_log
+from . import pending as pending_uploads
+from .filters import ImportLogFilter
+from .forms import UploadForm, UploadLimitHandler, WithdrawForm
+from .permissions import allowed_institutions, may_publish, may_read_log, readable_log
 
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome

@@ -16,8 +16,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from .importer.parsed import InputFile
-from .models import PendingUpload
+from ..importer.parsed import InputFile
+from ..models import PendingUpload
 
 FOLDER = "pending"
 MAX_AGE = timedelta(days=1)

@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ImportLog
+from ..models import ImportLog
 from .permissions import allowed_institutions
 
 

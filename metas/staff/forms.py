@@ -13,12 +13,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import periods
-from .importer.parsed import InputFile
-from .models import Institution
+from .. import periods
+from ..importer.parsed import InputFile
+from ..models import Institution
+from ..text import without_controls
 from .permissions import allowed_institutions
-from .text import without_controls
-
 
 # What the file picker offers; the importer judges the content, whatever the name.
 ACCEPTED = [

@@ -1,7 +1,8 @@
 """Public URLs are Spanish, as the site's users read them. Staff URLs live under /gestion/."""
 from django.urls import include, path, register_converter
 
-from . import feeds, periods, views
+from . import periods, views
+from .opendata import feeds
 from .staff import urls as staff_urls
 
 

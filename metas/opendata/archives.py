@@ -29,9 +29,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..exports import csv_header, csv_lines, export_goals, goal_columns
 from ..models import Goal, Institution, MonthArchive, Report
 from . import datapackage, downloads
+from .exports import csv_header, csv_lines, export_goals, goal_columns
 
 logger = logging.getLogger(__name__)
 

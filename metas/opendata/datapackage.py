@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..exports import Column
+from .exports import Column
 
 # Table Schema type of each kind of exports.Column, by the kind's English text.
 SCHEMA_TYPES = {

@@ -18,12 +18,12 @@ import fcntl
 import hashlib
 import os
 import shutil
-from urllib.parse import urlencode
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Subquery
@@ -33,7 +33,9 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy
 
 from .. import periods, publication
-from ..exports import (
+from ..filters import DEFAULT_ORDER
+from ..models import Download, Goal, Institution, Report
+from .exports import (
     JSON_CLOSING,
     csv_header,
     csv_lines,
@@ -42,8 +44,6 @@ from ..exports import (
     json_opening,
     json_records,
 )
-from ..filters import DEFAULT_ORDER
-from ..models import Download, Goal, Institution, Report
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ stays flat whatever the number of rows (bench/export_bench.py measures it). Numb
 months and dates are dates with a format; every text is written as a string, never as a
 formula, and a text a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1", "@SUM") also
 gets Excel's quote prefix, so that editing the cell keeps it text: the CSV's apostrophe
-(metas.exports.neutralise), the way Excel stores it.
+(metas.opendata.exports.neutralise), the way Excel stores it.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import xlsxwriter
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..exports import LIST_SEPARATOR, Column, runs_as_formula
+from .exports import LIST_SEPARATOR, Column, runs_as_formula
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's last row, less the header: rows past it are left out and the filters sheet says so.

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from metas.exports import Column, neutralise, stream_csv, stream_json
 from metas.importer import InputFile, import_report
 from metas.models import Goal, GoalParish, Parish
+from metas.opendata.exports import Column, neutralise, stream_csv, stream_json
 
 from .factories import (
     make_goal,

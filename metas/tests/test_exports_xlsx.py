@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from metas.exports import neutralise
 from metas.importer import InputFile, import_report
 from metas.models import Goal
+from metas.opendata.exports import neutralise
 
 from .factories import make_goal, make_institution, make_report, make_unit
 from .test_exports import august  # noqa: F401 (a fixture)

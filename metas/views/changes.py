@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 
 from .. import periods
-from ..exports import change_columns, change_rows, stream_csv, stream_json
 from ..history import stored_changes
 from ..http.caching import institution_by_slug, publication_scope
 from ..models import Report
+from ..opendata.exports import change_columns, change_rows, stream_csv, stream_json
 
 
 def _report(institution, period) -> Report:

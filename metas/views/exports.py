@@ -24,7 +24,11 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
 
-from ..exports import (
+from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
+from ..http.caching import publication_scope, whole_site
+from ..models import Goal
+from ..opendata import datapackage, downloads, filenames, xlsx
+from ..opendata.exports import (
     COMMA,
     SEPARATORS,
     export_goals,
@@ -32,10 +36,6 @@ from ..exports import (
     stream_csv,
     stream_json,
 )
-from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
-from ..http.caching import publication_scope, whole_site
-from ..models import Goal
-from ..opendata import datapackage, downloads, filenames, xlsx
 from ..presentation.numbers import count_text
 
 CSV_TYPE = "text/csv; charset=utf-8"

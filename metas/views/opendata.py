@@ -17,10 +17,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ..exports import export_goals, goal_columns, stream_csv
 from ..filters import GoalFilter
 from ..models import Goal, MonthArchive
 from ..opendata import archives, datapackage, downloads
+from ..opendata.exports import export_goals, goal_columns, stream_csv
 from .exports import _errors, _invalid_filters_text, prebuilt_response
 
 ARCHIVES_PER_PAGE = 50

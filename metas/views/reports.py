@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from ..accountability import summaries
 from ..counts import Counts
-from ..exports import change_columns, goal_columns
 from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import Goal, MonthArchive, Report, SourceFile
 from ..opendata import downloads
+from ..opendata.exports import change_columns, goal_columns
 from .exports import XLSX_MAX_ROWS
 
 REPORTS_PER_PAGE = 25

@@ -23,11 +23,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import periods
-from .history import Changes, Entry
-from .importer.parsed import location
-from .models import Goal, GoalNeighbourhood, GoalParish
-from .presentation.numbers import json_number, plain
+from .. import periods
+from ..history import Changes, Entry
+from ..importer.parsed import location
+from ..models import Goal, GoalNeighbourhood, GoalParish
+from ..presentation.numbers import json_number, plain
 
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula
 # (tab and carriage return let the formula through some importers; ASVS 1.2.10 adds NUL).
@@ -448,7 +448,7 @@ def goal_columns(absolute_url: Callable[[str], str] = str) -> list[Column]:
 def accountability_columns(months) -> list[Column]:
     """Pace, reason and "vigente" (metas.accountability), after the older columns so that
     none of those moves."""
-    from .accountability import pace
+    from ..accountability import pace
 
     # Goals share a few (progress, status, months, month) combinations: each is worked out once.
     paces = _Memo(lambda key: pace.pace_of(*key))

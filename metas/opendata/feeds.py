@@ -24,12 +24,12 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from . import periods
-from .filters import GoalFilter
-from .http.caching import institution_by_slug, whole_site
-from .models import Goal, Institution
-from .presentation.numbers import percent_text
-from .text import without_controls
+from .. import periods
+from ..filters import GoalFilter
+from ..http.caching import institution_by_slug, whole_site
+from ..models import Goal, Institution
+from ..presentation.numbers import percent_text
+from ..text import without_controls
 
 CHANGED = [Goal.Change.UP, Goal.Change.DOWN, Goal.Change.NEW]
 FEED_SIZE = 200

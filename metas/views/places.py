@@ -21,9 +21,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import periods
 from ..accountability import summaries
-from ..filters import GoalFilter, public_goals, unit_with_descendants
+from ..filters import public_goals, unit_with_descendants
 from ..http.caching import publication_scope, whole_site
 from ..models import (
     Canton,
@@ -37,52 +36,17 @@ from ..models import (
     Unit,
 )
 from ..text import fold
+from .scope import (
+    SCOPE_PARAMETERS,
+    goal_scope,
+    in_scope,
+    institution_goals,
+    parish_rows,
+    render_scoped,
+)
 
-SCOPE_PARAMETERS = ("institucion", "periodo")
 # A parish page lists this many goals of each kind; the goal list has them all.
 PARISH_GOALS_SHOWN = 20
-
-
-# --- Scope: which goals a page counts ------------------------------------------------------
-
-
-def goal_scope(request):
-    """A GoalFilter over only `institucion` and `periodo` of the request: checks them with the
-    same rules and messages as /metas/."""
-    data = QueryDict(mutable=True)
-    for name in SCOPE_PARAMETERS:
-        if request.GET.get(name):
-            data[name] = request.GET[name]
-    return GoalFilter(data, queryset=Goal.objects.all())
-
-
-def in_scope(scope) -> dict:
-    """The arguments of Goal.objects.in_scope() (and its siblings) a valid scope gives."""
-    data = scope.form.cleaned_data
-    return {"institution": data.get("institucion"), "period": data.get("periodo") or None}
-
-
-def _scope_context(request, scope):
-    """The scope form's choices, written out by the template (a Django select widget renders
-    each of a hundred institutions through a template of its own), and the period to keep in
-    links to /metas/ ("" for the default)."""
-    applied = scope.applied() if scope.is_valid() else {}
-    months = (
-        Report.objects.published().order_by("-period").values_list("period", flat=True).distinct()
-    )
-    return {
-        "scope_form": scope.form,
-        "scope_institutions": Institution.objects.order_by("name").values_list("slug", "name"),
-        "scope_periods": [(periods.slug(month), periods.title(month)) for month in months],
-        "chosen_institution": request.GET.get("institucion", ""),
-        "chosen_period": request.GET.get("periodo", ""),
-        "period": applied.get("periodo", ""),
-    }
-
-
-def _render(request, template, context, scope):
-    status = 200 if scope.is_valid() else 400
-    return render(request, template, {**_scope_context(request, scope), **context}, status=status)
 
 
 @dataclass
@@ -281,7 +245,7 @@ def unit_list(request):
         for group in context["tree"]:
             group.units = sorted_units(group.units, *order)
     context["columns"] = unit_columns(request, order)
-    return _render(request, "metas/unit_list.html", context, scope)
+    return render_scoped(request, "metas/unit_list.html", context, scope)
 
 
 @publication_scope(lambda request, slug: {"units__slug": slug})
@@ -332,8 +296,6 @@ def parish_list(request):
     """The parishes and neighbourhood councils of the canton the goals name, with the goals
     that name each and, apart, those that cover it only as one of "the urban (or rural)
     parishes"; with several cantons named, the cantons."""
-    from .territory import parish_rows
-
     scope = goal_scope(request)
     context = {}
     if scope.is_valid():
@@ -359,7 +321,7 @@ def parish_list(request):
                 {"canton": canton, **by_canton.get(canton.pk, {"named": 0, "collective": 0})}
                 for canton in cantons
             ]
-            return _render(request, "metas/parish_list.html", context, scope)
+            return render_scoped(request, "metas/parish_list.html", context, scope)
         canton = cantons[0] if cantons else None
         parishes = Parish.objects.filter(canton=canton).order_by("code", "pk")
         council_counts = dict(
@@ -377,7 +339,7 @@ def parish_list(request):
                 for c in Neighbourhood.objects.filter(canton=canton)
             ],
         }
-    return _render(request, "metas/parish_list.html", context, scope)
+    return render_scoped(request, "metas/parish_list.html", context, scope)
 
 
 def _cantons_in_scope(tag_counts: dict) -> list[Canton]:
@@ -416,8 +378,6 @@ def parish_detail(request, slug):
             kind = Value(False)  # a council is only ever named
         counts, first = _first_tags(tags, collective=kind)
         if is_parish:
-            from .territory import institution_goals
-
             context["institutions"] = institution_goals(in_scope(scope), Q(parish=place))
         if is_parish:
             context["summary_text"] = summaries.parish_summary(place, **in_scope(scope))
@@ -432,7 +392,7 @@ def parish_detail(request, slug):
                 "items": [_with_words(goals[tag["goal_id"]], tag) for tag in shown],
                 "more": counts.get(collective, 0) > len(shown),
             }
-    return _render(request, "metas/parish_detail.html", context, scope)
+    return render_scoped(request, "metas/parish_detail.html", context, scope)
 
 
 # The goal list's default order (ORDERINGS["posicion"]), seen from a tag.

@@ -39,10 +39,10 @@ from ..text import fold
 from .scope import (
     SCOPE_PARAMETERS,
     goal_scope,
-    in_scope,
     institution_goals,
     parish_rows,
     render_scoped,
+    scope_arguments,
 )
 
 # A parish page lists this many goals of each kind; the goal list has them all.
@@ -233,7 +233,7 @@ def unit_list(request):
     scope = goal_scope(request)
     context = {"institutions": [], "tree": [], "chosen": None}
     if scope.is_valid():
-        goals = Goal.objects.in_scope(**in_scope(scope))
+        goals = Goal.objects.in_scope(**scope_arguments(scope))
         institutions = _reports_in_scope(goals)
         context["institutions"] = institutions
         if len(institutions) == 1:
@@ -303,7 +303,7 @@ def parish_list(request):
         # Grouped by the flag first: when every tag is counted SQLite then reads the table once
         # instead of through the parish index, looking each row up.
         parish_counts = (
-            GoalParish.objects.in_scope(**in_scope(scope))
+            GoalParish.objects.in_scope(**scope_arguments(scope))
             .values("via_coverage", "parish_id", "parish__canton_id")
             .annotate(goal_count=Count("goal_id"))
             .order_by()
@@ -325,7 +325,7 @@ def parish_list(request):
         canton = cantons[0] if cantons else None
         parishes = Parish.objects.filter(canton=canton).order_by("code", "pk")
         council_counts = dict(
-            GoalNeighbourhood.objects.in_scope(**in_scope(scope))
+            GoalNeighbourhood.objects.in_scope(**scope_arguments(scope))
             .values("neighbourhood_id")
             .annotate(goal_count=Count("goal_id"))
             .order_by()
@@ -370,17 +370,18 @@ def parish_detail(request, slug):
         "filter_name": "parroquia" if is_parish else "jdb",
     }
     if scope.is_valid():
+        arguments = scope_arguments(scope)
         if is_parish:
-            tags = GoalParish.objects.in_scope(**in_scope(scope)).filter(parish=place)
+            tags = GoalParish.objects.in_scope(**arguments).filter(parish=place)
             kind = F("via_coverage")
         else:
-            tags = GoalNeighbourhood.objects.in_scope(**in_scope(scope)).filter(neighbourhood=place)
+            tags = GoalNeighbourhood.objects.in_scope(**arguments).filter(neighbourhood=place)
             kind = Value(False)  # a council is only ever named
         counts, first = _first_tags(tags, collective=kind)
         if is_parish:
-            context["institutions"] = institution_goals(in_scope(scope), Q(parish=place))
+            context["institutions"] = institution_goals(arguments, Q(parish=place))
         if is_parish:
-            context["summary_text"] = summaries.parish_summary(place, **in_scope(scope))
+            context["summary_text"] = summaries.parish_summary(place, **arguments)
         goals = public_goals().in_bulk([tag["goal_id"] for tag in first])
         for collective, name in ((False, "named"), (True, "collective")):
             # A goal an import replaced since the tags were read is left out.

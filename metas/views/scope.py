@@ -27,7 +27,7 @@ def goal_scope(request):
     return GoalFilter(data, queryset=Goal.objects.all())
 
 
-def in_scope(scope) -> dict:
+def scope_arguments(scope) -> dict:
     """The arguments of Goal.objects.in_scope() (and its siblings) a valid scope gives."""
     data = scope.form.cleaned_data
     return {"institution": data.get("institucion"), "period": data.get("periodo") or None}

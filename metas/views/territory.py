@@ -21,7 +21,13 @@ from ..models import (
     Parish,
     Province,
 )
-from .scope import goal_scope, in_scope, institution_goals, parish_rows, render_scoped
+from .scope import (
+    goal_scope,
+    institution_goals,
+    parish_rows,
+    render_scoped,
+    scope_arguments,
+)
 
 
 def parish_counts(scope: dict, parishes: Q) -> tuple[dict, dict]:
@@ -44,7 +50,7 @@ def province_detail(request, provincia):
     scope = goal_scope(request)
     context = {"place": province, "province": province}
     if scope.is_valid():
-        arguments = in_scope(scope)
+        arguments = scope_arguments(scope)
         in_province = Q(parish__canton__province=province)
         by_canton = {}
         for row in (
@@ -79,7 +85,7 @@ def canton_detail(request, provincia, canton):
     scope = goal_scope(request)
     context = {"place": canton, "canton": canton, "province": canton.province}
     if scope.is_valid():
-        arguments = in_scope(scope)
+        arguments = scope_arguments(scope)
         in_canton = Q(parish__canton=canton)
         named, collective = parish_counts(arguments, in_canton)
         context.update(parish_rows(

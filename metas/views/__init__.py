@@ -2,8 +2,8 @@
 from .accountability import methodology, report_compliance
 from .changes import report_changes, report_changes_csv, report_changes_json
 from .exports import goal_export_csv, goal_export_json, goal_export_xlsx
-from .goals import goal_detail, goal_list, goal_series, home, institution_overview
-from .institutions import institution_directory
+from .goals import goal_detail, goal_list, goal_series, home
+from .institutions import institution_directory, institution_overview
 from .opendata import archive_list, goal_export_datapackage, month_archive
 from .places import parish_detail, parish_list, unit_detail, unit_list
 from .reports import data_dictionary, report_detail, report_list, source_file_download

@@ -1,34 +1,13 @@
-"""/metodologia/ (how the check, the pace and the reasons are worked out) and each report's
-"Cumplimiento LOTAIP" page, /reportes/<institution>/<YYYY-MM>/cumplimiento/."""
+"""Each report's "Cumplimiento LOTAIP" page, /reportes/<institution>/<YYYY-MM>/cumplimiento/."""
 from __future__ import annotations
 
-from datetime import date
-
 from django.shortcuts import get_object_or_404, render
-from django.utils.formats import date_format
 
 from ..accountability import compliance, pace, reasons, summaries
 from ..models import Goal, Report
 
 # The goals behind schedule or stalled a report's page lists; the goal list has them all.
 STUCK_GOALS_SHOWN = 20
-
-
-def methodology(request):
-    return render(request, "metas/methodology.html", {
-        "criteria": compliance.CRITERIA,
-        "partial_rule": compliance.PARTIAL_RULE,
-        "deadline_day": compliance.DEADLINE_DAY,
-        "pace_rules": [(pace.LABELS[slug], rule) for slug, rule in pace.RULES],
-        "months": [
-            {"name": date_format(date(2000, month, 1), "F"), "expected": pace.expected(month),
-             "from": pace.on_track_from(month)}
-            for month in range(1, 13)
-        ],
-        "rules_version": reasons.RULES_VERSION,
-        "rules_file": reasons.RULES_FILE.name,
-        "reason_rules": reasons.rules_by_reason(),
-    })
 
 
 def report_compliance(request, institution, period):

@@ -1,5 +1,4 @@
-"""The home page (the overview of the one institution, or the list of them), the goal list and
-a goal's page.
+"""/metas/: the goal list, and a goal's pages (/metas/<id>/ and its permanent address).
 
 Every page runs a fixed number of queries whatever the number of goals: figures are
 aggregated in the database and lists are paginated.
@@ -10,7 +9,7 @@ from math import ceil
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Window
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,37 +22,8 @@ from ..models import Goal, GoalParish, Report
 from ..presentation.charts import Bar, bar_chart
 from ..presentation.numbers import percent_text
 from ..search import words
-from .institutions import overview_context
 
 PAGE_SIZE = 50
-
-
-@publication_scope(whole_site)
-def home(request):
-    """One institution: its overview. Several: the list of them. None yet: a friendly word."""
-    reports = list(
-        Report.objects.latest_per_institution()
-        .select_related("institution")
-        .order_by("institution__name")
-    )
-    if not reports:
-        return render(request, "metas/home.html")
-    if len(reports) == 1:
-        report = reports[0]
-        context = overview_context(report.institution, report)
-        context["canonical_url"] = request.build_absolute_uri(report.institution.get_absolute_url())
-        return render(request, "metas/institution_overview.html", context)
-    # Averaged apart: joining the goals into the reports' query costs more than a second one.
-    averages = dict(
-        Goal.objects.filter(report__in=[report.pk for report in reports])
-        .order_by()
-        .values("report")
-        .annotate(average=Avg("progress"))
-        .values_list("report", "average")
-    )
-    for report in reports:
-        report.average = averages.get(report.pk)
-    return render(request, "metas/institution_list.html", {"reports": reports})
 
 
 @publication_scope(whole_site)

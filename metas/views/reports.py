@@ -1,4 +1,4 @@
-"""/reportes/: every imported report with its original files; /datos/: the open data explained."""
+"""/reportes/: every imported report with its original files."""
 from __future__ import annotations
 
 import re
@@ -13,9 +13,6 @@ from ..accountability import summaries
 from ..counts import Counts
 from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import Goal, MonthArchive, Report, SourceFile
-from ..opendata import downloads
-from ..opendata.exports import change_columns, goal_columns
-from .exports import XLSX_MAX_ROWS
 
 REPORTS_PER_PAGE = 25
 # What a browser is told each stored format is; anything else is plain bytes.
@@ -101,17 +98,3 @@ def source_file_download(request, institution, period, pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@publication_scope(whole_site)
-def data_dictionary(request):
-    return render(
-        request,
-        "metas/data_dictionary.html",
-        {
-            "columns": goal_columns(),
-            "change_columns": change_columns(),
-            "whole_files": downloads.listed(),
-            "xlsx_max_rows": XLSX_MAX_ROWS,
-        },
-    )

@@ -1,4 +1,5 @@
-"""/datos/archivos/: each published month as one ZIP (/datos/<institution>/<YYYY-MM>.zip)."""
+"""/datos/: the open data explained (columns, whole files, licence); /datos/archivos/: each
+published month as one ZIP (/datos/<institution>/<YYYY-MM>.zip)."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
@@ -6,11 +7,27 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from ..http.caching import publication_scope, whole_site
 from ..models import MonthArchive
 from ..opendata import archives, downloads
-from .exports import prebuilt_response
+from ..opendata.exports import change_columns, goal_columns
+from .exports import XLSX_MAX_ROWS, prebuilt_response
 
 ARCHIVES_PER_PAGE = 50
+
+
+@publication_scope(whole_site)
+def data_dictionary(request):
+    return render(
+        request,
+        "metas/data_dictionary.html",
+        {
+            "columns": goal_columns(),
+            "change_columns": change_columns(),
+            "whole_files": downloads.listed(),
+            "xlsx_max_rows": XLSX_MAX_ROWS,
+        },
+    )
 
 
 def archive_list(request):

@@ -1,6 +1,4 @@
 """Public pages, one module per area; URLs are in metas/urls.py (the staff's in metas/staff/)."""
-from .accountability import report_compliance
-from .changes import report_changes, report_changes_csv, report_changes_json
 from .data import archive_list, data_dictionary, month_archive
 from .exports import (
     goal_export_csv,
@@ -12,5 +10,13 @@ from .goals import goal_detail, goal_list, goal_series
 from .home import home, methodology
 from .institutions import institution_directory, institution_overview
 from .places import parish_detail, parish_list, unit_detail, unit_list
-from .reports import report_detail, report_list, source_file_download
+from .reports import (
+    report_changes,
+    report_changes_csv,
+    report_changes_json,
+    report_compliance,
+    report_detail,
+    report_list,
+    source_file_download,
+)
 from .territory import canton_detail, province_detail

@@ -1,4 +1,5 @@
-"""Public pages, one module per area; URLs are in metas/urls.py (the staff's in metas/staff/)."""
+"""Public pages, one module per family of URLs, named after it (/unidades/ in units.py, /datos/ in
+data.py); the URLs are in metas/urls.py (the staff's in metas/staff/)."""
 from .data import archive_list, data_dictionary, month_archive
 from .exports import (
     goal_export_csv,
@@ -9,7 +10,7 @@ from .exports import (
 from .goals import goal_detail, goal_list, goal_series
 from .home import home, methodology
 from .institutions import institution_directory, institution_overview
-from .places import parish_detail, parish_list, unit_detail, unit_list
+from .parishes import parish_detail, parish_list
 from .reports import (
     report_changes,
     report_changes_csv,
@@ -20,3 +21,4 @@ from .reports import (
     source_file_download,
 )
 from .territory import canton_detail, province_detail
+from .units import unit_detail, unit_list

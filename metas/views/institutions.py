@@ -155,28 +155,37 @@ def overview_context(institution, report):
         "not_applicable_url": list_url(avance="no-aplica"),
         "not_available_url": list_url(avance="no-disponible"),
         "lacking_financing_url": list_url(sin_financiamiento="1"),
-        "level_chart": bar_chart(
-            [
-                Bar(
-                    sentence_case(level["unit__level__name"] or "") or _("No process level"),
-                    level["average"],
-                    percent_text(level["average"]) or _("no percentage"),
-                )
-                for level in levels
-            ],
-            maximum=100,
-            title=_("Average progress by process level"),
-            chart_id="grafico-niveles",
-        ),
-        "distribution_chart": bar_chart(
-            [Bar(str(row["label"]), row["count"], count_text(row["count"]))
-             for row in distribution],
-            maximum=summary["goals"],
-            title=_("Goals by progress band"),
-            description=_("Number of goals in each band of progress."),
-            chart_id="grafico-avance",
-        ),
+        "level_chart": level_chart(levels),
+        "distribution_chart": distribution_chart(distribution, summary["goals"]),
     }
+
+
+def level_chart(levels) -> dict:
+    """The average progress of each process level, as a bar chart."""
+    return bar_chart(
+        [
+            Bar(
+                sentence_case(level["unit__level__name"] or "") or _("No process level"),
+                level["average"],
+                percent_text(level["average"]) or _("no percentage"),
+            )
+            for level in levels
+        ],
+        maximum=100,
+        title=_("Average progress by process level"),
+        chart_id="grafico-niveles",
+    )
+
+
+def distribution_chart(distribution, goals: int) -> dict:
+    """The number of goals in each progress band, out of `goals`, as a bar chart."""
+    return bar_chart(
+        [Bar(str(row["label"]), row["count"], count_text(row["count"])) for row in distribution],
+        maximum=goals,
+        title=_("Goals by progress band"),
+        description=_("Number of goals in each band of progress."),
+        chart_id="grafico-avance",
+    )
 
 
 def goal_list_url(**params):

@@ -81,7 +81,7 @@ def _upload(request):
     period = form.cleaned_data["period"]
     sheet = form.cleaned_data["sheet"]
     files = form.input_files()
-    attempt = _attempt(
+    attempt = _run_web_attempt(
         request, files, institution, period, sheet=sheet, dry_run=True,
         allowed=may_publish(user, institution),
     )
@@ -196,7 +196,7 @@ def staff_publish(request, pending):
         pending = _locked(pending)
         if pending.decision:
             return _decided(request, pending, again=True)
-        attempt = _attempt(
+        attempt = _run_web_attempt(
             request, pending_uploads.load(pending), pending.institution, pending.period,
             sheet=pending_uploads.sheet(pending),
         )
@@ -380,7 +380,9 @@ def _institution_name(institution) -> str | None:
     return institution.name if institution else None
 
 
-def _attempt(request, files, institution, period, *, sheet=None, dry_run=False, allowed=True):
+def _run_web_attempt(request, files, institution, period, *, sheet=None, dry_run=False,
+                     allowed=True):
+    """The importer's run_attempt for this request's user, logged as an upload from the page."""
     return run_attempt(
         files, source=WEB, user=request.user, institution=institution, period=period,
         sheet=sheet, dry_run=dry_run, allowed=allowed,
@@ -392,7 +394,7 @@ def _log_forbidden(request, form):
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     files = form.input_files() if "files" in data else []
-    _attempt(request, files, data.get("institution"), data.get("period"), allowed=False)
+    _run_web_attempt(request, files, data.get("institution"), data.get("period"), allowed=False)
 
 
 def _file_rows(pending, parsed):

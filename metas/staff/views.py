@@ -34,7 +34,14 @@ from ..models import ImportLog, PendingUpload, Report
 from . import pending as pending_uploads
 from .filters import ImportLogFilter
 from .forms import UploadForm, UploadLimitHandler, WithdrawForm
-from .permissions import allowed_institutions, may_publish, may_read_log, readable_log
+from .permissions import (
+    allowed_institutions,
+    is_publisher,
+    may_publish,
+    may_read_log,
+    may_see_pending,
+    readable_log,
+)
 
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome
@@ -61,7 +68,7 @@ def staff_upload(request):
 def _upload(request):
     user = request.user
     if request.method == "GET":
-        if not user.has_perm("metas.add_report"):
+        if not is_publisher(user):
             return forbidden(request)
         return _upload_page(request, UploadForm(user=user))
 
@@ -71,7 +78,7 @@ def _upload(request):
         user=user,
         too_large=getattr(request, "upload_too_large", False),
     )
-    if not user.has_perm("metas.add_report"):
+    if not is_publisher(user):
         _log_forbidden(request, form)
         return forbidden(request)
     if not form.is_valid():
@@ -124,7 +131,7 @@ def _own_pending(request, pk) -> PendingUpload:
     pending = get_object_or_404(
         PendingUpload.objects.select_related("institution", "user"), pk=pk
     )
-    if pending.user_id != request.user.pk and not request.user.is_superuser:
+    if not may_see_pending(request.user, pending):
         raise Http404
     return pending
 
@@ -282,7 +289,7 @@ def _file_names(pending) -> str:
 def staff_reports(request):
     """The published reports of the user's institutions, to withdraw or restore."""
     user = request.user
-    if not user.has_perm("metas.add_report"):
+    if not is_publisher(user):
         return forbidden(request, action="withdraw")
     reports = (
         Report.objects.filter(institution__in=allowed_institutions(user))

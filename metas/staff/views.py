@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -355,8 +356,6 @@ def staff_restore(request, report):
 
 
 def _report_names(report) -> dict:
-    from django.template.defaultfilters import date as date_filter
-
     return {
         "period": date_filter(report.period, "YEAR_MONTH_FORMAT"),
         "institution": report.institution.name,

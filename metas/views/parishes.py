@@ -53,7 +53,7 @@ def parish_list(request):
         cantons = _cantons_in_scope(by_canton)
         if len(cantons) > 1:
             context["cantons"] = [
-                {"canton": canton, **by_canton.get(canton.pk, {"named": 0, "collective": 0})}
+                {"place": canton, **by_canton.get(canton.pk, {"named": 0, "collective": 0})}
                 for canton in cantons
             ]
             return render_scoped(request, "metas/parish_list.html", context, scope)

@@ -102,7 +102,7 @@ def institution_goals(scope: dict, parishes: Q, cantons: Q | None = None) -> lis
 
 def parish_rows(parishes, named: dict, collective: dict) -> dict[str, list]:
     """The tables of a canton's parishes: urban (its seat where it has no urban parish) and
-    rural, each row {parish, named, collective}."""
+    rural, each row {place: the parish, named, collective}."""
     parishes = list(parishes)
     has_urban = any(p.kind == Parish.Kind.URBAN for p in parishes)
     rows = {"urban": [], "rural": []}
@@ -111,7 +111,7 @@ def parish_rows(parishes, named: dict, collective: dict) -> dict[str, list]:
             continue  # the sum of its urban parishes
         table = "rural" if parish.kind == Parish.Kind.RURAL else "urban"
         rows[table].append({
-            "parish": parish,
+            "place": parish,
             "named": named.get(parish.pk, 0),
             "collective": collective.get(parish.pk, 0),
         })

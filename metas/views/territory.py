@@ -59,15 +59,15 @@ def province_detail(request, provincia):
             .annotate(goals=Count("goal_id", distinct=True))
             .order_by()
         ):
-            kind = "collective" if row["via_coverage"] else "parishes"
+            kind = "collective" if row["via_coverage"] else "named"
             by_canton.setdefault(row["parish__canton"], {})[kind] = row["goals"]
         for row in (
             GoalCanton.objects.in_scope(**arguments).filter(canton__province=province)
             .values("canton").annotate(goals=Count("goal_id")).order_by()
         ):
-            by_canton.setdefault(row["canton"], {})["canton_goals"] = row["goals"]
+            by_canton.setdefault(row["canton"], {})["own"] = row["goals"]
         context["cantons"] = [
-            {"canton": canton, "canton_goals": 0, "parishes": 0, "collective": 0,
+            {"place": canton, "own": 0, "named": 0, "collective": 0,
              **by_canton.get(canton.pk, {})}
             for canton in province.cantons.order_by("name")
         ]

@@ -102,11 +102,6 @@ class Entry:
             return self.status
 
 
-def similarity(a: str, b: str) -> float:
-    """How alike two folded texts are, from 0 to 1."""
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
 def match(previous: Sequence[Entry], current: Sequence[Entry]) -> dict[int, int]:
     """Pair each current entry with the same goal among the previous ones.
 

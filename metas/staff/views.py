@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,7 +35,14 @@ from ..models import ImportLog, PendingUpload, Report
 from . import pending as pending_uploads
 from .filters import ImportLogFilter
 from .forms import UploadForm, UploadLimitHandler, WithdrawForm
-from .permissions import allowed_institutions, may_publish, may_read_log, readable_log
+from .permissions import (
+    allowed_institutions,
+    is_publisher,
+    may_publish,
+    may_read_log,
+    may_see_pending,
+    readable_log,
+)
 
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome
@@ -61,7 +69,7 @@ def staff_upload(request):
 def _upload(request):
     user = request.user
     if request.method == "GET":
-        if not user.has_perm("metas.add_report"):
+        if not is_publisher(user):
             return forbidden(request)
         return _upload_page(request, UploadForm(user=user))
 
@@ -71,7 +79,7 @@ def _upload(request):
         user=user,
         too_large=getattr(request, "upload_too_large", False),
     )
-    if not user.has_perm("metas.add_report"):
+    if not is_publisher(user):
         _log_forbidden(request, form)
         return forbidden(request)
     if not form.is_valid():
@@ -81,7 +89,7 @@ def _upload(request):
     period = form.cleaned_data["period"]
     sheet = form.cleaned_data["sheet"]
     files = form.input_files()
-    attempt = _attempt(
+    attempt = _run_web_attempt(
         request, files, institution, period, sheet=sheet, dry_run=True,
         allowed=may_publish(user, institution),
     )
@@ -124,7 +132,7 @@ def _own_pending(request, pk) -> PendingUpload:
     pending = get_object_or_404(
         PendingUpload.objects.select_related("institution", "user"), pk=pk
     )
-    if pending.user_id != request.user.pk and not request.user.is_superuser:
+    if not may_see_pending(request.user, pending):
         raise Http404
     return pending
 
@@ -196,7 +204,7 @@ def staff_publish(request, pending):
         pending = _locked(pending)
         if pending.decision:
             return _decided(request, pending, again=True)
-        attempt = _attempt(
+        attempt = _run_web_attempt(
             request, pending_uploads.load(pending), pending.institution, pending.period,
             sheet=pending_uploads.sheet(pending),
         )
@@ -282,7 +290,7 @@ def _file_names(pending) -> str:
 def staff_reports(request):
     """The published reports of the user's institutions, to withdraw or restore."""
     user = request.user
-    if not user.has_perm("metas.add_report"):
+    if not is_publisher(user):
         return forbidden(request, action="withdraw")
     reports = (
         Report.objects.filter(institution__in=allowed_institutions(user))
@@ -348,8 +356,6 @@ def staff_restore(request, report):
 
 
 def _report_names(report) -> dict:
-    from django.template.defaultfilters import date as date_filter
-
     return {
         "period": date_filter(report.period, "YEAR_MONTH_FORMAT"),
         "institution": report.institution.name,
@@ -380,7 +386,9 @@ def _institution_name(institution) -> str | None:
     return institution.name if institution else None
 
 
-def _attempt(request, files, institution, period, *, sheet=None, dry_run=False, allowed=True):
+def _run_web_attempt(request, files, institution, period, *, sheet=None, dry_run=False,
+                     allowed=True):
+    """The importer's run_attempt for this request's user, logged as an upload from the page."""
     return run_attempt(
         files, source=WEB, user=request.user, institution=institution, period=period,
         sheet=sheet, dry_run=dry_run, allowed=allowed,
@@ -392,7 +400,7 @@ def _log_forbidden(request, form):
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     files = form.input_files() if "files" in data else []
-    _attempt(request, files, data.get("institution"), data.get("period"), allowed=False)
+    _run_web_attempt(request, files, data.get("institution"), data.get("period"), allowed=False)
 
 
 def _file_rows(pending, parsed):

@@ -77,6 +77,16 @@ def test_the_province_page_groups_the_goals_by_institution(client, three):
     assert "Catamayo 1 3 0" in text
 
 
+def test_the_province_page_keeps_the_period_chosen_in_its_canton_links(client, three):
+    """A canton's page counts the same reports as the province's: its link keeps `periodo`,
+    as the parish list's canton links do."""
+    for page in ("/territorio/loja/", "/parroquias/"):
+        chosen = client.get(page, {"periodo": "todos"}).content.decode()
+        assert 'href="/territorio/loja/catamayo/?periodo=todos"' in chosen, page
+        latest = client.get(page).content.decode()
+        assert 'href="/territorio/loja/catamayo/"' in latest, page
+
+
 def test_the_canton_page_lists_its_parishes_and_institutions(client, three):
     response = client.get("/territorio/loja/catamayo/")
 

@@ -1,10 +1,24 @@
-"""Public pages, one module per area; URLs are in metas/urls.py (the staff's in metas/staff/)."""
-from .accountability import methodology, report_compliance
-from .changes import report_changes, report_changes_csv, report_changes_json
-from .exports import goal_export_csv, goal_export_json, goal_export_xlsx
-from .goals import goal_detail, goal_list, goal_series, home, institution_overview
-from .institutions import institution_directory
-from .opendata import archive_list, goal_export_datapackage, month_archive
-from .places import parish_detail, parish_list, unit_detail, unit_list
-from .reports import data_dictionary, report_detail, report_list, source_file_download
+"""Public pages, one module per family of URLs, named after it (/unidades/ in units.py, /datos/ in
+data.py); the URLs are in metas/urls.py (the staff's in metas/staff/)."""
+from .data import archive_list, data_dictionary, month_archive
+from .exports import (
+    goal_export_csv,
+    goal_export_datapackage,
+    goal_export_json,
+    goal_export_xlsx,
+)
+from .goals import goal_detail, goal_list, goal_series
+from .home import home, methodology
+from .institutions import institution_directory, institution_overview
+from .parishes import parish_detail, parish_list
+from .reports import (
+    report_changes,
+    report_changes_csv,
+    report_changes_json,
+    report_compliance,
+    report_detail,
+    report_list,
+    source_file_download,
+)
 from .territory import canton_detail, province_detail
+from .units import unit_detail, unit_list

@@ -1,4 +1,4 @@
-"""The public overview of each institution's latest report, the goal list and a goal's page.
+"""/metas/: the goal list, and a goal's pages (/metas/<id>/ and its permanent address).
 
 Every page runs a fixed number of queries whatever the number of goals: figures are
 aggregated in the database and lists are paginated.
@@ -9,130 +9,21 @@ from math import ceil
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Window
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import periods
-from ..accountability import compliance, summaries
 from ..filters import PAGE, GoalFilter, public_goals
 from ..http.caching import institution_by_slug, publication_scope, whole_site
-from ..models import PROGRESS_BANDS, Goal, GoalParish, Institution, Report
+from ..models import Goal, GoalParish, Report
 from ..presentation.charts import Bar, bar_chart
-from ..presentation.numbers import count_text, percent_text
+from ..presentation.numbers import percent_text
 from ..search import words
-from ..text import sentence_case
 
 PAGE_SIZE = 50
-
-
-@publication_scope(whole_site)
-def home(request):
-    """One institution: its overview. Several: the list of them. None yet: a friendly word."""
-    reports = list(
-        Report.objects.latest_per_institution()
-        .select_related("institution")
-        .order_by("institution__name")
-    )
-    if not reports:
-        return render(request, "metas/home.html")
-    if len(reports) == 1:
-        report = reports[0]
-        context = overview_context(report.institution, report)
-        context["canonical_url"] = request.build_absolute_uri(report.institution.get_absolute_url())
-        return render(request, "metas/institution_overview.html", context)
-    # Averaged apart: joining the goals into the reports' query costs more than a second one.
-    averages = dict(
-        Goal.objects.filter(report__in=[report.pk for report in reports])
-        .order_by()
-        .values("report")
-        .annotate(average=Avg("progress"))
-        .values_list("report", "average")
-    )
-    for report in reports:
-        report.average = averages.get(report.pk)
-    return render(request, "metas/institution_list.html", {"reports": reports})
-
-
-@publication_scope(institution_by_slug)
-def institution_overview(request, slug):
-    institution = get_object_or_404(Institution, slug=slug)
-    report = institution.reports.published().order_by("-period").first()
-    return render(
-        request, "metas/institution_overview.html", overview_context(institution, report)
-    )
-
-
-def overview_context(institution, report):
-    """What the overview of `report` (an institution's latest, or None) shows."""
-    if report is None:
-        return {"institution": institution, "report": None}
-    goals = Goal.objects.filter(report=report)
-    summary = goals.summary()
-    levels = list(
-        goals.values("unit__level__slug", "unit__level__name", "unit__level__position")
-        .annotate(total=Count("pk"), average=Avg("progress"))
-        .order_by("unit__level__position", "unit__level__name")
-    )
-    bands = goals.band_counts()
-
-    def list_url(**params):
-        return goal_list_url(institucion=institution.slug, periodo=report.period_slug, **params)
-
-    for level in levels:
-        slug = level["unit__level__slug"]
-        level["url"] = list_url(nivel=slug) if slug else ""
-    distribution = [
-        {"label": band.label, "count": bands[band.slug], "url": list_url(avance=band.slug)}
-        for band in PROGRESS_BANDS
-    ]
-    # Goals whose target is words, not a percentage, fall in no band.
-    in_words = max(summary["goals"] - sum(bands.values()), 0)
-    return {
-        "institution": institution,
-        "report": report,
-        "summary": summary,
-        "summary_text": summaries.report_summary(report),
-        "trend": compliance.trend(institution),
-        "levels": levels,
-        "distribution": distribution,
-        "in_words": in_words,
-        "files": list(report.files.all()),
-        "all_goals_url": list_url(),
-        "not_applicable_url": list_url(avance="no-aplica"),
-        "not_available_url": list_url(avance="no-disponible"),
-        "lacking_financing_url": list_url(sin_financiamiento="1"),
-        "level_chart": bar_chart(
-            [
-                Bar(
-                    sentence_case(level["unit__level__name"] or "") or _("No process level"),
-                    level["average"],
-                    percent_text(level["average"]) or _("no percentage"),
-                )
-                for level in levels
-            ],
-            maximum=100,
-            title=_("Average progress by process level"),
-            chart_id="grafico-niveles",
-        ),
-        "distribution_chart": bar_chart(
-            [Bar(str(row["label"]), row["count"], count_text(row["count"]))
-             for row in distribution],
-            maximum=summary["goals"],
-            title=_("Goals by progress band"),
-            description=_("Number of goals in each band of progress."),
-            chart_id="grafico-avance",
-        ),
-    }
-
-
-def goal_list_url(**params):
-    """/metas/ with these filters, e.g. goal_list_url(avance="0-24")."""
-    return f"{reverse('metas:goal-list')}?{urlencode(params)}" if params else reverse(
-        "metas:goal-list"
-    )
 
 
 @publication_scope(whole_site)

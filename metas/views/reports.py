@@ -1,21 +1,29 @@
-"""/reportes/: every imported report with its original files; /datos/: the open data explained."""
+"""/reportes/: every imported report with its original files; each report's page, what changed
+since the institution's previous report (cambios/, also as cambios.csv and cambios.json) and its
+"Cumplimiento LOTAIP" page (cumplimiento/).
+
+The changes are read from the stored history links (metas.history), the same categories the
+staff preview shows before publishing: new goals, goals no longer reported, progress that went
+up or down, goals that now do not apply, units added or removed.
+"""
 from __future__ import annotations
 
 import re
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from ..accountability import summaries
+from .. import periods
+from ..accountability import compliance, pace, reasons, summaries
 from ..counts import Counts
+from ..history import stored_changes
 from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import Goal, MonthArchive, Report, SourceFile
-from ..opendata import downloads
-from ..opendata.exports import change_columns, goal_columns
-from .exports import XLSX_MAX_ROWS
+from ..opendata.exports import change_columns, change_rows, stream_csv, stream_json
 
 REPORTS_PER_PAGE = 25
 # What a browser is told each stored format is; anything else is plain bytes.
@@ -28,6 +36,8 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
 }
 _SAFE_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
+# The goals behind schedule or stalled a report's compliance page lists; the goal list has them all.
+STUCK_GOALS_SHOWN = 20
 
 
 @publication_scope(whole_site)
@@ -103,15 +113,97 @@ def source_file_download(request, institution, period, pk):
     return response
 
 
-@publication_scope(whole_site)
-def data_dictionary(request):
+# --- What changed: cambios/, cambios.csv, cambios.json ---------------------------------------
+
+
+def published_report(institution, period) -> Report:
+    """The published report of the institution's slug and month, or 404."""
+    return get_object_or_404(
+        Report.objects.published().select_related("institution"),
+        institution__slug=institution,
+        period=period,
+    )
+
+
+@publication_scope(institution_by_slug)
+def report_changes(request, institution, period):
+    report = published_report(institution, period)
+    changes = stored_changes(report)
+    previous = (
+        Report.objects.filter(institution=report.institution_id, period=changes.previous_period)
+        .select_related("institution")
+        .first()
+        if changes.has_previous
+        else None
+    )
     return render(
         request,
-        "metas/data_dictionary.html",
-        {
-            "columns": goal_columns(),
-            "change_columns": change_columns(),
-            "whole_files": downloads.listed(),
-            "xlsx_max_rows": XLSX_MAX_ROWS,
-        },
+        "metas/report_changes.html",
+        {"report": report, "changes": changes, "previous": previous},
     )
+
+
+@publication_scope(institution_by_slug)
+def report_changes_csv(request, institution, period):
+    report = published_report(institution, period)
+    rows = change_rows(stored_changes(report))
+    response = StreamingHttpResponse(
+        stream_csv(rows, change_columns(request.build_absolute_uri)),
+        content_type="text/csv; charset=utf-8",
+    )
+    return _changes_attachment(response, report, "csv")
+
+
+@publication_scope(institution_by_slug)
+def report_changes_json(request, institution, period):
+    report = published_report(institution, period)
+    changes = stored_changes(report)
+    rows = change_rows(changes)
+    head = {
+        "institucion": report.institution.name,
+        "periodo": report.period_slug,
+        "periodo_anterior": (
+            periods.slug(changes.previous_period) if changes.has_previous else None
+        ),
+        "count": len(rows),
+    }
+    response = StreamingHttpResponse(
+        stream_json(rows, change_columns(request.build_absolute_uri), head),
+        content_type="application/json; charset=utf-8",
+    )
+    return _changes_attachment(response, report, "json")
+
+
+def _changes_attachment(response, report, extension):
+    filename = f"cambios-{report.institution.slug}-{report.period_slug}.{extension}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# --- Cumplimiento LOTAIP: cumplimiento/ --------------------------------------------------------
+
+
+def report_compliance(request, institution, period):
+    report = published_report(institution, period)
+    goals = Goal.objects.filter(report=report)
+    stuck = (
+        goals.filter(pace.condition(pace.BEHIND) | pace.condition(pace.STALLED))
+        .select_related("report", "unit").order_by("position")[:STUCK_GOALS_SHOWN]
+    )
+    pace_counts = pace.counts(goals)
+    reason_counts = reasons.counts(goals)
+    return render(request, "metas/report_compliance.html", {
+        "report": report,
+        "check": compliance.Check.of_report(report),
+        "summary": summaries.report_summary(report),
+        "paces": [
+            {"label": label, "count": pace_counts[slug]} for slug, label in pace.FILTER_CHOICES
+        ],
+        "reasons": [
+            {"label": label, "count": reason_counts[value]}
+            for value, label in reasons.FILTER_CHOICES
+        ],
+        "stuck": list(stuck),
+        "stuck_total": pace_counts[pace.BEHIND] + pace_counts[pace.STALLED],
+        "trend": compliance.trend(report.institution_id),
+    })

@@ -8,16 +8,12 @@ parishes" are counted apart. A fixed number of queries, whatever the data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from ..http.caching import publication_scope, whole_site
 from ..models import (
     Canton,
-    Goal,
     GoalCanton,
     GoalNeighbourhood,
     GoalParish,
@@ -25,50 +21,13 @@ from ..models import (
     Parish,
     Province,
 )
-from .places import _render, goal_scope, in_scope
-
-
-@dataclass
-class InstitutionGoals:
-    """One institution's goals that name a place, and those that only cover it."""
-
-    institution: Institution
-    named: int
-    collective: int
-    average: Decimal | None
-
-    @property
-    def total(self) -> int:
-        return self.named + self.collective
-
-
-def institution_goals(scope: dict, parishes: Q, cantons: Q | None = None) -> list:
-    """Per institution, its goals in scope tagged with a parish matching `parishes` (named,
-    or covered collectively) or with a canton matching `cantons`; one query."""
-    tags = GoalParish.objects.in_scope(**scope).filter(parishes)
-    named = Q(pk__in=tags.filter(via_coverage=False).values("goal_id"))
-    if cantons is not None:
-        named |= Q(pk__in=GoalCanton.objects.in_scope(**scope).filter(cantons).values("goal_id"))
-    every = named | Q(pk__in=tags.filter(via_coverage=True).values("goal_id"))
-    rows = (
-        Goal.objects.filter(every)
-        .order_by()
-        .values("report__institution")
-        .annotate(total=Count("pk"), named=Count("pk", filter=named), average=Avg("progress"))
-    )
-    figures = {row["report__institution"]: row for row in rows}
-    institutions = Institution.objects.filter(pk__in=figures).select_related(
-        "province", "canton__province", "parish__canton__province"
-    )
-    return [
-        InstitutionGoals(
-            institution,
-            figures[institution.pk]["named"],
-            figures[institution.pk]["total"] - figures[institution.pk]["named"],
-            figures[institution.pk]["average"],
-        )
-        for institution in institutions.order_by("name")
-    ]
+from .scope import (
+    goal_scope,
+    institution_goals,
+    parish_rows,
+    render_scoped,
+    scope_arguments,
+)
 
 
 def parish_counts(scope: dict, parishes: Q) -> tuple[dict, dict]:
@@ -85,31 +44,13 @@ def parish_counts(scope: dict, parishes: Q) -> tuple[dict, dict]:
     return named, collective
 
 
-def parish_rows(parishes, named: dict, collective: dict) -> dict[str, list]:
-    """The tables of a canton's parishes: urban (its seat where it has no urban parish) and
-    rural, each row {parish, named, collective}."""
-    parishes = list(parishes)
-    has_urban = any(p.kind == Parish.Kind.URBAN for p in parishes)
-    rows = {"urban": [], "rural": []}
-    for parish in parishes:
-        if parish.kind == Parish.Kind.SEAT and has_urban:
-            continue  # the sum of its urban parishes
-        table = "rural" if parish.kind == Parish.Kind.RURAL else "urban"
-        rows[table].append({
-            "parish": parish,
-            "named": named.get(parish.pk, 0),
-            "collective": collective.get(parish.pk, 0),
-        })
-    return rows
-
-
 @publication_scope(whole_site)
 def province_detail(request, provincia):
     province = get_object_or_404(Province, slug=provincia)
     scope = goal_scope(request)
     context = {"place": province, "province": province}
     if scope.is_valid():
-        arguments = in_scope(scope)
+        arguments = scope_arguments(scope)
         in_province = Q(parish__canton__province=province)
         by_canton = {}
         for row in (
@@ -118,22 +59,22 @@ def province_detail(request, provincia):
             .annotate(goals=Count("goal_id", distinct=True))
             .order_by()
         ):
-            kind = "collective" if row["via_coverage"] else "parishes"
+            kind = "collective" if row["via_coverage"] else "named"
             by_canton.setdefault(row["parish__canton"], {})[kind] = row["goals"]
         for row in (
             GoalCanton.objects.in_scope(**arguments).filter(canton__province=province)
             .values("canton").annotate(goals=Count("goal_id")).order_by()
         ):
-            by_canton.setdefault(row["canton"], {})["canton_goals"] = row["goals"]
+            by_canton.setdefault(row["canton"], {})["own"] = row["goals"]
         context["cantons"] = [
-            {"canton": canton, "canton_goals": 0, "parishes": 0, "collective": 0,
+            {"place": canton, "own": 0, "named": 0, "collective": 0,
              **by_canton.get(canton.pk, {})}
             for canton in province.cantons.order_by("name")
         ]
         context["institutions"] = institution_goals(
             arguments, in_province, Q(canton__province=province)
         )
-    return _render(request, "metas/province_detail.html", context, scope)
+    return render_scoped(request, "metas/province_detail.html", context, scope)
 
 
 @publication_scope(whole_site)
@@ -144,7 +85,7 @@ def canton_detail(request, provincia, canton):
     scope = goal_scope(request)
     context = {"place": canton, "canton": canton, "province": canton.province}
     if scope.is_valid():
-        arguments = in_scope(scope)
+        arguments = scope_arguments(scope)
         in_canton = Q(parish__canton=canton)
         named, collective = parish_counts(arguments, in_canton)
         context.update(parish_rows(
@@ -169,4 +110,4 @@ def canton_detail(request, provincia, canton):
             Institution.objects.filter(Q(canton=canton) | Q(parish__canton=canton))
             .select_related("parish").order_by("name")
         )
-    return _render(request, "metas/canton_detail.html", context, scope)
+    return render_scoped(request, "metas/canton_detail.html", context, scope)

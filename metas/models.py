@@ -71,6 +71,23 @@ class InstitutionQuerySet(models.QuerySet):
         downloads that show them are no longer current (metas.publication)."""
         return self.update(published_at=timezone.now())
 
+    def version(self):
+        """The version of every page and file that shows these institutions: their latest
+        publication time (None if none has published). The one reader of it, for the page
+        cache (metas.http.caching), the prebuilt downloads and the publication."""
+        return self._latest_publication().first()
+
+    def version_subquery(self) -> models.Subquery:
+        """version() as part of another query (a prebuilt file is current when it holds it),
+        so that reading both costs one query."""
+        return models.Subquery(self._latest_publication())
+
+    def _latest_publication(self):
+        return (
+            self.filter(published_at__isnull=False).order_by("-published_at")
+            .values_list("published_at", flat=True)[:1]
+        )
+
 
 class Institution(models.Model):
     class Kind(models.TextChoices):
@@ -810,7 +827,7 @@ class Download(models.Model):
     rows = models.PositiveIntegerField(_("rows"))
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    # The publication it holds (metas.publication.version): stale once it differs.
+    # The publication it holds (Institution.objects.version()): stale once it differs.
     version = models.DateTimeField(_("publication"), null=True)
     built_at = models.DateTimeField(_("built at"))
 

@@ -4,19 +4,16 @@ withdrawn), in one place:
     publication.changed(institution_id)   # inside the transaction that changed it
     publication.withdraw(report, user=…, reason="…")   # off the public pages; nothing deleted
     publication.restore(report, user=…)
-    publication.version()                 # the site's version: its latest publication time
-    publication.version(institution_id)   # one institution's
 
-The version is each institution's `published_at`; pages and exports derive their HTTP
-validators from it, and once the transaction commits the prebuilt downloads are rebuilt, then
-each month's ZIP of those institutions (metas.opendata.archives).
+The version is each institution's `published_at`, read by Institution.objects.version(); pages
+and exports derive their HTTP validators from it, and once the transaction commits the prebuilt
+downloads are rebuilt, then each month's ZIP of those institutions (metas.opendata.archives).
 """
 from __future__ import annotations
 
 import logging
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from .models import ImportLog, Institution, Report
@@ -44,14 +41,6 @@ def rebuild_downloads(institution_ids: list[int] | None = None) -> None:
         archives.rebuild(institution_ids)
     except Exception:
         logger.exception("The month archives could not be rebuilt")
-
-
-def version(institution_id: int | None = None):
-    """The latest publication time of one institution, or of the whole site (None if none)."""
-    institutions = Institution.objects.all()
-    if institution_id is not None:
-        institutions = institutions.filter(pk=institution_id)
-    return institutions.aggregate(latest=Max("published_at"))["latest"]
 
 
 @transaction.atomic

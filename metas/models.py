@@ -233,10 +233,17 @@ class Unit(models.Model):
         return reverse("metas:unit-detail", args=[self.slug])
 
 
+def published_lookups(to_report: str = "") -> dict:
+    """What the public sees, written once: every report but those withdrawn by their
+    institution's staff. `to_report` is the way from another model to its report ("report__");
+    use the querysets' published() where a queryset will do."""
+    return {f"{to_report}withdrawn_at__isnull": True}
+
+
 class ReportQuerySet(models.QuerySet):
     def published(self):
         """The reports the public sees: all but those withdrawn by their institution's staff."""
-        return self.filter(withdrawn_at__isnull=True)
+        return self.filter(**published_lookups())
 
     def latest_per_institution(self):
         """Each institution's most recent published report."""
@@ -267,6 +274,18 @@ class ReportQuerySet(models.QuerySet):
         return reports.filter(period=period)
 
 
+class ReportPartQuerySet(models.QuerySet):
+    """What belongs to one report: its goals, its original files, its month's archive."""
+
+    def published(self):
+        """Those of published reports (see ReportQuerySet.published)."""
+        return self.filter(**published_lookups("report__"))
+
+    def withdrawn(self):
+        """Those of reports withdrawn by their staff."""
+        return self.exclude(**published_lookups("report__"))
+
+
 def goal_lookups_in_scope(institution=None, period=None) -> dict:
     """Goal lookups for the goals of Report.objects.in_scope(...).
 
@@ -276,7 +295,7 @@ def goal_lookups_in_scope(institution=None, period=None) -> dict:
     made SQLite check it against every goal of every month.
     """
     if period == periods.ALL:
-        lookups = {"report__withdrawn_at__isnull": True}
+        lookups = published_lookups("report__")
         return lookups if institution is None else {**lookups, "report__institution": institution}
     reports = Report.objects.in_scope(institution, period).order_by()
     return {"report_id__in": list(reports.values_list("pk", flat=True))}
@@ -392,6 +411,8 @@ class SourceFile(models.Model):
     row_count = models.PositiveIntegerField(_("rows read"), default=0)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
+    objects = ReportPartQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("source file")
         verbose_name_plural = _("source files")
@@ -461,11 +482,7 @@ class Neighbourhood(models.Model):
         return reverse("metas:parish-detail", args=[self.slug])
 
 
-class GoalQuerySet(models.QuerySet):
-    def published(self):
-        """The goals of published reports (see ReportQuerySet.published)."""
-        return self.filter(report__withdrawn_at__isnull=True)
-
+class GoalQuerySet(ReportPartQuerySet):
     def in_scope(self, institution=None, period=None):
         """The goals of Report.objects.in_scope(institution, period): by default, of each
         institution's latest report."""
@@ -886,6 +903,8 @@ class MonthArchive(models.Model):
     # SHA-256 of its SHA256SUMS: what it holds, so an unchanged month is not written again.
     contents_sha256 = models.CharField(_("SHA-256 of its contents list"), max_length=64)
     built_at = models.DateTimeField(_("built at"))
+
+    objects = ReportPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("month archive")

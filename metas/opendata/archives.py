@@ -51,7 +51,7 @@ def url_of(report: Report) -> str:
 def listed():
     """The archives of published reports, newest month first within each institution."""
     return (
-        MonthArchive.objects.filter(report__withdrawn_at__isnull=True)
+        MonthArchive.objects.published()
         .select_related("report__institution")
         .order_by("report__institution__name", "-report__period")
     )
@@ -67,9 +67,7 @@ def rebuild(institution_ids: list[int] | None = None) -> list[MonthArchive]:
     with translation.override(settings.LANGUAGE_CODE):
         columns = goal_columns(absolute_url=downloads.site_url)
         for institution in institutions:
-            withdrawn = MonthArchive.objects.filter(
-                report__institution=institution, report__withdrawn_at__isnull=False
-            )
+            withdrawn = MonthArchive.objects.withdrawn().filter(report__institution=institution)
             for archive in withdrawn:
                 _remove(archive)
             for report in institution.reports.published().select_related("institution"):

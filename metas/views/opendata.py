@@ -75,9 +75,8 @@ def archive_list(request):
 
 def month_archive(request, institution, period):
     archive = (
-        MonthArchive.objects.filter(
+        MonthArchive.objects.published().filter(
             report__institution__slug=institution, report__period=period,
-            report__withdrawn_at__isnull=True,
         ).first()
     )
     if archive is None or not downloads.path_of(archive.name).exists():

@@ -78,9 +78,7 @@ def _withdrawn(request, report):
 def source_file_download(request, institution, period, pk):
     """The original file, byte for byte, as an attachment under a name the server chooses."""
     source = get_object_or_404(
-        SourceFile.objects.select_related("report__institution").filter(
-            report__withdrawn_at__isnull=True
-        ),
+        SourceFile.objects.published().select_related("report__institution"),
         pk=pk,
         report__institution__slug=institution,
         report__period=period,

@@ -9,6 +9,7 @@ of their institution's territory.
 """
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -740,6 +741,29 @@ class GoalNeighbourhood(models.Model):
         ]
 
 
+class ImportLogQuerySet(models.QuerySet):
+    def record(self, *, source: str, outcome: str, files=(), user=None, institution="",
+               period: str | date = "", counts: dict | None = None, error_count: int = 0):
+        """Write one row of the import log, its one writer (an import attempt, a withdrawal, a
+        restoration). `files`: (name, SHA-256, size in bytes) of each file; `period`: a date
+        or "YYYY-MM"; `user`: None or an anonymous user for nobody."""
+        files = list(files)
+        if isinstance(period, date):
+            period = periods.slug(period)
+        return self.create(
+            user=user if getattr(user, "pk", None) else None,
+            source=source,
+            institution=str(institution or "")[:300],
+            period=str(period or "")[:7],
+            file_names="\n".join(name for name, _sha256, _size in files),
+            sha256="\n".join(sha256 for _name, sha256, _size in files),
+            size=sum(size for _name, _sha256, size in files),
+            outcome=outcome,
+            counts=counts or {},
+            error_count=error_count,
+        )
+
+
 class ImportLog(models.Model):
     """One row per import attempt, from the command or the staff page. Never edited."""
 
@@ -775,6 +799,8 @@ class ImportLog(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     error_count = models.PositiveIntegerField(_("number of errors"), default=0)
+
+    objects = ImportLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import log entry")

@@ -66,15 +66,12 @@ def restore(report: Report, *, user) -> Report:
 
 
 def _log(report: Report, outcome: str, user) -> None:
-    files = list(report.files.values_list("original_name", "sha256", "size"))
-    ImportLog.objects.create(
-        user=user if getattr(user, "pk", None) else None,
+    ImportLog.objects.record(
         source=ImportLog.Source.WEB,
-        institution=report.institution.name,
-        period=report.period_slug,
-        file_names="\n".join(name for name, _sha, _size in files),
-        sha256="\n".join(sha for _name, sha, _size in files),
-        size=sum(size for _name, _sha, size in files),
         outcome=outcome,
+        files=report.files.values_list("original_name", "sha256", "size"),
+        user=user,
+        institution=report.institution.name,
+        period=report.period,
         counts={"goals": report.goal_count},
     )

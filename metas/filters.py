@@ -406,7 +406,7 @@ class GoalFilter(django_filters.FilterSet):
         return queryset  # read by filter_parish
 
     def filter_unit(self, queryset, name, unit):
-        return queryset.filter(unit__in=unit_with_descendants(unit))
+        return queryset.filter(unit__in=Unit.objects.with_descendants(unit))
 
     def filter_band(self, queryset, name, slug):
         return queryset.in_band(slug)
@@ -709,20 +709,6 @@ class InstitutionFilter(django_filters.FilterSet):
     def order(self) -> str:
         data = self.form.cleaned_data if self.is_valid() else {}
         return data.get("orden") or INSTITUTION_ORDER_CHOICES[0][0]
-
-
-def unit_with_descendants(unit) -> list[int]:
-    """The pks of `unit` and of every unit below it, at any depth (one query)."""
-    children = {}
-    units = Unit.objects.filter(institution_id=unit.institution_id).order_by()
-    for pk, parent_id in units.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found, pending = [], [unit.pk]
-    while pending:
-        pk = pending.pop()
-        found.append(pk)
-        pending.extend(children.get(pk, []))
-    return found
 
 
 def _institution_named(data):

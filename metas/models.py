@@ -187,6 +187,21 @@ class ProcessLevel(models.Model):
         return self.name
 
 
+class UnitQuerySet(models.QuerySet):
+    def with_descendants(self, unit) -> list[int]:
+        """The pks of `unit` and of every unit below it, at any depth (one query)."""
+        children = {}
+        units = self.filter(institution_id=unit.institution_id).order_by()
+        for pk, parent_id in units.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        found, pending = [], [unit.pk]
+        while pending:
+            pk = pending.pop()
+            found.append(pk)
+            pending.extend(children.get(pk, []))
+        return found
+
+
 class Unit(models.Model):
     """An administrative unit as published, e.g. code "6.1", "Gestión Ambiental - Gestión de
     Calidad Ambiental". A sub-unit points to its parent ("Gestión Ambiental")."""
@@ -216,6 +231,8 @@ class Unit(models.Model):
     # ... and its own part ("Gestión de Calidad Ambiental").
     name = models.CharField(_("name"), max_length=500)
     slug = models.SlugField(_("slug"), max_length=255, unique=True)
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit")

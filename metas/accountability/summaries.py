@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from metas import periods
-from metas.models import Goal
+from metas.models import Goal, Unit
 from metas.presentation.numbers import count_text, percent_text
 
 _REACHED = Q(progress__gte=100)
@@ -70,10 +70,8 @@ def report_summary(report) -> str:
 
 def unit_summary(unit, period=None) -> str:
     """The unit's goals and its sub-units', in its institution's latest report (or `period`)."""
-    from metas.filters import unit_with_descendants
-
     goals = Goal.objects.in_scope(unit.institution_id, period)
-    return summary(goals.filter(unit__in=unit_with_descendants(unit)))
+    return summary(goals.filter(unit__in=Unit.objects.with_descendants(unit)))
 
 
 def parish_summary(parish, institution=None, period=None) -> str:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import periods
 from ..accountability import summaries
-from ..filters import GoalFilter, public_goals, unit_with_descendants
+from ..filters import GoalFilter, public_goals
 from ..http.caching import publication_scope, whole_site
 from ..models import (
     Canton,
@@ -289,7 +289,7 @@ def unit_detail(request, slug):
     unit = get_object_or_404(
         Unit.objects.select_related("institution", "level", "parent"), slug=slug
     )
-    unit_ids = unit_with_descendants(unit)
+    unit_ids = Unit.objects.with_descendants(unit)
     sub_units = sorted(
         Unit.objects.filter(parent=unit), key=lambda u: (_code_key(u.code), u.published_name)
     )

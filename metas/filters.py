@@ -501,13 +501,13 @@ class GoalFilter(django_filters.FilterSet):
         number of goals: every count of a condition in one, the parishes in another."""
         listed = Goal.objects.filter(pk__in=goals.order_by().values("pk"))
         data = self.form.cleaned_data
-        totals = listed.aggregate(**{
-            f"{name}:{value}": Count("pk", filter=condition)
+        totals = listed.count_each({
+            (name, value): condition
             for name, values in COUNTED_FACETS.items() for value, _label, condition in values
         })
         facets = []
         for name, values in COUNTED_FACETS.items():
-            rows = [(value, label, totals[f"{name}:{value}"]) for value, label, _q in values]
+            rows = [(value, label, totals[name, value]) for value, label, _q in values]
             if name == "sin_financiamiento":
                 facets[-1]["values"] += self._facet(name, rows, path, "1" if data.get(name)
                                                     else None)["values"]

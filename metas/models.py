@@ -510,11 +510,21 @@ class GoalQuerySet(ReportPartQuerySet):
         """The goals of a progress band ("0-24", "no-aplica"…, see PROGRESS_BANDS)."""
         return self.filter(BANDS_BY_SLUG[slug].condition)
 
+    def count_each(self, conditions: dict, **aggregates) -> dict:
+        """How many of these goals meet each condition ({key: Q}), in one query: one
+        Count(filter=…) per condition, beside any other `aggregates` of the same query.
+        Returns {key: count, …, name: value}, the conditions' keys in their order."""
+        aliases = {f"count_{index}": key for index, key in enumerate(conditions)}
+        totals = self.aggregate(
+            **{alias: Count("pk", filter=conditions[key]) for alias, key in aliases.items()},
+            **aggregates,
+        )
+        counts = {key: totals[alias] for alias, key in aliases.items()}
+        return {**counts, **{name: totals[name] for name in aggregates}}
+
     def band_counts(self) -> dict[str, int]:
         """How many goals fall in each progress band, in one query: {"0-24": 3, ...}."""
-        return self.aggregate(
-            **{band.slug: Count("pk", filter=band.condition) for band in PROGRESS_BANDS}
-        )
+        return self.count_each({band.slug: band.condition for band in PROGRESS_BANDS})
 
     def summary(self) -> dict:
         """The figures of metas.counts.Counts (their one definition) and the average progress,

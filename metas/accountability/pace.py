@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.db.models.functions import ExtractMonth
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.text import format_lazy
@@ -132,8 +132,4 @@ def condition(slug: str) -> Q:
 
 def counts(goals) -> dict[str, int]:
     """How many goals of a queryset have each pace, in one query, in FILTER_CHOICES order."""
-    slugs = [slug for slug, _label in FILTER_CHOICES]
-    totals = goals.aggregate(
-        **{f"p{index}": Count("pk", filter=condition(slug)) for index, slug in enumerate(slugs)}
-    )
-    return {slug: totals[f"p{index}"] for index, slug in enumerate(slugs)}
+    return goals.count_each({slug: condition(slug) for slug, _label in FILTER_CHOICES})

@@ -14,7 +14,7 @@ below it (or without a percentage) whose reason is the lack of financing
 """
 from __future__ import annotations
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Max, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,10 +27,9 @@ _NO_FINANCING = Q(reason=Goal.Reason.NO_FINANCING) & ~_REACHED
 
 
 def summary(goals) -> str:
-    figures = goals.aggregate(
-        with_percent=Count("pk", filter=Q(progress__isnull=False)),
-        reached=Count("pk", filter=_REACHED),
-        no_financing=Count("pk", filter=_NO_FINANCING),
+    figures = goals.count_each(
+        {"with_percent": Q(progress__isnull=False), "reached": _REACHED,
+         "no_financing": _NO_FINANCING},
         first=Min("report__period"),
         last=Max("report__period"),
     )

@@ -170,8 +170,8 @@ COUNTED_FACETS = {
     ],
 }
 
-# ?estancada=N: no progress for N months or more.
-STALLED_MONTHS = range(2, 13)
+# ?estancada=N: no progress for N months or more (metas.accountability.pace.stalled_for).
+STALLED_CHOICES = range(2, 13)
 
 
 def stalled_label(months: int) -> str:
@@ -181,7 +181,7 @@ def stalled_label(months: int) -> str:
 
 
 def stalled_choices():
-    return [(str(months), stalled_label(months)) for months in STALLED_MONTHS]
+    return [(str(months), stalled_label(months)) for months in STALLED_CHOICES]
 
 
 def _percent_field_kwargs():
@@ -418,7 +418,7 @@ class GoalFilter(django_filters.FilterSet):
         return search(queryset, value)
 
     def filter_stalled(self, queryset, name, value):
-        return queryset.filter(months_unchanged__gte=int(value))
+        return queryset.filter(pace.stalled_for(int(value)))
 
     def filter_pace(self, queryset, name, value):
         return queryset.filter(pace.condition(value))

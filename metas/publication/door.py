@@ -1,0 +1,43 @@
+"""The one door of published data: every writer of it (an import, a withdrawal or restoration,
+a re-tagging, a refresh of the accountability figures, the demo data) calls changed() inside
+the transaction that changed it.
+
+    changed(institution.pk)        # inside the transaction that changed its data
+    with together():               # several transactions, the files rebuilt once at the end
+        ...
+
+changed() gives the institutions a new `published_at`: the version every page and file that
+shows them is derived from (read by Institution.objects.version()), so no cached page or
+prebuilt file of the old data is served once it commits. After the commit the prebuilt
+downloads are rebuilt, then each month's ZIP of those institutions (metas.opendata.archives).
+"""
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from ..models import Institution
+from ..opendata import archives, downloads
+
+logger = logging.getLogger(__name__)
+
+
+def changed(*institution_ids: int) -> None:
+    """Mark these institutions' data as changed; rebuild the downloads after the commit."""
+    Institution.objects.filter(pk__in=institution_ids).mark_published()
+    transaction.on_commit(lambda: rebuild_downloads(list(institution_ids)))
+
+
+def rebuild_downloads(institution_ids: list[int] | None = None) -> None:
+    """The report is published whatever happens here: a failure leaves the previous files,
+    which the exports then no longer serve (they stream instead), and is logged. The month
+    ZIPs come after the downloads, whose parts they reuse; a failure there is logged too."""
+    try:
+        downloads.rebuild(institution_ids)
+    except Exception:
+        logger.exception("The prebuilt downloads could not be rebuilt")
+    try:
+        archives.rebuild(institution_ids)
+    except Exception:
+        logger.exception("The month archives could not be rebuilt")

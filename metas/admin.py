@@ -3,7 +3,7 @@ choose who may publish an institution's reports, and its kind and territory."""
 from django.contrib import admin
 
 from . import models
-from .territory.retag import retag
+from .publication import retag
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,9 +6,21 @@ published data that are not imports (metas.importer stores reports and calls the
     publication.withdraw(report, user=…, reason="…")   # off the public pages (withdrawal)
     publication.restore(report, user=…)
     publication.retag([institution])      # its goals tagged again with its territory (retag)
+    publication.refresh_accountability()  # the accountability figures computed again (refresh)
 """
 from .door import changed, rebuild_downloads, together
+from .refresh import Refreshed, refresh_accountability
 from .retag import Retagged, retag
 from .withdrawal import restore, withdraw
 
-__all__ = ["Retagged", "changed", "rebuild_downloads", "restore", "retag", "together", "withdraw"]
+__all__ = [
+    "Refreshed",
+    "Retagged",
+    "changed",
+    "rebuild_downloads",
+    "refresh_accountability",
+    "restore",
+    "retag",
+    "together",
+    "withdraw",
+]

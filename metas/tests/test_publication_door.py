@@ -81,3 +81,12 @@ def test_a_dry_run_of_the_retag_command_changes_no_version(client, loja):
     call_command("retag", "--dry-run", stdout=io.StringIO())
     assert client.get("/metas/")["ETag"] == etag
 
+
+def test_refreshing_accountability_gives_the_pages_a_new_version(
+    client, loja, django_capture_on_commit_callbacks
+):
+    etag = client.get("/metas/")["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("refresh_accountability", stdout=io.StringIO())
+    assert client.get("/metas/")["ETag"] != etag
+    assert "Vilcabamba" in prebuilt_parishes(client)

@@ -90,3 +90,16 @@ def test_refreshing_accountability_gives_the_pages_a_new_version(
         call_command("refresh_accountability", stdout=io.StringIO())
     assert client.get("/metas/")["ETag"] != etag
     assert "Vilcabamba" in prebuilt_parishes(client)
+
+
+def test_demo_data_is_published_through_the_door(client, django_capture_on_commit_callbacks):
+    from metas import demo
+
+    etag = client.get("/metas/")["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = demo.generate(institutions=1, months=2, seed=3)
+
+    assert Institution.objects.get().published_at is not None
+    assert client.get("/metas/")["ETag"] != etag
+    assert Download.objects.get(name="metas-todos.csv").rows == summary.goals
+    assert prebuilt_parishes(client), "the demo municipality's goals name its parishes"

@@ -103,3 +103,16 @@ def test_demo_data_is_published_through_the_door(client, django_capture_on_commi
     assert client.get("/metas/")["ETag"] != etag
     assert Download.objects.get(name="metas-todos.csv").rows == summary.goals
     assert prebuilt_parishes(client), "the demo municipality's goals name its parishes"
+
+
+def test_a_kind_changed_in_the_admin_gives_the_directory_a_new_version(
+    client, admin_client, loja, django_capture_on_commit_callbacks
+):
+    etag = client.get("/instituciones/")["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/metas/institution/{loja.pk}/change/", {
+            "kind": Institution.Kind.OTHER, "province": "", "canton": loja.canton_id,
+            "parish": "", "_save": "Guardar"})
+    page = client.get("/instituciones/")
+    assert page["ETag"] != etag
+    assert "<td>Otra institución</td>" in page.content.decode()

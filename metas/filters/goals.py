@@ -23,9 +23,9 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import periods
-from .accountability import freshness, pace, reasons
-from .models import (
+from .. import periods
+from ..accountability import freshness, pace, reasons
+from ..models import (
     BANDS_BY_SLUG,
     PROGRESS_BANDS,
     Canton,
@@ -40,10 +40,10 @@ from .models import (
     Report,
     Unit,
 )
-from .presentation.numbers import percent_text, plain
-from .presentation.widgets import QuickSelect
-from .search import search
-from .text import fold
+from ..presentation.numbers import percent_text, plain
+from ..presentation.widgets import QuickSelect
+from ..search import search
+from ..text import fold
 
 # ?orden= values and the ordering each one means; the first is the default.
 # Goals without a percentage (not applicable, not available) come last both ways.

@@ -1,0 +1,28 @@
+"""The public lists' filters (django-filter FilterSets), shared by the pages, the exports and
+the feeds, so one URL means the same rows everywhere:
+
+- `goals`: the goal list's GoalFilter (/metas/, /metas.csv, /metas.json, /metas.atom).
+"""
+from .goals import (
+    ALL_PERIODS,
+    DEFAULT_ORDER,
+    FORM_ID,
+    ORDER_CHOICES,
+    ORDERINGS,
+    PAGE,
+    GoalFilter,
+    InstitutionFilter,
+    public_goals,
+)
+
+__all__ = [
+    "ALL_PERIODS",
+    "DEFAULT_ORDER",
+    "FORM_ID",
+    "ORDERINGS",
+    "ORDER_CHOICES",
+    "PAGE",
+    "GoalFilter",
+    "InstitutionFilter",
+    "public_goals",
+]

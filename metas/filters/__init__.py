@@ -1,19 +1,11 @@
 """The public lists' filters (django-filter FilterSets), shared by the pages, the exports and
 the feeds, so one URL means the same rows everywhere:
 
-- `goals`: the goal list's GoalFilter (/metas/, /metas.csv, /metas.json, /metas.atom).
+- `goals`: the goal list's GoalFilter (/metas/, /metas.csv, /metas.json, /metas.atom);
+- `fields`: what their URL parameters take (orders, periods, slugs, months), and the fields.
 """
-from .goals import (
-    ALL_PERIODS,
-    DEFAULT_ORDER,
-    FORM_ID,
-    ORDER_CHOICES,
-    ORDERINGS,
-    PAGE,
-    GoalFilter,
-    InstitutionFilter,
-    public_goals,
-)
+from .fields import ALL_PERIODS, DEFAULT_ORDER, FORM_ID, ORDER_CHOICES, ORDERINGS, PAGE
+from .goals import GoalFilter, InstitutionFilter, public_goals
 
 __all__ = [
     "ALL_PERIODS",

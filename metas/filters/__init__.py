@@ -2,10 +2,12 @@
 the feeds, so one URL means the same rows everywhere:
 
 - `goals`: the goal list's GoalFilter (/metas/, /metas.csv, /metas.json, /metas.atom);
+- `institutions`: the institution directory's InstitutionFilter (/instituciones/);
 - `fields`: what their URL parameters take (orders, periods, slugs, months), and the fields.
 """
 from .fields import ALL_PERIODS, DEFAULT_ORDER, FORM_ID, ORDER_CHOICES, ORDERINGS, PAGE
-from .goals import GoalFilter, InstitutionFilter, public_goals
+from .goals import GoalFilter, public_goals
+from .institutions import InstitutionFilter
 
 __all__ = [
     "ALL_PERIODS",

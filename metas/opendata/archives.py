@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 
 from ..models import Goal, Institution, MonthArchive, Report
 from . import datapackage, downloads
-from .exports import csv_header, csv_lines, export_goals, goal_columns
+from .columns import goal_columns
+from .exports import csv_header, csv_lines, export_goals
 
 logger = logging.getLogger(__name__)
 

@@ -34,12 +34,13 @@ from django.utils.translation import gettext_lazy
 from .. import periods
 from ..filters import DEFAULT_ORDER
 from ..models import Download, Goal, Institution, Report
+from .columns import goal_columns
+from .datapackage import csv_resource, json_resource, package
 from .exports import (
     JSON_CLOSING,
     csv_header,
     csv_lines,
     export_goals,
-    goal_columns,
     json_opening,
     json_records,
 )
@@ -115,8 +116,6 @@ def datapackage(query: dict[str, str]) -> dict | None:
     """The Data Package of the prebuilt CSV and JSON that answer a goal-list query, written
     from their Download rows (size, rows, SHA-256), so it always describes the files served;
     None when they are not current (the export then streams, and so is described)."""
-    from .datapackage import csv_resource, json_resource, package
-
     selection = selection_for(query)
     files = {extension: current(f"{selection.stem}.{extension}") for extension in FORMATS} \
         if selection else {}

@@ -15,7 +15,9 @@ from .. import periods
 from ..history import stored_changes
 from ..http.caching import institution_by_slug, publication_scope
 from ..models import Report
-from ..opendata.exports import change_columns, change_rows, stream_csv, stream_json
+from ..opendata.changes import change_rows
+from ..opendata.columns import change_columns
+from ..opendata.exports import stream_csv, stream_json
 
 
 def _report(institution, period) -> Report:

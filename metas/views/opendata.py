@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from ..filters import GoalFilter
 from ..models import Goal, MonthArchive
 from ..opendata import archives, datapackage, downloads
-from ..opendata.exports import export_goals, goal_columns, stream_csv
+from ..opendata.columns import goal_columns
+from ..opendata.exports import export_goals, stream_csv
 from .exports import _errors, _invalid_filters_text, prebuilt_response
 
 ARCHIVES_PER_PAGE = 50

@@ -14,7 +14,7 @@ from ..counts import Counts
 from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import Goal, MonthArchive, Report, SourceFile
 from ..opendata import downloads
-from ..opendata.exports import change_columns, goal_columns
+from ..opendata.columns import change_columns, goal_columns
 from .exports import XLSX_MAX_ROWS
 
 REPORTS_PER_PAGE = 25

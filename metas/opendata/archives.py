@@ -45,10 +45,6 @@ def name_of(report: Report) -> str:
     return f"{report.institution.slug}-{report.period_slug}.zip"
 
 
-def url_of(report: Report) -> str:
-    return reverse("metas:month-archive", args=[report.institution.slug, report.period])
-
-
 def listed():
     """The archives of published reports, newest month first within each institution."""
     return (

@@ -8,7 +8,7 @@ published data that are not imports (metas.importer stores reports and calls the
     publication.retag([institution])      # its goals tagged again with its territory (retag)
     publication.refresh_accountability()  # the accountability figures computed again (refresh)
 """
-from .door import changed, rebuild_downloads, together
+from .door import changed, together
 from .refresh import Refreshed, refresh_accountability
 from .retag import Retagged, retag
 from .withdrawal import restore, withdraw
@@ -17,7 +17,6 @@ __all__ = [
     "Refreshed",
     "Retagged",
     "changed",
-    "rebuild_downloads",
     "refresh_accountability",
     "restore",
     "retag",

@@ -2,8 +2,8 @@
 choose who may publish an institution's reports, and its kind and territory."""
 from django.contrib import admin
 
-from . import models
-from .territory.retag import retag
+from . import models, publication
+from .publication import retag
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -20,7 +20,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(models.Institution)
 class InstitutionAdmin(ReadOnlyAdmin):
     """Read-only, except that superusers choose who may publish the institution's reports and
-    set its kind and territory (its goals are then re-tagged with that territory's places)."""
+    set its kind and territory (its goals are then re-tagged with that territory's places).
+    Both are published data: they go through metas.publication."""
 
     list_display = ["name", "kind", "province", "canton", "parish"]
     list_filter = ["kind"]
@@ -37,7 +38,9 @@ class InstitutionAdmin(ReadOnlyAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if {"province", "canton", "parish"} & set(form.changed_data):
-            retag([obj])
+            retag([obj])  # through the door
+        elif "kind" in form.changed_data:
+            publication.changed(obj.pk)  # the institution pages show it
 
 
 @admin.register(models.Province)

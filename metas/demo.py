@@ -39,7 +39,6 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from . import history, periods, publication
@@ -436,22 +435,22 @@ def generate(
     sample = load_sample()
     writer = _Writer(sample, periods.ending_with(last_period, months))
     summary = Summary(replaced=len(existing), periods=writer.periods)
-    with search_index.suspended(connection):  # indexed once at the end, not row by row
-        for index in range(institutions):
-            plan = plan_institution(sample, index, months, seed)
-            with transaction.atomic():
-                _delete_institution(plan.name)
-                counts = writer.write(plan)
-            summary.institutions += 1
-            summary.reports += months
-            summary.goals += counts["goals"]
-            summary.parish_tags += counts["parish_tags"]
-            summary.neighbourhood_tags += counts["neighbourhood_tags"]
-            if progress:
-                progress(index + 1, institutions, plan.name, counts["goals"])
-    refresh_planner_statistics()  # query plans depend on them
-    if build_downloads:
-        publication.rebuild_downloads()
+    # The files are rebuilt once, at the end (after the statistics), not once per institution.
+    with publication.together(files=build_downloads):
+        with search_index.suspended(connection):  # indexed once at the end, not row by row
+            for index in range(institutions):
+                plan = plan_institution(sample, index, months, seed)
+                with transaction.atomic():
+                    _delete_institution(plan.name)
+                    counts = writer.write(plan)
+                summary.institutions += 1
+                summary.reports += months
+                summary.goals += counts["goals"]
+                summary.parish_tags += counts["parish_tags"]
+                summary.neighbourhood_tags += counts["neighbourhood_tags"]
+                if progress:
+                    progress(index + 1, institutions, plan.name, counts["goals"])
+        refresh_planner_statistics()  # query plans depend on them
     return summary
 
 
@@ -483,8 +482,9 @@ class _Writer:
         territory = recognise(plan.name, self.atlas).territory
         institution = Institution.objects.create(
             name=plan.name, slug=plan.slug, kind=Institution.Kind.MUNICIPALITY,
-            canton_id=territory[1] if territory else None, published_at=timezone.now(),
+            canton_id=territory[1] if territory else None,
         )
+        publication.changed(institution.pk)
         gazetteer = self.atlas.gazetteer(territory)
         places = _PlaceNames(self.loja, gazetteer)
         units = self._units(institution, self._levels(institution))

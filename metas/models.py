@@ -9,6 +9,7 @@ of their institution's territory.
 """
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -70,6 +71,23 @@ class InstitutionQuerySet(models.QuerySet):
         """Their published data changed (a report stored, replaced or withdrawn): the pages and
         downloads that show them are no longer current (metas.publication)."""
         return self.update(published_at=timezone.now())
+
+    def version(self):
+        """The version of every page and file that shows these institutions: their latest
+        publication time (None if none has published). The one reader of it, for the page
+        cache (metas.http.caching), the prebuilt downloads and the publication."""
+        return self._latest_publication().first()
+
+    def version_subquery(self) -> models.Subquery:
+        """version() as part of another query (a prebuilt file is current when it holds it),
+        so that reading both costs one query."""
+        return models.Subquery(self._latest_publication())
+
+    def _latest_publication(self):
+        return (
+            self.filter(published_at__isnull=False).order_by("-published_at")
+            .values_list("published_at", flat=True)[:1]
+        )
 
 
 class Institution(models.Model):
@@ -169,6 +187,21 @@ class ProcessLevel(models.Model):
         return self.name
 
 
+class UnitQuerySet(models.QuerySet):
+    def with_descendants(self, unit) -> list[int]:
+        """The pks of `unit` and of every unit below it, at any depth (one query)."""
+        children = {}
+        units = self.filter(institution_id=unit.institution_id).order_by()
+        for pk, parent_id in units.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        found, pending = [], [unit.pk]
+        while pending:
+            pk = pending.pop()
+            found.append(pk)
+            pending.extend(children.get(pk, []))
+        return found
+
+
 class Unit(models.Model):
     """An administrative unit as published, e.g. code "6.1", "Gestión Ambiental - Gestión de
     Calidad Ambiental". A sub-unit points to its parent ("Gestión Ambiental")."""
@@ -199,6 +232,8 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=500)
     slug = models.SlugField(_("slug"), max_length=255, unique=True)
 
+    objects = UnitQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
@@ -216,10 +251,17 @@ class Unit(models.Model):
         return reverse("metas:unit-detail", args=[self.slug])
 
 
+def published_lookups(to_report: str = "") -> dict:
+    """What the public sees, written once: every report but those withdrawn by their
+    institution's staff. `to_report` is the way from another model to its report ("report__");
+    use the querysets' published() where a queryset will do."""
+    return {f"{to_report}withdrawn_at__isnull": True}
+
+
 class ReportQuerySet(models.QuerySet):
     def published(self):
         """The reports the public sees: all but those withdrawn by their institution's staff."""
-        return self.filter(withdrawn_at__isnull=True)
+        return self.filter(**published_lookups())
 
     def latest_per_institution(self):
         """Each institution's most recent published report."""
@@ -250,6 +292,18 @@ class ReportQuerySet(models.QuerySet):
         return reports.filter(period=period)
 
 
+class ReportPartQuerySet(models.QuerySet):
+    """What belongs to one report: its goals, its original files, its month's archive."""
+
+    def published(self):
+        """Those of published reports (see ReportQuerySet.published)."""
+        return self.filter(**published_lookups("report__"))
+
+    def withdrawn(self):
+        """Those of reports withdrawn by their staff."""
+        return self.exclude(**published_lookups("report__"))
+
+
 def goal_lookups_in_scope(institution=None, period=None) -> dict:
     """Goal lookups for the goals of Report.objects.in_scope(...).
 
@@ -259,7 +313,7 @@ def goal_lookups_in_scope(institution=None, period=None) -> dict:
     made SQLite check it against every goal of every month.
     """
     if period == periods.ALL:
-        lookups = {"report__withdrawn_at__isnull": True}
+        lookups = published_lookups("report__")
         return lookups if institution is None else {**lookups, "report__institution": institution}
     reports = Report.objects.in_scope(institution, period).order_by()
     return {"report_id__in": list(reports.values_list("pk", flat=True))}
@@ -375,6 +429,8 @@ class SourceFile(models.Model):
     row_count = models.PositiveIntegerField(_("rows read"), default=0)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
+    objects = ReportPartQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("source file")
         verbose_name_plural = _("source files")
@@ -444,11 +500,7 @@ class Neighbourhood(models.Model):
         return reverse("metas:parish-detail", args=[self.slug])
 
 
-class GoalQuerySet(models.QuerySet):
-    def published(self):
-        """The goals of published reports (see ReportQuerySet.published)."""
-        return self.filter(report__withdrawn_at__isnull=True)
-
+class GoalQuerySet(ReportPartQuerySet):
     def in_scope(self, institution=None, period=None):
         """The goals of Report.objects.in_scope(institution, period): by default, of each
         institution's latest report."""
@@ -458,11 +510,21 @@ class GoalQuerySet(models.QuerySet):
         """The goals of a progress band ("0-24", "no-aplica"…, see PROGRESS_BANDS)."""
         return self.filter(BANDS_BY_SLUG[slug].condition)
 
+    def count_each(self, conditions: dict, **aggregates) -> dict:
+        """How many of these goals meet each condition ({key: Q}), in one query: one
+        Count(filter=…) per condition, beside any other `aggregates` of the same query.
+        Returns {key: count, …, name: value}, the conditions' keys in their order."""
+        aliases = {f"count_{index}": key for index, key in enumerate(conditions)}
+        totals = self.aggregate(
+            **{alias: Count("pk", filter=conditions[key]) for alias, key in aliases.items()},
+            **aggregates,
+        )
+        counts = {key: totals[alias] for alias, key in aliases.items()}
+        return {**counts, **{name: totals[name] for name in aggregates}}
+
     def band_counts(self) -> dict[str, int]:
         """How many goals fall in each progress band, in one query: {"0-24": 3, ...}."""
-        return self.aggregate(
-            **{band.slug: Count("pk", filter=band.condition) for band in PROGRESS_BANDS}
-        )
+        return self.count_each({band.slug: band.condition for band in PROGRESS_BANDS})
 
     def summary(self) -> dict:
         """The figures of metas.counts.Counts (their one definition) and the average progress,
@@ -706,6 +768,29 @@ class GoalNeighbourhood(models.Model):
         ]
 
 
+class ImportLogQuerySet(models.QuerySet):
+    def record(self, *, source: str, outcome: str, files=(), user=None, institution="",
+               period: str | date = "", counts: dict | None = None, error_count: int = 0):
+        """Write one row of the import log, its one writer (an import attempt, a withdrawal, a
+        restoration). `files`: (name, SHA-256, size in bytes) of each file; `period`: a date
+        or "YYYY-MM"; `user`: None or an anonymous user for nobody."""
+        files = list(files)
+        if isinstance(period, date):
+            period = periods.slug(period)
+        return self.create(
+            user=user if getattr(user, "pk", None) else None,
+            source=source,
+            institution=str(institution or "")[:300],
+            period=str(period or "")[:7],
+            file_names="\n".join(name for name, _sha256, _size in files),
+            sha256="\n".join(sha256 for _name, sha256, _size in files),
+            size=sum(size for _name, _sha256, size in files),
+            outcome=outcome,
+            counts=counts or {},
+            error_count=error_count,
+        )
+
+
 class ImportLog(models.Model):
     """One row per import attempt, from the command or the staff page. Never edited."""
 
@@ -741,6 +826,8 @@ class ImportLog(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     error_count = models.PositiveIntegerField(_("number of errors"), default=0)
+
+    objects = ImportLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import log entry")
@@ -810,7 +897,7 @@ class Download(models.Model):
     rows = models.PositiveIntegerField(_("rows"))
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    # The publication it holds (metas.publication.version): stale once it differs.
+    # The publication it holds (Institution.objects.version()): stale once it differs.
     version = models.DateTimeField(_("publication"), null=True)
     built_at = models.DateTimeField(_("built at"))
 
@@ -869,6 +956,8 @@ class MonthArchive(models.Model):
     # SHA-256 of its SHA256SUMS: what it holds, so an unchanged month is not written again.
     contents_sha256 = models.CharField(_("SHA-256 of its contents list"), max_length=64)
     built_at = models.DateTimeField(_("built at"))
+
+    objects = ReportPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("month archive")

@@ -6,12 +6,15 @@ year: by the end of a report's month, month/12 of the year has gone by (August: 
     pace_of(progress, status, months_unchanged, period)  # Pace("atrasada", ...)
     condition("atrasada")      # the same rule as a database condition, for filters
     counts(goals)              # {"en-ritmo": 40, "atrasada": 50, ...}, one query
+    months_stalled(2)          # 3: the N of "estancada N meses"
+    stalled_for(3)             # the goals stalled for 3 months or more (?estancada=3)
 
 The classes, the first that applies:
 - cumplida: 100 % (whatever the month);
 - sin dato: no percentage (does not apply, no information, a target in words);
 - estancada N meses: the same percentage in at least STALLED_MONTHS reports in a row (N counts
-  them: Goal.months_unchanged + 1);
+  them: months_stalled(), the one definition the badge, the facet, ?estancada= and the exports
+  read);
 - en ritmo: at most one month behind the year (progress ≥ (month − 1)/12 of 100 %);
 - atrasada: further behind.
 """
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.db.models.functions import ExtractMonth
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.text import format_lazy
@@ -91,14 +94,27 @@ class Pace:
         return self.slug in (BEHIND, STALLED)
 
 
+def months_stalled(months_unchanged: int) -> int:
+    """How long a goal has not moved, as "estancada N meses" and ?estancada=N count it: the
+    reports in a row with the same reading, this one included (Goal.months_unchanged counts
+    the months since the first of them). stalled_for() is the same count in the database."""
+    return months_unchanged + 1
+
+
+def stalled_for(months: int) -> Q:
+    """The goals whose months_stalled() is at least `months`, as a database condition."""
+    return Q(months_unchanged__gte=months - 1)
+
+
 def pace_of(progress, status: str, months_unchanged: int, period: date) -> Pace:
     share = expected(period.month)
     if progress is None or status != Goal.Status.PERCENT:
         return Pace(NO_DATA, share)
     if progress >= 100:
         return Pace(ACHIEVED, share)
-    if months_unchanged + 1 >= STALLED_MONTHS:
-        return Pace(STALLED, share, months_unchanged + 1)
+    stalled = months_stalled(months_unchanged)
+    if stalled >= STALLED_MONTHS:
+        return Pace(STALLED, share, stalled)
     if progress >= on_track_from(period.month):
         return Pace(ON_TRACK, share)
     return Pace(BEHIND, share)
@@ -120,11 +136,12 @@ def _on_track_in_its_month() -> Q:
 def condition(slug: str) -> Q:
     """pace_of() as a database condition on goals (?ritmo=<slug>)."""
     percent = Q(status=Goal.Status.PERCENT, progress__isnull=False)
-    moving = percent & Q(progress__lt=100, months_unchanged__lt=STALLED_MONTHS - 1)
+    stalled = stalled_for(STALLED_MONTHS)
+    moving = percent & Q(progress__lt=100) & ~stalled
     return {
         ACHIEVED: percent & Q(progress__gte=100),
         NO_DATA: ~percent,
-        STALLED: percent & Q(progress__lt=100, months_unchanged__gte=STALLED_MONTHS - 1),
+        STALLED: percent & Q(progress__lt=100) & stalled,
         ON_TRACK: moving & _on_track_in_its_month(),
         BEHIND: moving & ~_on_track_in_its_month(),
     }[slug]
@@ -132,8 +149,4 @@ def condition(slug: str) -> Q:
 
 def counts(goals) -> dict[str, int]:
     """How many goals of a queryset have each pace, in one query, in FILTER_CHOICES order."""
-    slugs = [slug for slug, _label in FILTER_CHOICES]
-    totals = goals.aggregate(
-        **{f"p{index}": Count("pk", filter=condition(slug)) for index, slug in enumerate(slugs)}
-    )
-    return {slug: totals[f"p{index}"] for index, slug in enumerate(slugs)}
+    return goals.count_each({slug: condition(slug) for slug, _label in FILTER_CHOICES})

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from metas.models import Goal
 from metas.text import fold
@@ -138,8 +138,4 @@ FILTER_CHOICES = [(reason.value, reason.label) for reason in Reason if reason !=
 
 def counts(goals) -> dict[str, int]:
     """How many goals of a queryset have each reason, in one query, in priority order."""
-    totals = goals.aggregate(
-        **{f"r{index}": Count("pk", filter=condition(value))
-           for index, (value, _label) in enumerate(FILTER_CHOICES)}
-    )
-    return {value: totals[f"r{index}"] for index, (value, _label) in enumerate(FILTER_CHOICES)}
+    return goals.count_each({value: condition(value) for value, _label in FILTER_CHOICES})

@@ -14,12 +14,12 @@ below it (or without a percentage) whose reason is the lack of financing
 """
 from __future__ import annotations
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Max, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from metas import periods
-from metas.models import Goal
+from metas.models import Goal, Unit
 from metas.presentation.numbers import count_text, percent_text
 
 _REACHED = Q(progress__gte=100)
@@ -27,10 +27,9 @@ _NO_FINANCING = Q(reason=Goal.Reason.NO_FINANCING) & ~_REACHED
 
 
 def summary(goals) -> str:
-    figures = goals.aggregate(
-        with_percent=Count("pk", filter=Q(progress__isnull=False)),
-        reached=Count("pk", filter=_REACHED),
-        no_financing=Count("pk", filter=_NO_FINANCING),
+    figures = goals.count_each(
+        {"with_percent": Q(progress__isnull=False), "reached": _REACHED,
+         "no_financing": _NO_FINANCING},
         first=Min("report__period"),
         last=Max("report__period"),
     )
@@ -70,10 +69,8 @@ def report_summary(report) -> str:
 
 def unit_summary(unit, period=None) -> str:
     """The unit's goals and its sub-units', in its institution's latest report (or `period`)."""
-    from metas.filters import unit_with_descendants
-
     goals = Goal.objects.in_scope(unit.institution_id, period)
-    return summary(goals.filter(unit__in=unit_with_descendants(unit)))
+    return summary(goals.filter(unit__in=Unit.objects.with_descendants(unit)))
 
 
 def parish_summary(parish, institution=None, period=None) -> str:

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from compression_middleware.middleware import compressor
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Max
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -59,11 +58,6 @@ def institution_by_slug(request, slug=None, institution=None, **kwargs) -> dict:
     return {"slug": slug or institution}
 
 
-def version_of(lookups: dict):
-    """The latest publication time of the institutions `lookups` selects (None if none)."""
-    return Institution.objects.filter(**lookups).aggregate(latest=Max("published_at"))["latest"]
-
-
 class PublicationCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,7 +66,7 @@ class PublicationCacheMiddleware:
         scope = self.scope_of(request)
         if scope is None:
             return self.get_response(request)
-        version = version_of(scope)
+        version = Institution.objects.filter(**scope).version()
         etag, last_modified = self.validators(request, version)
         not_modified = get_conditional_response(
             request, etag=etag, last_modified=last_modified

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from metas import periods
 from metas.models import ImportLog
 
 from .parsed import InputFile, Problem
@@ -26,17 +25,13 @@ def record_attempt(
     if result is not None:
         institution = institution or result.institution
         period = period or result.period
-    if isinstance(period, date):
-        period = periods.slug(period)
-    return ImportLog.objects.create(
-        user=user if getattr(user, "pk", None) else None,
+    return ImportLog.objects.record(
         source=source,
-        institution=str(institution or "")[:300],
-        period=str(period or "")[:7],
-        file_names="\n".join(file.name for file in files),
-        size=sum(len(file.data) for file in files),
-        sha256="\n".join(file.sha256 for file in files),
         outcome=outcome,
+        files=[(file.name, file.sha256, len(file.data)) for file in files],
+        user=user,
+        institution=institution,
+        period=period,
         counts=result.counts() if result is not None else {},
         error_count=len(problems),
     )

@@ -45,7 +45,7 @@ from metas.models import (
     Unit,
 )
 from metas.territory import Atlas, recognise, territory_key
-from metas.territory.retag import retag
+from metas.publication.retag import tag_again
 from metas.text import fold
 
 from .parsed import ParsedReport, Problem, ReportInvalid
@@ -262,7 +262,7 @@ def write(parsed, plan: Plan, institution_name, period, user, saved, place, atla
     store_tags(goal_ids, plan.tags)
     link_history(report)  # the same goal in the previous and next months (metas.history)
     if place.changes:
-        retag([institution], atlas=atlas, exclude_reports=[report.pk])
+        tag_again(institution, atlas, exclude_reports=[report.pk])
     record_import(report, parsed, goal_ids)  # its LOTAIP check, reasons, "vigente" run
     publication.changed(institution.pk)
     return report, replaced

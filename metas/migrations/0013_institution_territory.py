@@ -1,12 +1,12 @@
 """Each institution's kind and territory from its name, where the name says them
 (metas.territory.recognise), then its reports re-tagged with its territory's places
-(metas.territory.retag): goals of institutions without a territory keep no place."""
+(metas.publication.retag): goals of institutions without a territory keep no place."""
 from django.db import migrations
 
 
 def recognise_and_retag(apps, schema_editor):
     from metas.territory import Atlas, recognise
-    from metas.territory.retag import retag
+    from metas.publication.retag import tag_again
 
     Institution = apps.get_model("metas", "Institution")
     atlas = Atlas.from_database(apps)
@@ -19,7 +19,8 @@ def recognise_and_retag(apps, schema_editor):
             kind, pk = recognised.territory
             setattr(institution, f"{kind}_id", pk)
         institution.save(update_fields=["kind", "folded_name", "province", "canton", "parish"])
-    retag(institutions, atlas=atlas, apps=apps)
+    for institution in institutions:
+        tag_again(institution, atlas, apps=apps)
 
 
 def _fold(text):

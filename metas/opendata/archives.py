@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 
 from ..models import Goal, Institution, MonthArchive, Report
 from . import datapackage, downloads
-from .exports import csv_header, csv_lines, export_goals, goal_columns
+from .columns import goal_columns
+from .exports import csv_header, csv_lines, export_goals
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +45,10 @@ def name_of(report: Report) -> str:
     return f"{report.institution.slug}-{report.period_slug}.zip"
 
 
-def url_of(report: Report) -> str:
-    return reverse("metas:month-archive", args=[report.institution.slug, report.period])
-
-
 def listed():
     """The archives of published reports, newest month first within each institution."""
     return (
-        MonthArchive.objects.filter(report__withdrawn_at__isnull=True)
+        MonthArchive.objects.published()
         .select_related("report__institution")
         .order_by("report__institution__name", "-report__period")
     )
@@ -67,9 +64,7 @@ def rebuild(institution_ids: list[int] | None = None) -> list[MonthArchive]:
     with translation.override(settings.LANGUAGE_CODE):
         columns = goal_columns(absolute_url=downloads.site_url)
         for institution in institutions:
-            withdrawn = MonthArchive.objects.filter(
-                report__institution=institution, report__withdrawn_at__isnull=False
-            )
+            withdrawn = MonthArchive.objects.withdrawn().filter(report__institution=institution)
             for archive in withdrawn:
                 _remove(archive)
             for report in institution.reports.published().select_related("institution"):

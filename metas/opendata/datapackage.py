@@ -1,5 +1,5 @@
 """Frictionless Data Packages (https://specs.frictionlessdata.io/) describing the exports: each
-CSV with its Table Schema (names, Spanish titles and descriptions from exports.goal_columns,
+CSV with its Table Schema (names, Spanish titles and descriptions from columns.goal_columns,
 types), its size, row count and SHA-256, the licence, the sources and the goal-list filters
 that select its rows.
 

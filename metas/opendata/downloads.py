@@ -26,21 +26,21 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy
 
-from .. import periods, publication
+from .. import periods
 from ..filters import DEFAULT_ORDER
 from ..models import Download, Goal, Institution, Report
+from .columns import goal_columns
+from .datapackage import csv_resource, json_resource, package
 from .exports import (
     JSON_CLOSING,
     csv_header,
     csv_lines,
     export_goals,
-    goal_columns,
     json_opening,
     json_records,
 )
@@ -116,8 +116,6 @@ def datapackage(query: dict[str, str]) -> dict | None:
     """The Data Package of the prebuilt CSV and JSON that answer a goal-list query, written
     from their Download rows (size, rows, SHA-256), so it always describes the files served;
     None when they are not current (the export then streams, and so is described)."""
-    from .datapackage import csv_resource, json_resource, package
-
     selection = selection_for(query)
     files = {extension: current(f"{selection.stem}.{extension}") for extension in FORMATS} \
         if selection else {}
@@ -155,7 +153,7 @@ def datapackage(query: dict[str, str]) -> dict | None:
 
 def listed() -> list[dict]:
     """The current files, for /datos/: [{"download", "url", "description"}], in two queries."""
-    version = publication.version()
+    version = Institution.objects.version()
     built = {download.name: download for download in Download.objects.filter(version=version)}
     files = []
     for selection in SELECTIONS:
@@ -172,9 +170,8 @@ def listed() -> list[dict]:
 def current(name: str) -> Download | None:
     """The file's row if it holds the latest publication (one query: a repeated download is
     answered with little more than this)."""
-    latest = Institution.objects.filter(published_at__isnull=False).order_by("-published_at")
     download = Download.objects.filter(
-        name=name, version=Subquery(latest.values("published_at")[:1])
+        name=name, version=Institution.objects.version_subquery()
     ).first()
     return download if download is not None and path_of(name).exists() else None
 
@@ -183,7 +180,7 @@ def rebuild(institution_ids: list[int] | None = None) -> list[Download]:
     """Rewrite the parts of these institutions' reports (every institution's when None), then
     every whole file. One rebuild at a time (a lock file), so two publications never mix."""
     with _lock(), translation.override(settings.LANGUAGE_CODE):
-        version = publication.version()
+        version = Institution.objects.version()
         columns = goal_columns(absolute_url=site_url)
         institutions = Institution.objects.all()
         if institution_ids is None:

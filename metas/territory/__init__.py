@@ -3,8 +3,8 @@
 - `dpa`: loads INEC's political-administrative division and cantón Loja's additions;
 - `tagger`: finds the places an objective names (pure Python, no database);
 - `gazetteers`: the places of an institution's territory, as a tagger (`Atlas`);
-- `names`: an institution's kind and territory read from its name;
-- `retag`: re-tags stored goals when an institution's territory changes.
+- `names`: an institution's kind and territory read from its name.
+Re-tagging stored goals writes published data: metas.publication.retag.
 
     atlas = Atlas.from_database()              # once per import
     tags = atlas.for_institution(institution).tag(objective)

@@ -3,7 +3,7 @@ import re
 
 from django.urls import reverse
 
-from metas.opendata.exports import goal_columns
+from metas.opendata.columns import goal_columns
 
 from .factories import make_goal
 

@@ -1,5 +1,8 @@
 """Is a goal on track: its percentage against the share of the plan year gone by at its
 report's month; the Python rule and the database condition agree."""
+import csv
+import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -7,6 +10,7 @@ import pytest
 
 from metas.accountability import pace
 from metas.accountability.pace import pace_of
+from metas.history import link_history
 from metas.importer import InputFile, import_report
 from metas.models import Goal
 
@@ -104,3 +108,43 @@ def test_the_database_condition_agrees_at_every_month_s_threshold():
         assert slug in ("en-ritmo", "atrasada")
         assert Goal.objects.filter(pace.condition(slug), pk=goal.pk).exists(), (
             goal.report.period, goal.progress, slug)
+
+
+@pytest.fixture
+def stalled_and_just_below(db):
+    """Loja's June, July and August: "Vivero municipal" at 40 % in all three (estancada 3
+    meses in August), "Parque lineal" at 40 % in the last two only (one report short)."""
+    loja = make_institution()
+    for period, park in (("2019-06", 30), ("2019-07", 40), ("2019-08", 40)):
+        report = make_report(loja, period)
+        make_goal(report, objective="Vivero municipal", progress=40)
+        make_goal(report, objective="Parque lineal", progress=park)
+        link_history(report)
+    return Goal.objects.select_related("report").filter(report=report)
+
+
+def test_the_badge_the_filter_the_facet_and_the_export_agree_on_stalled(
+    client, stalled_and_just_below
+):
+    stalled = stalled_and_just_below.get(objective="Vivero municipal")
+    below = stalled_and_just_below.get(objective="Parque lineal")
+    assert pace.of_goal(stalled).label == "estancada 3 meses"
+    assert pace.of_goal(below).slug == "atrasada"
+
+    page = client.get("/metas/", {"estancada": "3"}).content.decode()
+    assert "Vivero municipal" in page and "Estancada 3 meses" in page  # its row's badge
+    assert "Parque lineal" not in page
+    assert re.search(r'href="/metas/\?estancada=3&amp;ritmo=estancada"><span class="facet-label">'
+                     r'estancada</span> <span class="facet-count">1</span>', page)
+
+    everything = client.get("/metas/").content.decode()
+    assert re.search(r'href="/metas/\?ritmo=estancada"><span class="facet-label">'
+                     r'estancada</span> <span class="facet-count">1</span>', everything)
+
+    export = client.get("/metas.csv", {"estancada": "3"})
+    rows = list(csv.DictReader(io.StringIO(
+        b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert [(row["objetivo"], row["ritmo"], row["meses_estancada"]) for row in rows] == [
+        ("Vivero municipal", "estancada", "3")]
+    assert set(stalled_and_just_below.filter(pace.stalled_for(3))) == {stalled}
+    assert set(stalled_and_just_below.filter(pace.stalled_for(2))) == {stalled, below}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ..http.caching import publication_scope, whole_site
 from ..models import MonthArchive
 from ..opendata import archives, downloads
-from ..opendata.exports import change_columns, goal_columns
+from ..opendata.columns import change_columns, goal_columns
 from .exports import XLSX_MAX_ROWS, prebuilt_response
 
 ARCHIVES_PER_PAGE = 50
@@ -37,9 +37,8 @@ def archive_list(request):
 
 def month_archive(request, institution, period):
     archive = (
-        MonthArchive.objects.filter(
+        MonthArchive.objects.published().filter(
             report__institution__slug=institution, report__period=period,
-            report__withdrawn_at__isnull=True,
         ).first()
     )
     if archive is None or not downloads.path_of(archive.name).exists():

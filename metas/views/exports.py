@@ -29,14 +29,8 @@ from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
 from ..http.caching import publication_scope, whole_site
 from ..models import Goal
 from ..opendata import datapackage, downloads, filenames, xlsx
-from ..opendata.exports import (
-    COMMA,
-    SEPARATORS,
-    export_goals,
-    goal_columns,
-    stream_csv,
-    stream_json,
-)
+from ..opendata.columns import goal_columns
+from ..opendata.exports import COMMA, SEPARATORS, export_goals, stream_csv, stream_json
 from ..presentation.numbers import count_text
 
 CSV_TYPE = "text/csv; charset=utf-8"

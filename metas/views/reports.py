@@ -23,7 +23,9 @@ from ..counts import Counts
 from ..history import stored_changes
 from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import Goal, MonthArchive, Report, SourceFile
-from ..opendata.exports import change_columns, change_rows, stream_csv, stream_json
+from ..opendata.changes import change_rows
+from ..opendata.columns import change_columns
+from ..opendata.exports import stream_csv, stream_json
 
 REPORTS_PER_PAGE = 25
 # What a browser is told each stored format is; anything else is plain bytes.
@@ -88,9 +90,7 @@ def _withdrawn(request, report):
 def source_file_download(request, institution, period, pk):
     """The original file, byte for byte, as an attachment under a name the server chooses."""
     source = get_object_or_404(
-        SourceFile.objects.select_related("report__institution").filter(
-            report__withdrawn_at__isnull=True
-        ),
+        SourceFile.objects.published().select_related("report__institution"),
         pk=pk,
         report__institution__slug=institution,
         report__period=period,

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy
 
 from ..accountability import summaries
-from ..filters import public_goals, unit_with_descendants
+from ..filters import public_goals
 from ..http.caching import publication_scope, whole_site
 from ..models import Goal, Institution, Report, Unit
 from ..text import fold
@@ -225,7 +225,7 @@ def unit_detail(request, slug):
     unit = get_object_or_404(
         Unit.objects.select_related("institution", "level", "parent"), slug=slug
     )
-    unit_ids = unit_with_descendants(unit)
+    unit_ids = Unit.objects.with_descendants(unit)
     sub_units = sorted(
         Unit.objects.filter(parent=unit), key=lambda u: (_code_key(u.code), u.published_name)
     )

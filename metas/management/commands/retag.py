@@ -5,7 +5,9 @@
 
 Guarantees: each institution is re-tagged in its own transaction (its goals' parish, canton
 and council tags replaced by what its territory's gazetteer finds now, their coverage
-updated); reports and goals are otherwise untouched; --dry-run counts and writes nothing.
+updated), which goes through metas.publication.changed: its pages get a new version and the
+prebuilt downloads are rebuilt at the end; reports and goals are otherwise untouched;
+--dry-run counts and writes nothing.
 Run it after changing the territory data; the importer and the admin re-tag an institution
 themselves when its territory changes.
 """
@@ -13,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from metas.models import Institution
-from metas.territory.retag import retag
+from metas.publication import retag
 
 
 class Command(BaseCommand):

@@ -1,19 +1,27 @@
 """Re-tagging stored goals with their institution's territory, without re-importing.
 
-    retag([institution])      # after its territory was set or changed
-    retag()                   # every institution (migration 0013, `manage.py retag`)
+    retag([institution])      # after its territory was set or changed (the admin)
+    retag()                   # every institution (`manage.py retag`)
+    tag_again(institution, atlas, exclude_reports=[report.pk])   # within another's transaction
 
-Each institution is re-tagged in its own transaction: its goals' parish, canton and council
-tags are replaced by those its gazetteer gives now, and their coverage updated. The rows are
-written by metas.bulk, as the importer writes them.
+retag() re-tags each institution in its own transaction, which goes through the door
+(publication.changed): the pages that show it get a new version, and the prebuilt files are
+rebuilt once, when every institution is done. Its goals' parish, canton and council tags are
+replaced by those its gazetteer gives now, and their coverage updated; the rows are written by
+metas.bulk, as the importer writes them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps as installed_apps
 from django.db import transaction
 
-from .gazetteers import Atlas
+from ..bulk import insert_many, update_many
+from ..importer.plan import cached, tag_rows
+from ..models import Institution
+from ..territory.gazetteers import Atlas
+from .door import changed, together
 
 
 @dataclass
@@ -30,28 +38,29 @@ class Retagged:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def retag(institutions=None, *, atlas: Atlas | None = None, apps=None, exclude_reports=(),
-          dry_run: bool = False) -> Retagged:
-    """Re-tags the goals of `institutions` (every institution when None), except those of
-    `exclude_reports` (pks). `apps` is a migration's app registry, or None for the current
-    models. With dry_run, counts what the tags would be and writes nothing."""
-    if apps is None:
-        from django.apps import apps
-    Institution = apps.get_model("metas", "Institution")
-    atlas = atlas or Atlas.from_database(apps)
+def retag(institutions=None, *, atlas: Atlas | None = None, dry_run: bool = False) -> Retagged:
+    """Re-tags the goals of `institutions` (every institution when None). With dry_run, counts
+    what the tags would be and writes nothing."""
+    atlas = atlas or Atlas.from_database()
     if institutions is None:
         institutions = Institution.objects.order_by("name")
     total = Retagged()
-    for institution in institutions:
-        with transaction.atomic():
-            total.add(_retag_one(institution, atlas, apps, exclude_reports, dry_run))
+    with together():
+        for institution in institutions:
+            with transaction.atomic():
+                total.add(tag_again(institution, atlas, dry_run=dry_run))
+                if not dry_run:
+                    changed(institution.pk)
     return total
 
 
-def _retag_one(institution, atlas, apps, exclude_reports, dry_run) -> Retagged:
-    from metas.bulk import insert_many, update_many
-    from metas.importer.plan import cached, tag_rows
-
+def tag_again(institution, atlas: Atlas, *, apps=None, exclude_reports=(),
+              dry_run: bool = False) -> Retagged:
+    """Writes the tags of one institution's goals again, except those of `exclude_reports`
+    (pks), inside the caller's transaction. Not a door of its own: its callers are retag(),
+    the importer (whose transaction goes through publication.changed) and migration 0013,
+    whose `apps` (its models as they were) has no publication to mark."""
+    apps = apps or installed_apps
     Goal = apps.get_model("metas", "Goal")
     models = {name: apps.get_model("metas", name)
               for name in ("GoalParish", "GoalCanton", "GoalNeighbourhood")}
@@ -64,20 +73,20 @@ def _retag_one(institution, atlas, apps, exclude_reports, dry_run) -> Retagged:
     tag = cached(atlas.for_institution(institution).tag)
     ids = _place_ids(apps)
     rows = {name: [] for name in models}
-    changed = []
+    changed_coverage = []
     for pk, objective, coverage in goals:
         tags = tag(objective)
         for name, goal_rows in zip(models, tag_rows(pk, tags, *ids)):
             rows[name] += goal_rows
         if tags.coverage != coverage:
-            changed.append(Goal(pk=pk, coverage=tags.coverage))
+            changed_coverage.append(Goal(pk=pk, coverage=tags.coverage))
     result = Retagged(
         institutions=1,
         goals=len(goals),
         parish_tags=len(rows["GoalParish"]),
         canton_tags=len(rows["GoalCanton"]),
         neighbourhood_tags=len(rows["GoalNeighbourhood"]),
-        coverage_changed=len(changed),
+        coverage_changed=len(changed_coverage),
     )
     if dry_run:
         return result
@@ -86,7 +95,7 @@ def _retag_one(institution, atlas, apps, exclude_reports, dry_run) -> Retagged:
         for start in range(0, len(goal_ids), 1000):  # few enough parameters for SQLite
             model.objects.filter(goal_id__in=goal_ids[start:start + 1000]).delete()
         insert_many(model, rows[name])
-    update_many(changed, ["coverage"])
+    update_many(changed_coverage, ["coverage"])
     return result
 
 

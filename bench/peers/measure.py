@@ -111,12 +111,17 @@ def request(url: str, headers: list[str] = ()) -> tuple[int, dict[str, str], byt
         return error.code, dict(error.headers), error.read()
 
 
+# The sessions of the servers measured: not this script's own, nor autovacuum's.
+SERVED_SESSIONS = ("datname = current_database() AND backend_type = 'client backend' "
+                   "AND NOT pid = ANY(%s)")
+
+
 class DatabaseCpu:
-    """CPU seconds the PostgreSQL backends of one database used, polled: a backend that ends
+    """CPU seconds the PostgreSQL backends serving the site used, polled: a backend that ends
     (a connection older than CONN_MAX_AGE) loses only its time since the last poll."""
 
-    def __init__(self, connection):
-        self.connection = connection
+    def __init__(self, connection, own_pids: list[int]):
+        self.connection, self.own_pids = connection, own_pids
         self.last: dict[int, float] = {}
         self.total = 0.0
         self.lock = threading.Lock()
@@ -124,8 +129,7 @@ class DatabaseCpu:
     def poll(self) -> float:
         with self.lock:
             pids = [pid for (pid,) in self.connection.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()")]
+                f"SELECT pid FROM pg_stat_activity WHERE {SERVED_SESSIONS}", [self.own_pids])]
             for pid in pids:
                 now = process_cpu(pid)
                 if now is not None:
@@ -147,14 +151,16 @@ class Idle:
             import psycopg  # only for a PostgreSQL run
 
             self.database = psycopg.connect(database_url, autocommit=True)
-            self.database_cpu = DatabaseCpu(psycopg.connect(database_url, autocommit=True))
+            polling = psycopg.connect(database_url, autocommit=True)
+            self.own_pids = [self.database.info.backend_pid, polling.info.backend_pid]
+            self.database_cpu = DatabaseCpu(polling, self.own_pids)
 
     def active_queries(self) -> int:
         if self.database is None:
             return 0
         return self.database.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND state = 'active' AND pid <> pg_backend_pid()").fetchone()[0]
+            f"SELECT count(*) FROM pg_stat_activity WHERE {SERVED_SESSIONS} "
+            "AND state = 'active'", [self.own_pids]).fetchone()[0]
 
     def database_seconds(self) -> float:
         return self.database_cpu.poll() if self.database_cpu else 0.0

@@ -479,6 +479,10 @@ def table(figures: list[FamilyResult], peer: str, checks) -> list[str]:
     for result in figures:
         for problem in result.problems():
             lines.append(f"PROBLEM {result.family.name}: {problem}")
+        if result.peer and result.peer.wrapped:
+            lines.append(f"note {result.family.name}: the peer went round its list "
+                         f"({result.peer.wrapped:,} requests asked a URL again; Datasette has "
+                         "no page cache, so they cost what a first request costs)")
     return lines
 
 

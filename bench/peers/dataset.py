@@ -100,8 +100,9 @@ def rows(csv_path: Path):
             yield tuple(record[name] for name in COLUMNS), parishes
 
 
-def build(csv_path: Path, db_path: Path) -> int:
-    """Write the database; returns the number of goals."""
+def build(source, db_path: Path) -> int:
+    """Write the database from (goal row, parishes) pairs, e.g. rows(csv_path); returns the
+    number of goals."""
     temporary = db_path.with_name(db_path.name + ".tmp")
     temporary.unlink(missing_ok=True)
     insert = (f"INSERT INTO goals ({', '.join(COLUMNS.values())}) "
@@ -112,7 +113,7 @@ def build(csv_path: Path, db_path: Path) -> int:
     try:
         connection.executescript(SCHEMA)
         with connection:
-            for batch in batches(rows(csv_path)):
+            for batch in batches(source):
                 connection.executemany(insert, [goal for goal, _ in batch])
                 connection.executemany(insert_parish, [
                     (goal[0], parish) for goal, parishes in batch for parish in parishes
@@ -126,6 +127,26 @@ def build(csv_path: Path, db_path: Path) -> int:
     connection.close()
     os.replace(temporary, db_path)
     return count
+
+
+def same(first: Path, second: Path) -> list[str]:
+    """What differs between two databases build() wrote: [] when they hold the same rows."""
+    queries = {"goals": "SELECT * FROM goals ORDER BY id",
+               "goal_parishes": "SELECT goal_id, parish FROM goal_parishes ORDER BY 1, 2"}
+    differences = []
+    with sqlite3.connect(first) as one, sqlite3.connect(second) as other:
+        for table, sql in queries.items():
+            mine, theirs = one.execute(sql), other.execute(sql)
+            for line, (a, b) in enumerate(zip(iter(mine.fetchone, None),
+                                              iter(theirs.fetchone, None)), start=1):
+                if a != b:
+                    differences.append(f"{table} row {line}: {a!r} != {b!r}")
+                    break
+            counts = [db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                      for db in (one, other)]
+            if counts[0] != counts[1]:
+                differences.append(f"{table}: {counts[0]:,} rows != {counts[1]:,}")
+    return differences
 
 
 def batches(items, size: int = BATCH):
@@ -144,7 +165,7 @@ def main() -> int:
     parser.add_argument("export", type=Path, help="the project's /metas.csv?periodo=todos")
     parser.add_argument("database", type=Path, help="the SQLite file to write")
     args = parser.parse_args()
-    print(f"{build(args.export, args.database):,} goals -> {args.database}")
+    print(f"{build(rows(args.export), args.database):,} goals -> {args.database}")
     return 0
 
 

@@ -40,7 +40,7 @@ COLUMNS = {
 }
 PROGRESS = "avance"
 PARISHES = "parroquias"
-PARISH_SEPARATOR = "; "  # metas.exports.LIST_SEPARATOR
+PARISH_SEPARATOR = "; "  # metas.opendata.exports.LIST_SEPARATOR
 
 SCHEMA = """
 CREATE TABLE goals (

@@ -97,7 +97,7 @@ def read_samples(path: Path) -> list[tuple[list[tuple[str, str]], int]]:
 
 
 def in_folder(file: str, folder: str) -> bool:
-    """py-spy names files from their package ("metas/caching.py"), or in full."""
+    """py-spy names files from their package ("metas/http/caching.py"), or in full."""
     return file.startswith(folder) or f"/{folder}" in file
 
 

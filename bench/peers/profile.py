@@ -37,7 +37,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from servers import HOST, main_interruptible, project_env, project_server, running, say  # noqa: E402
+from servers import (  # noqa: E402  (bench/servers.py)
+    HOST, main_interruptible, project_env, project_server, running, say,
+)
 
 import cold  # noqa: E402
 from measure import request  # noqa: E402

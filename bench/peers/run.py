@@ -227,9 +227,9 @@ def export_csv(path: Path) -> int:
 def query_rows():
     """What dataset.rows() reads from the export, read from the database with the site's own
     cell rules (metas.opendata.exports: formula signs neutralised, decimals written plain,
-    lists joined, months as YYYY-MM), without writing the CSV: at 1,000 × 12 with no prebuilt file the export
-    streams 1.66 M rows through the exporter's per-row work. --datasette-source both checks that
-    it gives the same database as the export."""
+    lists joined, months as YYYY-MM), without writing the CSV: at 1,000 × 12 with no prebuilt
+    file the export streams 1.66 M rows through the exporter's per-row work. --datasette-source
+    both checks that it gives the same database as the export."""
     from metas import periods
     from metas.opendata.exports import LIST_SEPARATOR, neutralise
     from metas.models import Goal, GoalParish

@@ -36,8 +36,8 @@ def insert_many(model, rows: list[dict]) -> None:
     """Writes rows given as {field name: value}, every row with the same fields.
 
     On PostgreSQL with COPY, one stream per call (psycopg's cursor.copy): an INSERT through
-    executemany is one statement per row there, and COPY is several times faster, which is what
-    lets generate_demo write 1.66 million goals in minutes. Elsewhere with INSERTs, batches of
+    executemany is one statement per row there, and COPY writes the demo's goals and tags about
+    three times faster (bench/README.md). Elsewhere with INSERTs, batches of
     INSERT_BATCH rows. bulk_create would build a model instance per row and, on SQLite, send at
     most 999 values per statement. Decimals and UUIDs go through their field's conversion for
     the database; text, numbers and booleans need none. Triggers, generated columns (the

@@ -93,7 +93,8 @@ def suspended(connection):
     row: on SQLite the triggers index each row, which costs more than the rows' own INSERTs;
     on PostgreSQL each row goes into two GIN indexes, which took about two thirds of writing
     100 × 12 demo goals with COPY and grows with the table, while building them at the end
-    takes seconds. Searches meanwhile find the same goals, by a slower plan. Inside a
+    takes 9 s at 100 × 12 (90 s of CPU at 1,000 × 12). Searches meanwhile find the same goals,
+    by a slower plan. Inside a
     transaction (a test's) PostgreSQL's indexes are kept row by row: it refuses to drop or make
     an index of a table with deferred checks pending."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:

@@ -1,7 +1,11 @@
-"""Cold pages: the URL families of bench/peers/run.py's headline table, drawn from the data.
+"""Cold pages, bench/peers/run.py's headline: URL families drawn from the data, measured, judged.
 
     families = build(limit=20000, seed=0)        # in a process where Django is set up
     family.project[i], family.peer[i]            # the same rows on either side
+    lists = walks(families, peer, folder)        # each side's URLs, for wrk_walk.lua
+    rows = check_rows(lists, servers, 5, [])     # the first URLs asked once, rows counted
+    runs = measure(lists, servers, idle, args, [], raw)    # warm-up, interleaved rounds
+    checks = verdicts(results(...), ...)         # issue 21's targets; table(), markdown()
 
 Each family is a list of distinct filter sets read from the project's database, shuffled with
 `seed`, each written as the project's URL (in the goal list's one canonical order, so that it
@@ -44,7 +48,7 @@ WALKER = Path(__file__).resolve().parent / "wrk_walk.lua"
 
 PEER_TABLE = "/datasette/goals"
 PEER_FACETS = [("_facet", "unit"), ("_facet", "progress_pct")]
-# Reports whose goals give the words searched: enough for thousands of words, quick to read.
+# Reports whose goals give the words searched: over a thousand words, quick to read.
 VOCABULARY_REPORTS = 600
 WORD = re.compile(r"\b[a-z]{4,}\b")
 # Goal ids looked up per query, within every database's limit of parameters.

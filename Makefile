@@ -12,7 +12,7 @@ PORT ?= 8000
 # Apt-get only works (and is only needed) as root; elsewhere we say what is missing.
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: install run test test-sqlite test-postgres system-packages browser-packages bench-packages messages static bench bench-peers bench-load clean
+.PHONY: install run test test-sqlite test-postgres system-packages browser-packages bench-packages messages static bench bench-peers bench-profile bench-load clean
 
 install: system-packages $(VENV)/.installed messages
 
@@ -82,6 +82,10 @@ bench-packages:
 # Options go in ARGS, e.g. make bench-peers ARGS=--quick (see bench/README.md).
 bench-peers: install bench-packages
 	$(PY) bench/peers/run.py $(ARGS)
+
+# Where a cold page's time goes (py-spy, from requirements.txt), on the data bench-peers built.
+bench-profile: install
+	$(PY) bench/peers/profile.py $(ARGS)
 
 bench-load: install
 	$(PY) bench/load.py $(ARGS)

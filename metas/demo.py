@@ -15,10 +15,10 @@ through the models the importer fills, history fields included (`series`, `previ
 realistic data to show.
 
 The same seed gives the same data. Planning (what to write) is plain Python with one
-random.Random per institution; writing is a few multi-row INSERTs per institution (the
-importer's own metas.bulk), each institution in its own transaction; the README has the time
-100 × 12 takes. The database's statistics are refreshed at the end (ANALYZE), as query plans
-depend on them.
+random.Random per institution; writing is a few bulk writes per institution (the importer's
+own metas.bulk: COPY on PostgreSQL), each institution in its own transaction; the README has the
+time 100 × 12 takes. The database's statistics are refreshed at the end (ANALYZE), as query
+plans depend on them.
 
 Demo institutions are recognised by name only. `generate()` refuses to touch an existing
 institution of the same name unless `replace=True`, which deletes it first with all its reports

@@ -168,9 +168,10 @@ def test_the_period_argument_wins_over_the_update_date():
 # --- All or nothing -------------------------------------------------------------------------------
 
 def fail_on_insert(table):
-    """A connection wrapper that makes the database refuse inserts into `table`."""
+    """A connection wrapper that makes the database refuse inserts into `table` (INSERT, or the
+    COPY that metas.bulk writes with on PostgreSQL)."""
     def wrapper(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("INSERT") and f'"{table}"' in sql:
+        if sql.lstrip().upper().startswith(("INSERT", "COPY")) and f'"{table}"' in sql:
             raise DatabaseError(f"injected failure inserting into {table}")
         return execute(sql, params, many, context)
     return wrapper

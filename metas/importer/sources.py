@@ -34,8 +34,10 @@ import charset_normalizer
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from metas.text import location
+
 from . import bounds
-from .parsed import InputFile, Problem, location
+from .parsed import InputFile, Problem
 
 # Rows looked at to choose the separator.
 SNIFF_LINES = 400

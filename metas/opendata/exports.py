@@ -25,9 +25,9 @@ from django.utils.translation import gettext_lazy
 
 from .. import periods
 from ..history import Changes, Entry
-from ..importer.parsed import location
 from ..models import Goal, GoalNeighbourhood, GoalParish
 from ..presentation.numbers import json_number, plain
+from ..text import location
 
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula
 # (tab and carriage return let the formula through some importers; ASVS 1.2.10 adds NUL).

@@ -28,7 +28,8 @@ from metas.text import fold
 from .attempt import Attempt, run_attempt
 from .layout import DATASET, DICTIONARY, MATRIX, METADATA, recognise
 from .parsed import InputFile, Problem
-from .sources import ZIP_MAGIC, Unreadable, read_table, workbook_kind
+from .sources import ZIP_MAGIC, read_table, workbook_kind
+from .table import Unreadable
 
 PORTAL_ROLES = (DATASET, METADATA, DICTIONARY)
 # Words of a portal file's name that say its role, left out to pair a month's files.

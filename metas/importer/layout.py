@@ -14,7 +14,7 @@ import pandas as pd
 
 from metas.text import fold
 
-from .sources import Table
+from .table import Table
 from .values import metadata_field
 
 # Roles, as metas.models.SourceFile.Role values.

@@ -12,7 +12,8 @@ from .matrix import parse_matrix
 from .parsed import InputFile, ParsedFile, ParsedReport, Problem, ReportInvalid, ReportMetadata
 from .portal import duplicate_role_problem, parse_dataset, parse_dictionary, parse_metadata
 from .result import role_label
-from .sources import Table, Unreadable, expand_archives, read_table
+from .sources import expand_archives, read_table
+from .table import Table, Unreadable
 
 FORMAT_A, FORMAT_B = "A", "B"
 

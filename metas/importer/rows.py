@@ -8,7 +8,7 @@ from metas import periods
 
 from .layout import Header
 from .parsed import ParsedGoal, Problem, ReportMetadata
-from .sources import Table
+from .table import Table
 from .values import ValueProblem, metadata_field, parse_date, parse_target, split_link
 
 

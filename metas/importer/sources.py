@@ -28,16 +28,15 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
 
 import charset_normalizer
-import pandas as pd
 from django.utils.translation import gettext as _
-
-from metas.text import location
 
 from . import bounds
 from .parsed import InputFile, Problem
+from .pdf import read_pdf
+from .table import Table, Unreadable, to_frame
+from .workbook import read_workbook
 
 # Rows looked at to choose the separator.
 SNIFF_LINES = 400
@@ -56,53 +55,6 @@ MAX_TEXT_NULS = 8
 # The csv module's own limit (131,072 characters) would end the import with a traceback;
 # cells.py refuses a long cell with its line and column instead.
 csv.field_size_limit(64 * 1024 * 1024)
-
-
-class Unreadable(Exception):
-    """A file that cannot be turned into a table; carries the problem to show."""
-
-    def __init__(self, problem: Problem):
-        self.problem = problem
-        super().__init__(str(problem))
-
-
-@dataclass
-class Table:
-    """The cells of one file as text. `cells` has columns 0..n-1 and, as index, each row's
-    1-based line (text files) or sheet row (spreadsheets); blank rows are kept. A PDF's rows
-    are numbered in reading order, and `positions` gives each its page and row on the page."""
-
-    source: InputFile
-    detected_format: str  # "tsv", "csv", "xlsx", "xls", "ods" or "pdf"
-    encoding: str  # "" for spreadsheets and PDFs
-    cells: pd.DataFrame
-    sheet: str = ""
-    pages: int = 0  # a PDF's pages
-    positions: dict[int, tuple[int, int]] | None = None  # a PDF's index -> (page, row)
-    # Hyperlinks behind cells: (index, column) -> address.
-    links: dict[tuple[int, int], str] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.source.name
-
-    def position(self, index) -> tuple[int | None, int]:
-        """(page, line) of a row: the page is None except in a PDF."""
-        if self.positions is None:
-            return None, int(index)
-        return self.positions[int(index)]
-
-    def location(self, index) -> str:
-        """"línea 12", "fila 12" or "página 3, fila 7"."""
-        page, line = self.position(index)
-        return location(line, page=page, sheet=self.sheet)
-
-    def problem(self, message, line=None, column=None, value="") -> Problem:
-        page, line = self.position(line) if line is not None else (None, None)
-        return Problem(
-            file=self.name, message=message, line=line, column=column, value=value,
-            sheet=self.sheet, page=page,
-        )
 
 
 # --- Files and ZIP archives ------------------------------------------------------------------
@@ -225,16 +177,10 @@ def read_table(file: InputFile, sheet: str | None = None) -> Table:
         raise Unreadable(problem)
     try:
         if file.data.startswith(PDF_MAGIC):
-            from .pdf import read_pdf
-
             return read_pdf(file)
         if file.data.startswith(OLE_MAGIC):
-            from .workbook import read_workbook
-
             return read_workbook(file, "xls", sheet)
         if file.data.startswith(ZIP_MAGIC):
-            from .workbook import read_workbook
-
             return read_workbook(file, workbook_kind(file.data) or "xlsx", sheet)
         text, encoding = decode(file.data)
         if text is None or looks_binary(text):
@@ -387,21 +333,3 @@ def uses_bare_quotes(text: str, delimiter: str) -> bool:
             if '"' in inner:
                 return True
     return False
-
-
-# --- Rows to a frame --------------------------------------------------------------------------
-
-def to_frame(name: str, rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
-    """A DataFrame of stripped text cells, padded to the widest row, blank columns at the
-    right dropped, indexed by line. Everything stays text: "N/A" and "" are never NaN.
-    Refuses (bounds.OutOfBounds) a table wider or larger than a report can be."""
-    stripped = []
-    for _line, cells in rows:
-        cells = [cell.strip() for cell in cells]
-        while cells and not cells[-1]:
-            cells.pop()
-        stripped.append(cells)
-    width = max(map(len, stripped), default=0)
-    bounds.check_extent(InputFile(name, b""), len(rows), width)
-    data = [cells + [""] * (width - len(cells)) for cells in stripped]
-    return pd.DataFrame(data, index=[line for line, _ in rows], columns=range(width), dtype=object)

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from metas.presentation.numbers import plain
 
 from . import bounds
+from .layout import find_header
 from .parsed import InputFile, Problem
-from .sources import Table, Unreadable, to_frame
+from .table import Table, Unreadable, to_frame
 
 # As the messages name them ("no es un libro de Excel (.xlsx)").
 FORMAT_NAMES = {
@@ -83,10 +84,6 @@ def chosen_sheet(file: InputFile, visible: list[str], wanted: str) -> str:
 def report_sheet(file: InputFile, tables: list[Table]) -> Table:
     """The one sheet with a report's header row (else the first with data, which may be a
     portal file of another kind); two report sheets are the user's choice, not ours."""
-    from .layout import (
-        find_header,  # layout reads Tables: imported here, not at the top
-    )
-
     reports = [table for table in tables if find_header(table) is not None]
     if len(reports) > 1:
         raise Unreadable(Problem(file.name, _(

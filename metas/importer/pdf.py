@@ -71,6 +71,8 @@ class Block:
 
 
 def read_pdf(file: InputFile) -> Table:
+    # Imported here: pdfplumber and pdfminer take a quarter of a second to import, and only a
+    # PDF needs them.
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 

@@ -19,6 +19,7 @@ from xml.etree.ElementTree import ParseError, iterparse
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
 from metas.presentation.numbers import plain
 
@@ -40,8 +41,6 @@ def read_workbook(file: InputFile, kind: str, sheet: str | None = None) -> Table
             bounds.check_workbook(file, kind)
         except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError):
             raise Unreadable(damaged(file, kind)) from None
-    from python_calamine import SheetTypeEnum, SheetVisibleEnum
-
     try:
         excel = pd.ExcelFile(io.BytesIO(file.data), engine="calamine")
     except Exception as error:  # calamine raises its own kinds for a damaged file
@@ -144,7 +143,7 @@ def xlsx_formats_and_links(file: InputFile, sheet: str, has_numbers: bool):
     .xlsx sheet, from openpyxl; skipped when the sheet has neither numbers nor links."""
     if not has_numbers and not has_hyperlinks(file.data):
         return set(), {}
-    import openpyxl  # imported here: only these workbooks need it
+    import openpyxl  # imported here: half a second to import, and only these workbooks need it
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(file.data), data_only=True)

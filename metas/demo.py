@@ -46,7 +46,7 @@ from . import history, periods, publication
 from .accountability import reasons, record
 from .bulk import delete_goals, insert_many, refresh_planner_statistics
 from .importer import InputFile, ParsedReport, read_report
-from .importer.plan import Plan, cached, search_text, tag_rows, unit_identity
+from .importer.plan import Plan, cached, search_text, tag_rows
 from .importer.slugs import unit_slug_base, with_institution
 from .models import (
     Canton,
@@ -66,6 +66,7 @@ from .territory import Atlas, recognise
 from .territory.dpa import LOJA_CANTON
 from .territory.tagger import RURAL, SEAT, URBAN, Gazetteer, Tags
 from .text import fold
+from .units import unit_identity
 
 SAMPLE = settings.BASE_DIR / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
 # The sample's own month: by default the demo's last month, so demo and sample line up.
@@ -198,7 +199,7 @@ def load_sample() -> Sample:
 
 @dataclass(frozen=True)
 class UnitSpec:
-    identity: tuple  # metas.importer.plan.unit_identity
+    identity: tuple  # metas.units.unit_identity
     level: str
     code: str
     published_name: str

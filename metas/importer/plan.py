@@ -10,26 +10,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from metas.text import fold
-
 from metas.territory.tagger import Gazetteer, Tags
+from metas.text import fold
+from metas.units import parent_code, unit_identity
 
 from .parsed import ParsedGoal, ParsedReport
 
 # "Gestión Ambiental - Gestión de Calidad Ambiental", "Gestión de Higiene- Mercados": a dash
 # with a space on at least one side ("Voz-IP" is one word).
 _SEPARATOR = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
-
-
-def unit_identity(level: str | None, code: str, published_name: str) -> tuple:
-    """A unit's identity within an institution: its level, code and name, folded. One stored
-    Unit per identity; every count of "units" counts these."""
-    return (fold(level) if level else None, code, fold(published_name))
-
-
-def parent_code(code: str) -> str:
-    """ "6.1" -> "6", "23.2" -> "23"; a code without a dot is its own parent's code."""
-    return code.rsplit(".", 1)[0] if "." in code else code
 
 
 @dataclass

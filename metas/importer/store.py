@@ -47,9 +47,10 @@ from metas.models import (
 from metas.territory import Atlas, recognise, territory_key
 from metas.territory.retag import retag
 from metas.text import fold
+from metas.units import unit_identity
 
 from .parsed import ParsedReport, Problem, ReportInvalid
-from .plan import Plan, cached, search_text, tag_rows, unit_identity
+from .plan import Plan, cached, search_text, tag_rows
 from .reader import read_report
 from .result import ImportResult, form_label
 from .slugs import Slugs, unit_slug_base

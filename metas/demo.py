@@ -46,7 +46,7 @@ from . import history, periods, publication
 from .accountability import reasons, record
 from .bulk import delete_goals, insert_many, refresh_planner_statistics
 from .importer import InputFile, ParsedReport, read_report
-from .importer.plan import Plan, cached, search_text, tag_rows
+from .importer.plan import Plan, search_text
 from .importer.slugs import unit_slug_base, with_institution
 from .models import (
     Canton,
@@ -65,6 +65,7 @@ from .search import index as search_index
 from .territory import Atlas, recognise
 from .territory.dpa import LOJA_CANTON
 from .territory.tagger import RURAL, SEAT, URBAN, Gazetteer, Tags
+from .territory.tags import cached, tag_rows
 from .text import fold
 from .units import unit_identity
 

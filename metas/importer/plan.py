@@ -1,5 +1,6 @@
 """What a report's goals need besides their own fields, worked out before the first write:
-their units (with the unit hierarchy), their territory tags, their search text and tag rows.
+their units (with the unit hierarchy), their territory tags and their search text (the rows of
+those tags are metas.territory.tags.tag_rows).
 
 The importer plans each report it stores with these; the demo data (metas.demo) plans its
 institutions with the same functions, so both write the same rows for the same goals.
@@ -98,40 +99,3 @@ def search_text(
     names, folded. `fold` may be a cached metas.text.fold (these parts repeat a lot)."""
     parts = (objective, indicator, target, unit_name, level_name)
     return " ".join(folded for folded in map(fold, parts) if folded)
-
-
-def tag_rows(
-    goal_id: int, tags: Tags, parish_ids: dict[str, int], canton_ids: dict[str, int],
-    council_ids: dict[str, int],
-) -> tuple[list[dict], list[dict], list[dict]]:
-    """The GoalParish, GoalCanton and GoalNeighbourhood rows of one goal's tags (for
-    metas.bulk); the ids are {slug: pk}."""
-    parishes = [
-        {"goal": goal_id, "parish": parish_ids[place.slug],
-         "matched_text": place.matched_text[:300], "via_coverage": place.via_coverage}
-        for place in tags.parishes
-    ]
-    cantons = [
-        {"goal": goal_id, "canton": canton_ids[place.slug],
-         "matched_text": place.matched_text[:300]}
-        for place in tags.cantons
-    ]
-    councils = [
-        {"goal": goal_id, "neighbourhood": council_ids[place.slug],
-         "matched_text": place.matched_text[:300]}
-        for place in tags.neighbourhoods
-    ]
-    return parishes, cantons, councils
-
-
-def cached(function):
-    """`function` computed once per distinct argument (a plain dict: no size limit, no lock,
-    for the duration of one import)."""
-    results = {}
-
-    def lookup(argument):
-        if argument not in results:
-            results[argument] = function(argument)
-        return results[argument]
-
-    return lookup

@@ -46,11 +46,12 @@ from metas.models import (
 )
 from metas.territory import Atlas, recognise, territory_key
 from metas.territory.retag import retag
+from metas.territory.tags import cached, tag_rows
 from metas.text import fold
 from metas.units import unit_identity
 
 from .parsed import ParsedReport, Problem, ReportInvalid
-from .plan import Plan, cached, search_text, tag_rows
+from .plan import Plan, search_text
 from .reader import read_report
 from .result import ImportResult, form_label
 from .slugs import Slugs, unit_slug_base

@@ -50,7 +50,7 @@ def retag(institutions=None, *, atlas: Atlas | None = None, apps=None, exclude_r
 
 def _retag_one(institution, atlas, apps, exclude_reports, dry_run) -> Retagged:
     from metas.bulk import insert_many, update_many
-    from metas.importer.plan import cached, tag_rows
+    from metas.territory.tags import cached, tag_rows
 
     Goal = apps.get_model("metas", "Goal")
     models = {name: apps.get_model("metas", name)

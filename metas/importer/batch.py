@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from metas.text import fold
 
 from .attempt import Attempt, run_attempt
-from .layout import DATASET, DICTIONARY, MATRIX, METADATA, recognise
+from .layout import DATASET, DICTIONARY, MATRIX, METADATA, role_and_header
 from .parsed import InputFile, Problem
 from .sources import ZIP_MAGIC, read_table, workbook_kind
 from .table import Unreadable
@@ -112,7 +112,7 @@ def role_of(file: InputFile) -> str | None:
         table = read_table(file)
     except Unreadable:
         return None
-    return recognise(table)[0]
+    return role_and_header(table)[0]
 
 
 def _portal_reports(files) -> list[ReportFiles]:

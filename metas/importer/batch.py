@@ -28,7 +28,7 @@ from metas.text import fold
 from .attempt import Attempt, run_attempt
 from .layout import DATASET, DICTIONARY, MATRIX, METADATA, role_and_header
 from .parsed import InputFile, Problem
-from .sources import ZIP_MAGIC, read_table, workbook_kind
+from .sources import is_plain_archive, read_table
 from .table import Unreadable
 
 PORTAL_ROLES = (DATASET, METADATA, DICTIONARY)
@@ -106,7 +106,7 @@ def group(files: list[tuple[Path, InputFile]]) -> list[ReportFiles]:
 
 def role_of(file: InputFile) -> str | None:
     """MATRIX, a portal role, or None (a ZIP, an unreadable or unrecognised file)."""
-    if file.data.startswith(ZIP_MAGIC) and workbook_kind(file.data) is None:
+    if is_plain_archive(file.data):
         return None
     try:
         table = read_table(file)

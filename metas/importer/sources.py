@@ -63,7 +63,7 @@ def expand_archives(files: list[InputFile]) -> tuple[list[InputFile], list[Probl
     """Replaces each plain ZIP (not a workbook) by its members, named "archive/member"."""
     expanded, problems = [], []
     for file in files:
-        if file.data.startswith(ZIP_MAGIC) and workbook_kind(file.data) is None:
+        if is_plain_archive(file.data):
             try:
                 members, member_problems = zip_members(file)
             except bounds.OutOfBounds as refusal:
@@ -73,6 +73,12 @@ def expand_archives(files: list[InputFile]) -> tuple[list[InputFile], list[Probl
         else:
             expanded.append(file)
     return expanded, problems
+
+
+def is_plain_archive(data: bytes) -> bool:
+    """A ZIP archive of files, to be read member by member; not a workbook (an .xlsx or an
+    .ods file is a ZIP too). The one place that tells them apart."""
+    return data.startswith(ZIP_MAGIC) and workbook_kind(data) is None
 
 
 def workbook_kind(data: bytes) -> str | None:

@@ -1,6 +1,6 @@
 """What a report's goals need besides their own fields, worked out before the first write:
-their units (with the unit hierarchy), their territory tags and their search text (the rows of
-those tags are metas.territory.tags.tag_rows).
+their units (with the unit hierarchy), their territory tags and their search text; then the Goal
+row each becomes (goal_row; the rows of its tags are metas.territory.tags.tag_rows).
 
 The importer plans each report it stores with these; the demo data (metas.demo) plans its
 institutions with the same functions, so both write the same rows for the same goals.
@@ -99,3 +99,39 @@ def search_text(
     names, folded. `fold` may be a cached metas.text.fold (these parts repeat a lot)."""
     parts = (objective, indicator, target, unit_name, level_name)
     return " ".join(folded for folded in map(fold, parts) if folded)
+
+
+def goal_row(
+    goal: ParsedGoal, *, report: int, position: int, unit, level_name: str, coverage: str,
+    series, source_file: int | None = None, fold: Callable[[str], str] = fold,
+) -> dict:
+    """The Goal row (for metas.bulk.insert_many) of a goal as read: its fields as published,
+    its place in the report and in its file, its stored `unit` (a metas.models.Unit) and level
+    name, its territory `coverage`, its search text and `series`. The history fields are those
+    of a goal without a previous month: metas.history links it to the months before."""
+    return {
+        "report": report,
+        "unit": unit.pk,
+        "position": position,
+        "source_file": source_file,
+        "source_line": goal.line,
+        "source_page": goal.page,
+        "objective": goal.objective,
+        "indicator": goal.indicator,
+        "target": goal.target,
+        "progress": goal.progress,
+        "status": goal.status,
+        "note": goal.note,
+        "lacks_financing": goal.lacks_financing,
+        "verification_link": goal.verification_link,
+        "coverage": coverage,
+        "search_text": search_text(
+            goal.objective, goal.indicator, goal.target, unit.published_name, level_name,
+            fold=fold,
+        ),
+        "series": series,
+        "previous": None,
+        "previous_progress": None,
+        "change": "",
+        "months_unchanged": 0,
+    }

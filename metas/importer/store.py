@@ -51,7 +51,7 @@ from metas.text import fold
 from metas.units import unit_identity
 
 from .parsed import ParsedReport, Problem, ReportInvalid
-from .plan import Plan, search_text
+from .plan import Plan, goal_row
 from .reader import read_report
 from .result import ImportResult, form_label
 from .slugs import Slugs, unit_slug_base
@@ -421,39 +421,19 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
         zip(parsed.goals, plan.unit_identities, plan.tags), start=1
     ):
         unit = units[identity]
-        level_name = levels[fold_repeated(goal.level)].name if goal.level else ""
         # The series metas.history gives a goal that starts here, so that linking the first
         # month (or re-importing it) rewrites nothing; goals it links to earlier months get
         # that goal's series from it.
         series_key = (series_unit(unit), fold_repeated(goal.objective))
         occurrences[series_key] += 1
         source_file = files.get(goal.file)
-        rows.append({
-            "report": report.pk,
-            "unit": unit.pk,
-            "position": position,
-            "source_file": source_file.pk if source_file else None,
-            "source_line": goal.line,
-            "source_page": goal.page,
-            "objective": goal.objective,
-            "indicator": goal.indicator,
-            "target": goal.target,
-            "progress": goal.progress,
-            "status": goal.status,
-            "note": goal.note,
-            "lacks_financing": goal.lacks_financing,
-            "verification_link": goal.verification_link,
-            "coverage": tag.coverage,
-            "search_text": search_text(
-                goal.objective, goal.indicator, goal.target, unit.published_name, level_name,
-                fold=fold_repeated,
-            ),
-            "series": history.first_series(report, series_key, occurrences[series_key]),
-            "previous": None,
-            "previous_progress": None,
-            "change": "",
-            "months_unchanged": 0,
-        })
+        rows.append(goal_row(
+            goal, report=report.pk, position=position, unit=unit,
+            level_name=levels[fold_repeated(goal.level)].name if goal.level else "",
+            coverage=tag.coverage,
+            series=history.first_series(report, series_key, occurrences[series_key]),
+            source_file=source_file.pk if source_file else None, fold=fold_repeated,
+        ))
     insert_many(Goal, rows)
     ids = dict(Goal.objects.filter(report=report).values_list("position", "pk"))
     return [ids[position] for position in range(1, len(rows) + 1)]

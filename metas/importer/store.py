@@ -6,22 +6,17 @@ replaces the institution's report for that period (and only that one) with the n
 its files, goals and territory tags. If anything fails, the database is as it was and the
 files this import saved are removed again.
 
-An original is written (under its content's name) before the transaction commits, so a
-committed SourceFile always has its file. A process killed in between leaves a file no
-SourceFile refers to: unreferenced_files() finds those, once they are older than any import
-takes (SWEEP_GRACE), for the cleanup_files command to remove.
+The originals are kept by metas.importer.originals (under their SHA-256, written before the
+transaction commits, removed again if it fails).
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -41,7 +36,6 @@ from metas.models import (
     Parish,
     ProcessLevel,
     Report,
-    SourceFile,
     Unit,
 )
 from metas.territory import Atlas, recognise, territory_key
@@ -50,15 +44,12 @@ from metas.territory.tags import cached, tag_rows
 from metas.text import fold
 from metas.units import unit_identity
 
+from .originals import delete_unreferenced, store_files
 from .parsed import ParsedReport, Problem, ReportInvalid
 from .plan import Plan, goal_row
 from .reader import read_report
 from .result import ImportResult, form_label
 from .slugs import Slugs, unit_slug_base
-
-
-ORIGINALS = "reports"  # the folder of MEDIA_ROOT where SourceFile keeps the originals
-SWEEP_GRACE = timedelta(hours=1)  # far longer than an import takes
 
 
 def import_report(files, sheet: str | None = None, **options) -> ImportResult:
@@ -313,14 +304,6 @@ def replace_existing(institution: Institution, period: date) -> bool:
     return True
 
 
-def delete_unreferenced(names: list[str]) -> None:
-    """Removes replaced files that no report refers to any more (files are stored by
-    content, so a re-imported file is shared with the new report)."""
-    still_used = set(SourceFile.objects.filter(file__in=names).values_list("file", flat=True))
-    for name in set(names) - still_used:
-        default_storage.delete(name)
-
-
 def store_levels(institution: Institution, names: list[str]) -> dict[str, ProcessLevel]:
     """The report's process levels by folded name, reused across months, in report order."""
     existing = {fold(level.name): level for level in institution.levels.all()}
@@ -384,33 +367,6 @@ def find_parent(plan: Plan, identity: tuple, stored: dict, units: dict) -> Unit 
     return None
 
 
-def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, SourceFile]:
-    """The original bytes of each file, under a name the server chooses (its SHA-256)."""
-    files = {}
-    for parsed_file in parsed.files:
-        source = parsed_file.source
-        record = SourceFile(
-            report=report,
-            role=parsed_file.role,
-            original_name=source.name[-SourceFile._meta.get_field("original_name").max_length:],
-            sha256=source.sha256,
-            size=len(source.data),
-            detected_format=parsed_file.detected_format,
-            encoding=parsed_file.encoding,
-            row_count=parsed_file.row_count,
-        )
-        name = record.file.field.generate_filename(record, source.name)
-        if default_storage.exists(name):
-            record.file.name = name  # the same bytes are already stored
-            touch(name)  # newly wanted: the sweep's grace period starts again
-        else:
-            record.file.save(source.name, ContentFile(source.data), save=False)
-            saved.append(record.file.name)
-        record.save()
-        files[source.name] = record
-    return files
-
-
 def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
     """Inserts the goals; returns their ids in report order."""
     fold_repeated = cached(fold)  # units, levels, indicators and targets repeat
@@ -450,34 +406,3 @@ def store_tags(goal_ids: list[int], tags: list) -> None:
             kind += goal_rows
     for model, model_rows in zip(models, rows):
         insert_many(model, model_rows)
-
-
-def touch(name: str) -> None:
-    try:
-        os.utime(default_storage.path(name))
-    except (NotImplementedError, OSError):
-        pass  # a storage without local paths keeps its own times
-
-
-# --- Files no report refers to ----------------------------------------------------------------
-
-def unreferenced_files(now=None) -> list[str]:
-    """The originals under MEDIA_ROOT/reports/ that no SourceFile refers to, written more than
-    SWEEP_GRACE ago (a younger one may belong to an import under way): left by a killed
-    import."""
-    referenced = set(SourceFile.objects.values_list("file", flat=True))
-    cutoff = (now or timezone.now()) - SWEEP_GRACE
-    return [
-        name for name in stored_names(ORIGINALS)
-        if name not in referenced and default_storage.get_modified_time(name) < cutoff
-    ]
-
-
-def stored_names(folder: str) -> list[str]:
-    if not default_storage.exists(folder):
-        return []
-    folders, files = default_storage.listdir(folder)
-    names = [f"{folder}/{name}" for name in sorted(files)]
-    for name in sorted(folders):
-        names += stored_names(f"{folder}/{name}")
-    return names

@@ -6,8 +6,9 @@ replaces the institution's report for that period (and only that one) with the n
 its files, goals and territory tags. If anything fails, the database is as it was and the
 files this import saved are removed again.
 
-The originals are kept by metas.importer.originals (under their SHA-256, written before the
-transaction commits, removed again if it fails).
+Each part of the write has its module: the original files (metas.importer.originals, under
+their SHA-256), the process levels and units (metas.importer.hierarchy), the Goal rows
+(metas.importer.plan.goal_row) and their tag rows (metas.territory.tags.tag_rows).
 """
 from __future__ import annotations
 

@@ -16,10 +16,10 @@ Each job has its tool:
   and its hyperlink (the GPR link's address behind "Reporte del GPR"); an .ods file's links
   are read from its XML;
 - pdfplumber reads the table of a PDF (metas.importer.pdf).
-The cells then live in a pandas DataFrame of strings, where the readers classify rows with
-vectorised masks. No cell is ever NaN: "N/A", "NA" and "" stay text. Before any of this,
-metas.importer.bounds measures what the file would cost to read, and metas.importer.cells
-applies the one rule for the characters of a cell.
+The cells then live in a pandas DataFrame of strings (a metas.importer.table.Table), where the
+readers classify rows with vectorised masks. No cell is ever NaN: "N/A", "NA" and "" stay
+text. Before any of this, metas.importer.bounds measures what the file would cost to read,
+and metas.importer.cells applies the one rule for the characters of a cell.
 """
 from __future__ import annotations
 

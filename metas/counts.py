@@ -4,13 +4,15 @@ preview and the public pages.
     Counts.of_parsed(parsed.goals)            # before storing (a dry run, the preview)
     Counts.of_stored(Goal.objects.filter(…))  # after, in one query (GoalQuerySet.summary)
 
-A unit is a unit as published within its level (metas.importer.plan.unit_identity: one stored
+A unit is a unit as published within its level (metas.units.unit_identity: one stored
 Unit each); a level counts when it has goals. Each other figure counts the goals with one value
 of one field, listed once in KINDS for both the Python and the SQL side. Needs no database.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+
+from .units import unit_identity
 
 # The goal field and value that put a goal in each counted kind (Goal.Status values).
 KINDS = {
@@ -34,8 +36,6 @@ class Counts:
     @classmethod
     def of_parsed(cls, goals) -> Counts:
         """The figures of ParsedGoals (metas.importer.parsed)."""
-        from .importer.plan import unit_identity
-
         counts = cls(
             goals=len(goals),
             levels=len({goal.level for goal in goals if goal.level}),

@@ -44,8 +44,8 @@ from django.utils.text import slugify
 from . import history, periods, publication
 from .accountability import reasons, record
 from .bulk import delete_goals, insert_many, refresh_planner_statistics
-from .importer import InputFile, ParsedReport, read_report
-from .importer.plan import Plan, cached, search_text, tag_rows, unit_identity
+from .importer import InputFile, ParsedGoal, ParsedReport, read_report
+from .importer.plan import Plan, goal_row
 from .importer.slugs import unit_slug_base, with_institution
 from .models import (
     Canton,
@@ -64,7 +64,9 @@ from .search import index as search_index
 from .territory import Atlas, recognise
 from .territory.dpa import LOJA_CANTON
 from .territory.tagger import RURAL, SEAT, URBAN, Gazetteer, Tags
+from .territory.tags import cached, tag_rows
 from .text import fold
+from .units import unit_identity
 
 SAMPLE = settings.BASE_DIR / "fixtures" / "loja-lotaip-a4-2019-08.tsv"
 # The sample's own month: by default the demo's last month, so demo and sample line up.
@@ -197,7 +199,7 @@ def load_sample() -> Sample:
 
 @dataclass(frozen=True)
 class UnitSpec:
-    identity: tuple  # metas.importer.plan.unit_identity
+    identity: tuple  # metas.units.unit_identity
     level: str
     code: str
     published_name: str
@@ -589,31 +591,30 @@ class _Writer:
             row = rows[series_index]
             template = series.template
             before = previous.get(series_index)
+            goal = _month_goal(template, row.objective, value, template.line + added_rows)
             goals[series_index] = {
-                "report": report.pk,
-                "unit": row.unit.pk,
-                "position": len(goals) + 1,
-                "source_file": None,
-                "source_line": template.line + added_rows,
-                "objective": row.objective,
-                "indicator": template.indicator,
-                "target": value.target,
-                "progress": value.progress,
-                "status": value.status,
-                "note": value.note,
-                "lacks_financing": value.lacks_financing,
-                **_reason_fields(value),
-                "verification_link": "",
-                "coverage": row.tags.coverage,
-                "search_text": search_text(
-                    row.objective, template.indicator, value.target, row.unit.published_name,
-                    template.level, fold=_folded,
+                **goal_row(
+                    goal, report=report.pk, position=len(goals) + 1, unit=row.unit,
+                    level_name=template.level, coverage=row.tags.coverage, series=series.uuid,
+                    fold=_folded,
                 ),
-                "series": series.uuid,
                 "previous": before["pk"] if before else None,
                 **history_fields(before, value, month > 0),
+                **_reason_fields(value),
             }
         return goals
+
+
+def _month_goal(
+    template: TemplateGoal, objective: str, value: MonthValue, line: int
+) -> ParsedGoal:
+    """A series' goal in one month, as the importer would have read it from the report."""
+    return ParsedGoal(
+        level=template.level, unit_code=template.unit_code, unit_name=template.unit_name,
+        objective=objective, indicator=template.indicator, target=value.target,
+        progress=value.progress, status=value.status, note=value.note,
+        lacks_financing=value.lacks_financing, verification_link="", file="", line=line,
+    )
 
 
 def _reason_fields(value: MonthValue) -> dict[str, str]:

@@ -3,6 +3,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
 _SPACES = re.compile(r"\s+")
 # Control characters (Unicode category Cc) but tab, line feed and carriage return: XML 1.0 (the
 # Atom feeds), spreadsheets (XLSX) and HTML refuse or mangle them.
@@ -22,9 +26,6 @@ _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 def email_address(text: str) -> str:
     """The first valid e-mail address in a footer field institutions fill freely
     ("jperez@loja.gob.ec / ext. 123"), or "" when it holds none."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     for candidate in _ADDRESS.findall(text or ""):
         try:
             validate_email(candidate)
@@ -32,6 +33,17 @@ def email_address(text: str) -> str:
             continue
         return candidate
     return ""
+
+
+def location(line: int, *, page: int | None = None, sheet: str | bool = "") -> str:
+    """Where a row is, as the user finds it: "página 3, fila 7" in a PDF, "fila 12" in a
+    spreadsheet (`sheet`: its name, or True), "línea 12" in a text file. The one place that
+    words a row's position (the importer's problems, the exports' source column)."""
+    if page is not None:
+        return _("page %(page)s, row %(row)s") % {"page": page, "row": line}
+    if sheet:
+        return _("row %(row)s") % {"row": line}
+    return _("line %(line)s") % {"line": line}
 
 
 def fold(text: str) -> str:

@@ -10,12 +10,16 @@ run_attempt is the one entry point of the command and the staff area: read_repor
 every file), then store_report (one transaction), then one import-log row, whatever happened.
 import_report is read_report then store_report, without the log (for tests).
 
-read_report needs no database (pure Python and pandas), so reading stays importable without
-the ORM: the names that store or log are loaded on first use.
+read_report itself needs no database (pure Python and pandas), but this package also stores
+and logs, so importing it needs Django's apps loaded, as in every entry point (manage.py, the
+WSGI application, pytest-django, the bench scripts' set-up).
 """
+from .attempt import run_attempt
+from .log import record_attempt
 from .parsed import InputFile, ParsedFile, ParsedGoal, ParsedReport, Problem, ReportInvalid
 from .reader import read_report
 from .result import ImportResult
+from .store import import_report, store_report
 
 __all__ = [
     "ImportResult",
@@ -31,18 +35,3 @@ __all__ = [
     "run_attempt",
     "store_report",
 ]
-
-_LAZY = {
-    "store_report": "store",
-    "import_report": "store",
-    "record_attempt": "log",
-    "run_attempt": "attempt",
-}
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        from importlib import import_module
-
-        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,6 +22,7 @@ from metas.models import ImportLog
 
 from .log import record_attempt
 from .parsed import InputFile, Problem, ReportInvalid
+from .reader import read_report
 from .result import ImportResult
 from .store import import_report
 
@@ -109,8 +110,6 @@ def _attempt(
 
 def _problems_of(files, sheet) -> list[Problem]:
     """The files' own problems, so that a missing path does not hide them."""
-    from .reader import read_report
-
     if not files:
         return []
     try:

@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from metas.text import fold
 
 from .attempt import Attempt, run_attempt
-from .layout import DATASET, DICTIONARY, MATRIX, METADATA, recognise
+from .layout import DATASET, DICTIONARY, MATRIX, METADATA, role_and_header
 from .parsed import InputFile, Problem
-from .sources import ZIP_MAGIC, Unreadable, read_table, workbook_kind
+from .sources import is_plain_archive, read_table
+from .table import Unreadable
 
 PORTAL_ROLES = (DATASET, METADATA, DICTIONARY)
 # Words of a portal file's name that say its role, left out to pair a month's files.
@@ -105,13 +106,13 @@ def group(files: list[tuple[Path, InputFile]]) -> list[ReportFiles]:
 
 def role_of(file: InputFile) -> str | None:
     """MATRIX, a portal role, or None (a ZIP, an unreadable or unrecognised file)."""
-    if file.data.startswith(ZIP_MAGIC) and workbook_kind(file.data) is None:
+    if is_plain_archive(file.data):
         return None
     try:
         table = read_table(file)
     except Unreadable:
         return None
-    return recognise(table)[0]
+    return role_and_header(table)[0]
 
 
 def _portal_reports(files) -> list[ReportFiles]:

@@ -9,6 +9,7 @@ even of MAX_GOALS goals, is far inside every bound.
 """
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 import zlib
@@ -89,8 +90,6 @@ def check_workbook(file: InputFile, kind: str) -> None:
     """An .xlsx or .ods workbook: its inflated size, then its sheets' rows, columns and cells,
     and its shared strings, read from the XML as a stream and dropped as it goes."""
     check_member_count(file)
-    import io
-
     with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
         infos = archive.infolist()
         inflate(file, archive, infos, keep=lambda info: False)
@@ -279,7 +278,7 @@ def check_pdf(file: InputFile) -> None:
 
 
 def check_pdf_pages(file: InputFile, document) -> None:
-    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfpage import PDFPage  # imported here: slow to import, only PDFs need it
 
     if len(list(islice(PDFPage.create_pages(document), MAX_PDF_PAGES + 1))) > MAX_PDF_PAGES:
         refuse(file.name, _(

@@ -14,7 +14,7 @@ import pandas as pd
 
 from metas.text import fold
 
-from .sources import Table
+from .table import Table
 from .values import metadata_field
 
 # Roles, as metas.models.SourceFile.Role values.
@@ -86,7 +86,7 @@ def find_header(table: Table) -> Header | None:
     return None
 
 
-def recognise(table: Table) -> tuple[str | None, Header | None]:
+def role_and_header(table: Table) -> tuple[str | None, Header | None]:
     """The table's role (MATRIX, DATASET, METADATA, DICTIONARY or None) and its header."""
     header = find_header(table)
     if header is not None:

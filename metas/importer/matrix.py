@@ -25,7 +25,7 @@ from metas.text import fold
 from .layout import REQUIRED_COLUMNS, Header, section_like
 from .parsed import ParsedGoal, Problem, ReportMetadata
 from .rows import build_goals, read_metadata
-from .sources import Table
+from .table import Table
 from .values import metadata_field
 
 

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
+from metas.text import location
+
 
 @dataclass(frozen=True)
 class InputFile:
@@ -36,8 +40,6 @@ class Problem:
     page: int | None = None  # the page of a PDF; `line` is then the row within that page
 
     def __str__(self) -> str:
-        from django.utils.translation import gettext as _
-
         where = [self.file] if self.file else []
         if self.sheet:
             where.append(_("sheet “%(sheet)s”") % {"sheet": self.sheet})
@@ -48,19 +50,6 @@ class Problem:
         if self.column:
             where.append(_("column “%(column)s”") % {"column": self.column})
         return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-def location(line: int, *, page: int | None = None, sheet: str | bool = "") -> str:
-    """Where a row is, as the user finds it: "página 3, fila 7" in a PDF, "fila 12" in a
-    spreadsheet (`sheet`: its name, or True), "línea 12" in a text file. The one place that
-    words a row's position."""
-    from django.utils.translation import gettext as _
-
-    if page is not None:
-        return _("page %(page)s, row %(row)s") % {"page": page, "row": line}
-    if sheet:
-        return _("row %(row)s") % {"row": line}
-    return _("line %(line)s") % {"line": line}
 
 
 class ReportInvalid(Exception):

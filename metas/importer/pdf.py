@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from . import bounds
 from .layout import column_field
 from .parsed import InputFile, Problem
-from .sources import Table, Unreadable
+from .table import Table, Unreadable
 from .values import metadata_field
 
 # Lines of one cell: the next line starts at most this part of a line's height below the last.
@@ -71,6 +71,8 @@ class Block:
 
 
 def read_pdf(file: InputFile) -> Table:
+    # Imported here: pdfplumber and pdfminer take a quarter of a second to import, and only a
+    # PDF needs them.
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 

@@ -1,5 +1,6 @@
 """What a report's goals need besides their own fields, worked out before the first write:
-their units (with the unit hierarchy), their territory tags, their search text and tag rows.
+their units (with the unit hierarchy), their territory tags and their search text; then the Goal
+row each becomes (goal_row; the rows of its tags are metas.territory.tags.tag_rows).
 
 The importer plans each report it stores with these; the demo data (metas.demo) plans its
 institutions with the same functions, so both write the same rows for the same goals.
@@ -10,26 +11,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from metas.text import fold
-
 from metas.territory.tagger import Gazetteer, Tags
+from metas.text import fold
+from metas.units import parent_code, unit_identity
 
 from .parsed import ParsedGoal, ParsedReport
 
 # "Gestión Ambiental - Gestión de Calidad Ambiental", "Gestión de Higiene- Mercados": a dash
 # with a space on at least one side ("Voz-IP" is one word).
 _SEPARATOR = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
-
-
-def unit_identity(level: str | None, code: str, published_name: str) -> tuple:
-    """A unit's identity within an institution: its level, code and name, folded. One stored
-    Unit per identity; every count of "units" counts these."""
-    return (fold(level) if level else None, code, fold(published_name))
-
-
-def parent_code(code: str) -> str:
-    """ "6.1" -> "6", "23.2" -> "23"; a code without a dot is its own parent's code."""
-    return code.rsplit(".", 1)[0] if "." in code else code
 
 
 @dataclass
@@ -111,38 +101,37 @@ def search_text(
     return " ".join(folded for folded in map(fold, parts) if folded)
 
 
-def tag_rows(
-    goal_id: int, tags: Tags, parish_ids: dict[str, int], canton_ids: dict[str, int],
-    council_ids: dict[str, int],
-) -> tuple[list[dict], list[dict], list[dict]]:
-    """The GoalParish, GoalCanton and GoalNeighbourhood rows of one goal's tags (for
-    metas.bulk); the ids are {slug: pk}."""
-    parishes = [
-        {"goal": goal_id, "parish": parish_ids[place.slug],
-         "matched_text": place.matched_text[:300], "via_coverage": place.via_coverage}
-        for place in tags.parishes
-    ]
-    cantons = [
-        {"goal": goal_id, "canton": canton_ids[place.slug],
-         "matched_text": place.matched_text[:300]}
-        for place in tags.cantons
-    ]
-    councils = [
-        {"goal": goal_id, "neighbourhood": council_ids[place.slug],
-         "matched_text": place.matched_text[:300]}
-        for place in tags.neighbourhoods
-    ]
-    return parishes, cantons, councils
-
-
-def cached(function):
-    """`function` computed once per distinct argument (a plain dict: no size limit, no lock,
-    for the duration of one import)."""
-    results = {}
-
-    def lookup(argument):
-        if argument not in results:
-            results[argument] = function(argument)
-        return results[argument]
-
-    return lookup
+def goal_row(
+    goal: ParsedGoal, *, report: int, position: int, unit, level_name: str, coverage: str,
+    series, source_file: int | None = None, fold: Callable[[str], str] = fold,
+) -> dict:
+    """The Goal row (for metas.bulk.insert_many) of a goal as read: its fields as published,
+    its place in the report and in its file, its stored `unit` (a metas.models.Unit) and level
+    name, its territory `coverage`, its search text and `series`. The history fields are those
+    of a goal without a previous month: metas.history links it to the months before."""
+    return {
+        "report": report,
+        "unit": unit.pk,
+        "position": position,
+        "source_file": source_file,
+        "source_line": goal.line,
+        "source_page": goal.page,
+        "objective": goal.objective,
+        "indicator": goal.indicator,
+        "target": goal.target,
+        "progress": goal.progress,
+        "status": goal.status,
+        "note": goal.note,
+        "lacks_financing": goal.lacks_financing,
+        "verification_link": goal.verification_link,
+        "coverage": coverage,
+        "search_text": search_text(
+            goal.objective, goal.indicator, goal.target, unit.published_name, level_name,
+            fold=fold,
+        ),
+        "series": series,
+        "previous": None,
+        "previous_progress": None,
+        "change": "",
+        "months_unchanged": 0,
+    }

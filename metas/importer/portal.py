@@ -19,7 +19,7 @@ from .layout import PORTAL_COLUMN_NAMES, Header
 from .matrix import Matrix, missing_column_problems, no_goals_problem
 from .parsed import Problem, ReportMetadata
 from .rows import build_goals, read_metadata
-from .sources import Table
+from .table import Table
 
 
 def parse_dataset(table: Table, header: Header) -> Matrix:

@@ -7,12 +7,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import bounds, cells
-from .layout import DATASET, DICTIONARY, MATRIX, METADATA, Header, recognise
+from .layout import DATASET, DICTIONARY, MATRIX, METADATA, Header, role_and_header
 from .matrix import parse_matrix
 from .parsed import InputFile, ParsedFile, ParsedReport, Problem, ReportInvalid, ReportMetadata
 from .portal import duplicate_role_problem, parse_dataset, parse_dictionary, parse_metadata
 from .result import role_label
-from .sources import Table, Unreadable, expand_archives, read_table
+from .sources import expand_archives, read_table
+from .table import Table, Unreadable
 
 FORMAT_A, FORMAT_B = "A", "B"
 
@@ -38,7 +39,7 @@ def read_report(files: list[InputFile], sheet: str | None = None) -> ParsedRepor
     warnings = []
     for table in tables:
         table.cells, findings = cells.clean(table.cells)
-        role, header = recognise(table)
+        role, header = role_and_header(table)
         name = column_namer(table, header)
         problems += cells.refusals(table, findings, name)
         warnings += cells.warnings(table, findings, name)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from metas import periods
 from metas.counts import Counts
@@ -102,8 +103,6 @@ def role_label(role: str) -> str:
 def form_label(parsed_file) -> str:
     """The form a file was read in, as the summary and the preview say it: "TSV", "PDF, 13
     páginas", "Libro de Excel 97-2003, hoja “Literal a4”"."""
-    from django.utils.translation import ngettext
-
     kind = parsed_file.detected_format
     if kind == "pdf":
         return ngettext("PDF, %(count)s page", "PDF, %(count)s pages", parsed_file.pages) % {

@@ -8,7 +8,7 @@ from metas import periods
 
 from .layout import Header
 from .parsed import ParsedGoal, Problem, ReportMetadata
-from .sources import Table
+from .table import Table
 from .values import ValueProblem, metadata_field, parse_date, parse_target, split_link
 
 
@@ -22,50 +22,19 @@ def column(frame: pd.DataFrame, header: Header, field: str) -> list[str]:
 def build_goals(
     table: Table, header: Header, frame: pd.DataFrame, levels: list[str | None] | None = None
 ) -> tuple[list[ParsedGoal], list[Problem]]:
-    """One ParsedGoal per row of `frame` (goal rows only), with every problem of those rows.
-
-    Targets repeat a lot ("100%", "NO APLICA, …"), so each distinct text is read once.
-    """
+    """One ParsedGoal per row of `frame` (goal rows only), with every problem of those rows."""
     lines = frame.index.tolist()
-    codes = column(frame, header, "unit_code")
-    units = column(frame, header, "unit_name")
-    objectives = column(frame, header, "objective")
-    indicators = column(frame, header, "indicator")
-    targets = column(frame, header, "target")
-    links = column(frame, header, "verification_link")
-    if header.has("verification_link") and table.links:
-        # A cell linked to its address ("Ver" -> https://...): the address is the link.
-        link_column = header.columns["verification_link"]
-        links = [table.links.get((line, link_column), text) for line, text in zip(lines, links)]
     levels = levels if levels is not None else [None] * len(frame)
-
-    parsed_targets: dict[str, object] = {}
-    for text in set(targets):
-        try:
-            parsed_targets[text] = parse_target(text)
-        except ValueProblem as problem:
-            parsed_targets[text] = problem
-
+    targets = column(frame, header, "target")
+    parsed_targets = read_targets(targets)
     goals, problems = [], []
     for line, code, unit, objective, indicator, target, link, level in zip(
-        lines, codes, units, objectives, indicators, targets, links, levels
+        lines, column(frame, header, "unit_code"), column(frame, header, "unit_name"),
+        column(frame, header, "objective"), column(frame, header, "indicator"), targets,
+        verification_links(table, header, frame), levels,
     ):
-        row_problems = []
-        if not unit:
-            row_problems.append(table.problem(
-                _("The unit is empty. Write the name of the unit this goal belongs to."),
-                line=line, column=header.labels["unit_name"],
-            ))
-        if not objective:
-            row_problems.append(table.problem(
-                _("The objective is empty. Write the goal's objective or delete the row."),
-                line=line, column=header.labels["objective"],
-            ))
         parsed = parsed_targets[target]
-        if isinstance(parsed, ValueProblem):
-            row_problems.append(table.problem(
-                str(parsed), line=line, column=header.labels["target"], value=target
-            ))
+        row_problems = goal_problems(table, header, line, unit, objective, target, parsed)
         if row_problems:
             problems.extend(row_problems)
             continue
@@ -88,6 +57,49 @@ def build_goals(
             sheet=table.sheet,
         ))
     return goals, problems
+
+
+def verification_links(table: Table, header: Header, frame: pd.DataFrame) -> list[str]:
+    """Each row's verification link: a cell linked to its address ("Ver" -> https://...)
+    gives the address, any other cell its text."""
+    links = column(frame, header, "verification_link")
+    if not (header.has("verification_link") and table.links):
+        return links
+    link_column = header.columns["verification_link"]
+    lines = frame.index.tolist()
+    return [table.links.get((line, link_column), text) for line, text in zip(lines, links)]
+
+
+def read_targets(targets: list[str]) -> dict[str, object]:
+    """Each distinct target text read once (targets repeat a lot: "100%", "NO APLICA, …"): its
+    parse_target() value, or the ValueProblem saying why it cannot be read."""
+    parsed_targets: dict[str, object] = {}
+    for text in set(targets):
+        try:
+            parsed_targets[text] = parse_target(text)
+        except ValueProblem as problem:
+            parsed_targets[text] = problem
+    return parsed_targets
+
+
+def goal_problems(table: Table, header: Header, line, unit, objective, target, parsed):
+    """What is wrong with one goal row: an empty unit or objective, a target not read."""
+    problems = []
+    if not unit:
+        problems.append(table.problem(
+            _("The unit is empty. Write the name of the unit this goal belongs to."),
+            line=line, column=header.labels["unit_name"],
+        ))
+    if not objective:
+        problems.append(table.problem(
+            _("The objective is empty. Write the goal's objective or delete the row."),
+            line=line, column=header.labels["objective"],
+        ))
+    if isinstance(parsed, ValueProblem):
+        problems.append(table.problem(
+            str(parsed), line=line, column=header.labels["target"], value=target
+        ))
+    return problems
 
 
 def read_metadata(table: Table, frame: pd.DataFrame) -> tuple[ReportMetadata, list[Problem]]:

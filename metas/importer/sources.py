@@ -16,10 +16,10 @@ Each job has its tool:
   and its hyperlink (the GPR link's address behind "Reporte del GPR"); an .ods file's links
   are read from its XML;
 - pdfplumber reads the table of a PDF (metas.importer.pdf).
-The cells then live in a pandas DataFrame of strings, where the readers classify rows with
-vectorised masks. No cell is ever NaN: "N/A", "NA" and "" stay text. Before any of this,
-metas.importer.bounds measures what the file would cost to read, and metas.importer.cells
-applies the one rule for the characters of a cell.
+The cells then live in a pandas DataFrame of strings (a metas.importer.table.Table), where the
+readers classify rows with vectorised masks. No cell is ever NaN: "N/A", "NA" and "" stay
+text. Before any of this, metas.importer.bounds measures what the file would cost to read,
+and metas.importer.cells applies the one rule for the characters of a cell.
 """
 from __future__ import annotations
 
@@ -28,14 +28,15 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
 
 import charset_normalizer
-import pandas as pd
 from django.utils.translation import gettext as _
 
 from . import bounds
-from .parsed import InputFile, Problem, location
+from .parsed import InputFile, Problem
+from .pdf import read_pdf
+from .table import Table, Unreadable, to_frame
+from .workbook import read_workbook
 
 # Rows looked at to choose the separator.
 SNIFF_LINES = 400
@@ -56,60 +57,13 @@ MAX_TEXT_NULS = 8
 csv.field_size_limit(64 * 1024 * 1024)
 
 
-class Unreadable(Exception):
-    """A file that cannot be turned into a table; carries the problem to show."""
-
-    def __init__(self, problem: Problem):
-        self.problem = problem
-        super().__init__(str(problem))
-
-
-@dataclass
-class Table:
-    """The cells of one file as text. `cells` has columns 0..n-1 and, as index, each row's
-    1-based line (text files) or sheet row (spreadsheets); blank rows are kept. A PDF's rows
-    are numbered in reading order, and `positions` gives each its page and row on the page."""
-
-    source: InputFile
-    detected_format: str  # "tsv", "csv", "xlsx", "xls", "ods" or "pdf"
-    encoding: str  # "" for spreadsheets and PDFs
-    cells: pd.DataFrame
-    sheet: str = ""
-    pages: int = 0  # a PDF's pages
-    positions: dict[int, tuple[int, int]] | None = None  # a PDF's index -> (page, row)
-    # Hyperlinks behind cells: (index, column) -> address.
-    links: dict[tuple[int, int], str] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.source.name
-
-    def position(self, index) -> tuple[int | None, int]:
-        """(page, line) of a row: the page is None except in a PDF."""
-        if self.positions is None:
-            return None, int(index)
-        return self.positions[int(index)]
-
-    def location(self, index) -> str:
-        """"línea 12", "fila 12" or "página 3, fila 7"."""
-        page, line = self.position(index)
-        return location(line, page=page, sheet=self.sheet)
-
-    def problem(self, message, line=None, column=None, value="") -> Problem:
-        page, line = self.position(line) if line is not None else (None, None)
-        return Problem(
-            file=self.name, message=message, line=line, column=column, value=value,
-            sheet=self.sheet, page=page,
-        )
-
-
 # --- Files and ZIP archives ------------------------------------------------------------------
 
 def expand_archives(files: list[InputFile]) -> tuple[list[InputFile], list[Problem]]:
     """Replaces each plain ZIP (not a workbook) by its members, named "archive/member"."""
     expanded, problems = [], []
     for file in files:
-        if file.data.startswith(ZIP_MAGIC) and workbook_kind(file.data) is None:
+        if is_plain_archive(file.data):
             try:
                 members, member_problems = zip_members(file)
             except bounds.OutOfBounds as refusal:
@@ -119,6 +73,12 @@ def expand_archives(files: list[InputFile]) -> tuple[list[InputFile], list[Probl
         else:
             expanded.append(file)
     return expanded, problems
+
+
+def is_plain_archive(data: bytes) -> bool:
+    """A ZIP archive of files, to be read member by member; not a workbook (an .xlsx or an
+    .ods file is a ZIP too). The one place that tells them apart."""
+    return data.startswith(ZIP_MAGIC) and workbook_kind(data) is None
 
 
 def workbook_kind(data: bytes) -> str | None:
@@ -223,16 +183,10 @@ def read_table(file: InputFile, sheet: str | None = None) -> Table:
         raise Unreadable(problem)
     try:
         if file.data.startswith(PDF_MAGIC):
-            from .pdf import read_pdf
-
             return read_pdf(file)
         if file.data.startswith(OLE_MAGIC):
-            from .workbook import read_workbook
-
             return read_workbook(file, "xls", sheet)
         if file.data.startswith(ZIP_MAGIC):
-            from .workbook import read_workbook
-
             return read_workbook(file, workbook_kind(file.data) or "xlsx", sheet)
         text, encoding = decode(file.data)
         if text is None or looks_binary(text):
@@ -385,21 +339,3 @@ def uses_bare_quotes(text: str, delimiter: str) -> bool:
             if '"' in inner:
                 return True
     return False
-
-
-# --- Rows to a frame --------------------------------------------------------------------------
-
-def to_frame(name: str, rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
-    """A DataFrame of stripped text cells, padded to the widest row, blank columns at the
-    right dropped, indexed by line. Everything stays text: "N/A" and "" are never NaN.
-    Refuses (bounds.OutOfBounds) a table wider or larger than a report can be."""
-    stripped = []
-    for _line, cells in rows:
-        cells = [cell.strip() for cell in cells]
-        while cells and not cells[-1]:
-            cells.pop()
-        stripped.append(cells)
-    width = max(map(len, stripped), default=0)
-    bounds.check_extent(InputFile(name, b""), len(rows), width)
-    data = [cells + [""] * (width - len(cells)) for cells in stripped]
-    return pd.DataFrame(data, index=[line for line, _ in rows], columns=range(width), dtype=object)

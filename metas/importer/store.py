@@ -6,22 +6,18 @@ replaces the institution's report for that period (and only that one) with the n
 its files, goals and territory tags. If anything fails, the database is as it was and the
 files this import saved are removed again.
 
-An original is written (under its content's name) before the transaction commits, so a
-committed SourceFile always has its file. A process killed in between leaves a file no
-SourceFile refers to: unreferenced_files() finds those, once they are older than any import
-takes (SWEEP_GRACE), for the cleanup_files command to remove.
+Each part of the write has its module: the original files (metas.importer.originals, under
+their SHA-256), the process levels and units (metas.importer.hierarchy), the Goal rows
+(metas.importer.plan.goal_row) and their tag rows (metas.territory.tags.tag_rows).
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -41,22 +37,20 @@ from metas.models import (
     Parish,
     ProcessLevel,
     Report,
-    SourceFile,
     Unit,
 )
-from metas.territory import Atlas, recognise, territory_key
 from metas.publication.retag import tag_again
+from metas.territory import Atlas, recognise, territory_key
+from metas.territory.tags import cached, tag_rows
 from metas.text import fold
 
+from .hierarchy import store_levels, store_units
+from .originals import delete_unreferenced, store_files
 from .parsed import ParsedReport, Problem, ReportInvalid
-from .plan import Plan, cached, search_text, tag_rows, unit_identity
+from .plan import Plan, goal_row
 from .reader import read_report
 from .result import ImportResult, form_label
-from .slugs import Slugs, unit_slug_base
-
-
-ORIGINALS = "reports"  # the folder of MEDIA_ROOT where SourceFile keeps the originals
-SWEEP_GRACE = timedelta(hours=1)  # far longer than an import takes
+from .slugs import Slugs
 
 
 def import_report(files, sheet: str | None = None, **options) -> ImportResult:
@@ -311,104 +305,6 @@ def replace_existing(institution: Institution, period: date) -> bool:
     return True
 
 
-def delete_unreferenced(names: list[str]) -> None:
-    """Removes replaced files that no report refers to any more (files are stored by
-    content, so a re-imported file is shared with the new report)."""
-    still_used = set(SourceFile.objects.filter(file__in=names).values_list("file", flat=True))
-    for name in set(names) - still_used:
-        default_storage.delete(name)
-
-
-def store_levels(institution: Institution, names: list[str]) -> dict[str, ProcessLevel]:
-    """The report's process levels by folded name, reused across months, in report order."""
-    existing = {fold(level.name): level for level in institution.levels.all()}
-    slugs = Slugs(ProcessLevel, institution, [slugify(name) for name in names])
-    levels = {}
-    for position, name in enumerate(names, start=1):
-        level = existing.get(fold(name))
-        if level is None:
-            level = ProcessLevel.objects.create(
-                institution=institution,
-                name=name,
-                slug=slugs.new(slugify(name)),
-                position=position,
-            )
-        elif level.position != position:
-            level.position = position
-            level.save(update_fields=["position"])
-        levels[fold(name)] = level
-    return levels
-
-
-def store_units(institution, levels, plan: Plan) -> dict[tuple, Unit]:
-    """Every planned unit, reusing the institution's existing ones, parents first."""
-    units = {
-        unit_identity(u.level.name if u.level else None, u.code, u.published_name): u
-        for u in institution.units.select_related("level")
-    }
-    new = {identity: unit for identity, unit in plan.units.items() if identity not in units}
-    slugs = Slugs(Unit, institution, [unit_slug_base(u.code, u.name) for u in new.values()])
-    stored = {}
-    for identity, planned in plan.units.items():
-        unit = units.get(identity)
-        if unit is None:
-            level = levels[fold(planned.level)] if planned.level else None
-            unit = Unit.objects.create(
-                institution=institution,
-                level=level,
-                parent=find_parent(plan, identity, stored, units),
-                code=planned.code,
-                published_name=planned.published_name,
-                name=planned.name,
-                slug=slugs.new(unit_slug_base(planned.code, planned.name)),
-            )
-            units[identity] = unit
-        stored[identity] = unit
-    return stored
-
-
-def find_parent(plan: Plan, identity: tuple, stored: dict, units: dict) -> Unit | None:
-    """The parent the plan gives the unit (already stored: parents come first), else a top
-    unit of an earlier month with its parent code in the same level."""
-    parent = plan.parent_of(identity)
-    if parent is not None:
-        return stored[parent]
-    planned = plan.units[identity]
-    if planned.parent_code:
-        level = fold(planned.level) if planned.level else None
-        for (unit_level, code, _name), unit in units.items():
-            if unit_level == level and code == planned.parent_code and unit.parent_id is None:
-                return unit
-    return None
-
-
-def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, SourceFile]:
-    """The original bytes of each file, under a name the server chooses (its SHA-256)."""
-    files = {}
-    for parsed_file in parsed.files:
-        source = parsed_file.source
-        record = SourceFile(
-            report=report,
-            role=parsed_file.role,
-            original_name=source.name[-SourceFile._meta.get_field("original_name").max_length:],
-            sha256=source.sha256,
-            size=len(source.data),
-            detected_format=parsed_file.detected_format,
-            encoding=parsed_file.encoding,
-            row_count=parsed_file.row_count,
-        )
-        name = record.file.field.generate_filename(record, source.name)
-        if default_storage.exists(name):
-            record.file.name = name  # the same bytes are already stored
-            touch(name)  # newly wanted: the sweep's grace period starts again
-        else:
-            record.file.save(source.name, ContentFile(source.data), save=False)
-            saved.append(record.file.name)
-        record.save()
-        files[source.name] = record
-    return files
-
-
 def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
     """Inserts the goals; returns their ids in report order."""
     fold_repeated = cached(fold)  # units, levels, indicators and targets repeat
@@ -419,39 +315,19 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
         zip(parsed.goals, plan.unit_identities, plan.tags), start=1
     ):
         unit = units[identity]
-        level_name = levels[fold_repeated(goal.level)].name if goal.level else ""
         # The series metas.history gives a goal that starts here, so that linking the first
         # month (or re-importing it) rewrites nothing; goals it links to earlier months get
         # that goal's series from it.
         series_key = (series_unit(unit), fold_repeated(goal.objective))
         occurrences[series_key] += 1
         source_file = files.get(goal.file)
-        rows.append({
-            "report": report.pk,
-            "unit": unit.pk,
-            "position": position,
-            "source_file": source_file.pk if source_file else None,
-            "source_line": goal.line,
-            "source_page": goal.page,
-            "objective": goal.objective,
-            "indicator": goal.indicator,
-            "target": goal.target,
-            "progress": goal.progress,
-            "status": goal.status,
-            "note": goal.note,
-            "lacks_financing": goal.lacks_financing,
-            "verification_link": goal.verification_link,
-            "coverage": tag.coverage,
-            "search_text": search_text(
-                goal.objective, goal.indicator, goal.target, unit.published_name, level_name,
-                fold=fold_repeated,
-            ),
-            "series": history.first_series(report, series_key, occurrences[series_key]),
-            "previous": None,
-            "previous_progress": None,
-            "change": "",
-            "months_unchanged": 0,
-        })
+        rows.append(goal_row(
+            goal, report=report.pk, position=position, unit=unit,
+            level_name=levels[fold_repeated(goal.level)].name if goal.level else "",
+            coverage=tag.coverage,
+            series=history.first_series(report, series_key, occurrences[series_key]),
+            source_file=source_file.pk if source_file else None, fold=fold_repeated,
+        ))
     insert_many(Goal, rows)
     ids = dict(Goal.objects.filter(report=report).values_list("position", "pk"))
     return [ids[position] for position in range(1, len(rows) + 1)]
@@ -468,34 +344,3 @@ def store_tags(goal_ids: list[int], tags: list) -> None:
             kind += goal_rows
     for model, model_rows in zip(models, rows):
         insert_many(model, model_rows)
-
-
-def touch(name: str) -> None:
-    try:
-        os.utime(default_storage.path(name))
-    except (NotImplementedError, OSError):
-        pass  # a storage without local paths keeps its own times
-
-
-# --- Files no report refers to ----------------------------------------------------------------
-
-def unreferenced_files(now=None) -> list[str]:
-    """The originals under MEDIA_ROOT/reports/ that no SourceFile refers to, written more than
-    SWEEP_GRACE ago (a younger one may belong to an import under way): left by a killed
-    import."""
-    referenced = set(SourceFile.objects.values_list("file", flat=True))
-    cutoff = (now or timezone.now()) - SWEEP_GRACE
-    return [
-        name for name in stored_names(ORIGINALS)
-        if name not in referenced and default_storage.get_modified_time(name) < cutoff
-    ]
-
-
-def stored_names(folder: str) -> list[str]:
-    if not default_storage.exists(folder):
-        return []
-    folders, files = default_storage.listdir(folder)
-    names = [f"{folder}/{name}" for name in sorted(files)]
-    for name in sorted(folders):
-        names += stored_names(f"{folder}/{name}")
-    return names

@@ -19,12 +19,14 @@ from xml.etree.ElementTree import ParseError, iterparse
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
 from metas.presentation.numbers import plain
 
 from . import bounds
+from .layout import find_header
 from .parsed import InputFile, Problem
-from .sources import Table, Unreadable, to_frame
+from .table import Table, Unreadable, to_frame
 
 # As the messages name them ("no es un libro de Excel (.xlsx)").
 FORMAT_NAMES = {
@@ -39,8 +41,6 @@ def read_workbook(file: InputFile, kind: str, sheet: str | None = None) -> Table
             bounds.check_workbook(file, kind)
         except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError):
             raise Unreadable(damaged(file, kind)) from None
-    from python_calamine import SheetTypeEnum, SheetVisibleEnum
-
     try:
         excel = pd.ExcelFile(io.BytesIO(file.data), engine="calamine")
     except Exception as error:  # calamine raises its own kinds for a damaged file
@@ -83,10 +83,6 @@ def chosen_sheet(file: InputFile, visible: list[str], wanted: str) -> str:
 def report_sheet(file: InputFile, tables: list[Table]) -> Table:
     """The one sheet with a report's header row (else the first with data, which may be a
     portal file of another kind); two report sheets are the user's choice, not ours."""
-    from .layout import (
-        find_header,  # layout reads Tables: imported here, not at the top
-    )
-
     reports = [table for table in tables if find_header(table) is not None]
     if len(reports) > 1:
         raise Unreadable(Problem(file.name, _(
@@ -147,7 +143,7 @@ def xlsx_formats_and_links(file: InputFile, sheet: str, has_numbers: bool):
     .xlsx sheet, from openpyxl; skipped when the sheet has neither numbers nor links."""
     if not has_numbers and not has_hyperlinks(file.data):
         return set(), {}
-    import openpyxl  # imported here: only these workbooks need it
+    import openpyxl  # imported here: half a second to import, and only these workbooks need it
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(file.data), data_only=True)

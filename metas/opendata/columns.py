@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import periods
 from ..accountability import pace
-from ..importer.parsed import location
 from ..models import Goal
+from ..text import location
 from .exports import Column
 
 # Kinds of value, as /datos/ names them.
@@ -64,7 +64,7 @@ def bound(declared: list[Declared], values) -> list[Column]:
 
 
 def source_location(row) -> str:
-    """A goal's place in its original file, worded by metas.importer.parsed.location."""
+    """A goal's place in its original file, worded by metas.text.location."""
     spreadsheet = row["source_file__detected_format"] in SPREADSHEETS
     return location(row["source_line"], page=row["source_page"], sheet=spreadsheet)
 

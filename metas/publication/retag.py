@@ -18,9 +18,9 @@ from django.apps import apps as installed_apps
 from django.db import transaction
 
 from ..bulk import insert_many, update_many
-from ..importer.plan import cached, tag_rows
 from ..models import Institution
 from ..territory.gazetteers import Atlas
+from ..territory.tags import cached, tag_rows
 from .door import changed, together
 
 

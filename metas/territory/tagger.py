@@ -39,7 +39,7 @@ URBAN = "urbana"
 SEAT = "cabecera"
 RURAL = "rural"
 CANTON = "canton"  # a Place that is a canton
-ALL = "todas"
+ALL_PARISHES = "todas"  # a coverage (Goal.Coverage.ALL): every parish, urban and rural
 NAMED = ""
 
 
@@ -313,7 +313,7 @@ class Gazetteer:
         return Tags(
             parishes=self._parish_tags(text, named, collective),
             neighbourhoods=self._neighbourhood_tags(text),
-            coverage=ALL if len(kinds) == 2 else next(iter(kinds), NAMED),
+            coverage=ALL_PARISHES if len(kinds) == 2 else next(iter(kinds), NAMED),
             cantons=self._canton_tags(text, named),
         )
 

@@ -11,14 +11,14 @@ Guarantees:
   and the folders under MEDIA_ROOT/pending/ that no pending upload owns.
 - Never touches a file a report or a pending upload refers to. Prints each file removed.
 
-The rules are metas.importer.store.unreferenced_files and metas.staff.pending.
+The rules are metas.importer.originals.unreferenced_files and metas.staff.pending.
 """
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from metas.importer.store import unreferenced_files
+from metas.importer.originals import unreferenced_files
 from metas.staff import pending
 
 

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from .search.index import ensure_after_migrate
 
 
 class MetasConfig(AppConfig):
@@ -7,8 +10,4 @@ class MetasConfig(AppConfig):
     verbose_name = _("Goals and objectives")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
-        from .search.index import ensure_after_migrate
-
         post_migrate.connect(ensure_after_migrate, sender=self)

@@ -10,7 +10,9 @@
 """
 from __future__ import annotations
 
+from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 
 # Nothing on this site uses the browser's sensors, devices or payment features.
 PERMISSIONS_POLICY = ", ".join(
@@ -56,8 +58,6 @@ class PermissionsPolicyMiddleware:
 
 def static_file_headers(headers, path, url) -> None:
     """WHITENOISE_ADD_HEADERS_FUNCTION: static files bypass the middleware that sets these."""
-    from csp.utils import build_policy
-
     headers["Content-Security-Policy"] = build_policy(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
     headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
@@ -68,8 +68,6 @@ def require_collected_static() -> None:
     the process with one line saying what to do."""
     if settings.DEBUG:
         return
-    from django.contrib.staticfiles.storage import staticfiles_storage
-
     manifest = getattr(staticfiles_storage, "manifest_name", None)
     if manifest and not staticfiles_storage.exists(manifest):
         raise SystemExit(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from django.db import connections
+
 SQLITE_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS metas_goal_fts USING fts5(search_text, "
     "content='metas_goal', content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
@@ -78,8 +80,6 @@ def drop(connection) -> None:
 
 def ensure_after_migrate(sender, using, **kwargs) -> None:
     """post_migrate: see the module's docstring."""
-    from django.db import connections
-
     ensure(connections[using])
 
 

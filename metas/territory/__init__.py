@@ -9,6 +9,8 @@ Re-tagging stored goals writes published data: metas.publication.retag.
     atlas = Atlas.from_database()              # once per import
     tags = atlas.for_institution(institution).tag(objective)
 """
+from metas.models import Canton, Parish, Province
+
 from .gazetteers import Atlas, territory_key
 from .names import Recognised, recognise
 
@@ -17,8 +19,6 @@ __all__ = ["Atlas", "Recognised", "find_territory", "recognise", "territory_key"
 
 def find_territory(code: str):
     """The Province (2 digits), Canton (4) or Parish (6) of an INEC code, or None."""
-    from metas.models import Canton, Parish, Province
-
     code = (code or "").strip()
     model = {2: Province, 4: Canton, 6: Parish}.get(len(code))
     if model is None or not code.isdigit():

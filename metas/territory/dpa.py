@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps as installed_apps
 from django.utils.text import slugify
 
 from metas.text import fold
@@ -134,8 +135,7 @@ class Loaded:
 def load_territory(apps=None) -> Loaded:
     """Writes the DPA and Loja's additions; existing rows are updated, never duplicated.
     `apps` is a migration's app registry (the models as they were then) or None."""
-    if apps is None:
-        from django.apps import apps
+    apps = apps or installed_apps
     Province = apps.get_model("metas", "Province")
     Canton = apps.get_model("metas", "Canton")
     rows = read_dpa()

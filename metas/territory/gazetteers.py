@@ -31,6 +31,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.apps import apps as installed_apps
+
 from metas.text import fold
 
 from .dpa import base_name
@@ -131,8 +133,7 @@ class Atlas:
     def from_database(cls, apps=None) -> Atlas:
         """Reads every province, canton, parish and council (four queries). `apps` is a
         migration's app registry, or None for the current models."""
-        if apps is None:
-            from django.apps import apps
+        apps = apps or installed_apps
 
         def rows(model_name, row_type, fields):
             model = apps.get_model("metas", model_name)

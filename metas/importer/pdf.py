@@ -106,10 +106,7 @@ def read_pdf(file: InputFile) -> Table:
             rows += page_rows
         page_count = len(pages)
     if not texts:
-        raise Unreadable(Problem(file.name, _(
-            "This PDF has no text, only images: it is probably a scan. It cannot be read "
-            "without retyping it. Upload the report's spreadsheet, or a PDF exported from it."
-        )))
+        return read_scanned(file)
     if columns is None:
         raise Unreadable(Problem(file.name, _(
             "This PDF has no table: it is not a report of goals and objectives. Upload the "
@@ -117,6 +114,15 @@ def read_pdf(file: InputFile) -> Table:
             "de la unidad”, “Indicador” and “Meta cuantificable”)."
         )))
     return to_table(file, rows, links, page_count)
+
+
+def read_scanned(file: InputFile) -> Table:
+    """A scan's table: from the reading kept with the file (a pending upload's), else read by
+    OCR now. OpenCV and Tesseract are loaded only for scans."""
+    from . import ocr, scanned
+
+    scan = file.scan if file.scan is not None else ocr.read_scan(file)
+    return scanned.scanned_table(file, scan)
 
 
 def damaged(file: InputFile) -> Problem:

@@ -312,6 +312,6 @@ def check_scan(file: InputFile, pages: int, pixels: list[int]) -> None:
     for number, count in enumerate(pixels, start=1):
         if count > MAX_SCAN_PAGE_PIXELS:
             raise OutOfBounds(Problem(file.name, _(
-                "This page of the scanned PDF is far larger than a sheet of paper scanned at "
-                "%(dpi)s dpi: it cannot be read. Scan the report again on A4 or letter paper."
-            ) % {"dpi": 300}, page=number))
+                "This page of the scanned PDF is far larger than a sheet of paper: it cannot "
+                "be read. Scan the report again on A4 or letter paper, at 200 to 300 dpi."
+            ), page=number))

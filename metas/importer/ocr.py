@@ -45,7 +45,7 @@ from PIL import Image
 
 from . import bounds
 from .parsed import InputFile, Problem
-from .pdf import Block, column_of, is_header, rows_of_blocks
+from .pdf import MIN_PAGE_CHARS, Block, column_of, is_header, rows_of_blocks
 from .scanned import Scan, ScanCell, ScanPage, ScanRow
 from .sources import Unreadable
 from .values import metadata_field
@@ -74,15 +74,12 @@ MERGE_PIXELS = 6
 MIN_BAND_PIXELS = 15  # a band between two lines thinner than this is a double line
 # Pixels kept white inside a cell's borders, so that no stroke of a line is read as a letter.
 INSET = 3
+CROP_MARGIN = 6  # pixels around a cell shown to the staff
 # A row at the top of a page this similar to a title or the header of the first page is
 # that title or header, repeated.
 REPEAT_SIMILARITY = 0.8
 # Outside the table, words further apart than this many text heights are in different cells.
 WORD_GAP = 2.0
-
-
-class OcrUnavailable(Exception):
-    """Tesseract or its Spanish data is not installed on this server."""
 
 
 @dataclass
@@ -110,37 +107,100 @@ class Word:
     line: tuple[int, int, int] = (0, 0, 0)  # Tesseract's (block, paragraph, line)
 
 
-def read_scan(file: InputFile, progress: Callable[[int, int], None] | None = None) -> Scan:
-    """Reads every page of a scanned PDF (the caller knows it has no text). Raises Unreadable
-    with a Spanish problem for a file that cannot be read this way."""
+Progress = Callable[[int, int], None]
+
+
+def read_scans(files: list[InputFile], progress: Progress | None = None) -> list[InputFile]:
+    """The files, each scanned PDF among them with its OCR reading (InputFile.scan), so that
+    reading them again (the preview, "Publicar") takes no OCR. A scan that cannot be read is
+    left as it is: reading the report says why."""
+    read = []
+    for file in files:
+        if file.scan is None and is_scan(file):
+            try:
+                file = InputFile(file.name, file.data, scan=read_scan(file, progress))
+            except Unreadable:
+                pass
+        read.append(file)
+    return read
+
+
+def is_scan(file: InputFile) -> bool:
+    """A PDF with no page of text (metas.importer.pdf reads those by OCR too)."""
+    if not file.data.startswith(b"%PDF-"):
+        return False
+    try:
+        document = pypdfium2.PdfDocument(file.data)
+    except pypdfium2.PdfiumError:
+        return False
+    try:
+        for index in range(min(len(document), bounds.MAX_PDF_PAGES)):
+            page = document[index]
+            try:
+                if page.get_textpage().count_chars() >= MIN_PAGE_CHARS:
+                    return False
+            finally:
+                page.close()
+        return True
+    finally:
+        document.close()
+
+
+def read_scan(file: InputFile, progress: Progress | None = None) -> Scan:
+    """Reads every page of a scanned PDF (the caller knows it has no text), calling
+    `progress(done, total)` as each page is done. Raises Unreadable with a Spanish problem
+    for a file that cannot be read this way."""
     try:
         document = pypdfium2.PdfDocument(file.data)
     except pypdfium2.PdfiumError as error:
         raise Unreadable(damaged(file)) from error
-    with closing(document):
+    try:
         total = len(document)
         bounds.check_scan(file, total, [page_pixels(document, index) for index in range(total)])
-        lock = threading.Lock()  # pdfium is not thread-safe
-        pages: dict[int, tuple[ScanPage, list[float] | None]] = {}
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            futures = [pool.submit(read_page, document, lock, index) for index in range(total)]
+        pages = read_pages(file, document, total, progress)
+    except bounds.OutOfBounds as refusal:
+        raise Unreadable(refusal.problem) from None
+    finally:
+        document.close()
+    return assemble(file, pages, total)
+
+
+def read_pages(file, document, total, progress) -> list[tuple[ScanPage, list[float] | None]]:
+    """Each page's rows and table columns, WORKERS pages at a time, in page order."""
+    # One thread per Tesseract process: WORKERS of them already share the processors, and
+    # OpenMP's threads in each would only compete (an operator's own setting is kept).
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    lock = threading.Lock()  # pdfium is not thread-safe
+    pages: dict[int, tuple[ScanPage, list[float] | None]] = {}
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = [pool.submit(read_page, document, lock, index) for index in range(total)]
+        try:
             for done, future in enumerate(as_completed(futures), start=1):
                 page, columns = future.result()
                 pages[page.number] = (page, columns)
                 if progress is not None:
                     progress(done, total)
-    return assemble(file, [pages[number] for number in sorted(pages)], total)
+        except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError,
+                RuntimeError) as error:
+            for future in futures:
+                future.cancel()
+            raise Unreadable(ocr_failed(file, error)) from error
+    return [pages[number] for number in sorted(pages)]
 
 
-class closing:
-    def __init__(self, document):
-        self.document = document
-
-    def __enter__(self):
-        return self.document
-
-    def __exit__(self, *exc):
-        self.document.close()
+def ocr_failed(file: InputFile, error: Exception) -> Problem:
+    """Tesseract missing, without its Spanish data, or stopped after TESSERACT_SECONDS."""
+    if isinstance(error, RuntimeError) and "timeout" in str(error):
+        return Problem(file.name, _(
+            "Reading this scanned PDF took too long and was stopped. Scan the report again "
+            "in black and white or grey at 200 to 300 dpi, or upload the report's spreadsheet."
+        ))
+    logger.error("Tesseract cannot read scanned PDFs on this server: %s", error)
+    return Problem(file.name, _(
+        "This PDF is a scan (page images, no text), and this server cannot read scans now: its "
+        "text recognition (Tesseract) is missing. The error was recorded for the site's "
+        "administrators. Upload the report's spreadsheet, or try again later."
+    ))
 
 
 def damaged(file: InputFile) -> Problem:
@@ -212,11 +272,16 @@ def straighten(grey: np.ndarray) -> tuple[np.ndarray, float]:
     angle = skew_angle(binarise(grey))
     if abs(angle) < 0.02:
         return grey, 0.0
+    return turned(grey, angle), angle
+
+
+def turned(grey: np.ndarray, angle: float) -> np.ndarray:
+    if not angle:
+        return grey
     height, width = grey.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    turned = cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR,
-                            borderValue=255)
-    return turned, angle
+    return cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                          borderValue=255)
 
 
 def skew_angle(ink: np.ndarray) -> float:
@@ -310,6 +375,22 @@ def outside_region(image: np.ndarray, grid: Grid | None) -> np.ndarray:
     return outside
 
 
+def cell_image(file: InputFile, page: ScanPage, box: tuple[int, int, int, int]) -> bytes:
+    """A cell as it was read (its page rendered and straightened the same way, a margin
+    around it), as PNG: the staff check what OCR read against the scan itself."""
+    document = pypdfium2.PdfDocument(file.data)
+    try:
+        grey = render(document, threading.Lock(), page.number - 1)
+    finally:
+        document.close()
+    straight = turned(grey, page.angle)
+    left, top, right, bottom = box
+    height, width = straight.shape
+    part = straight[max(0, top - CROP_MARGIN):min(height, bottom + CROP_MARGIN),
+                    max(0, left - CROP_MARGIN):min(width, right + CROP_MARGIN)]
+    return cv2.imencode(".png", part)[1].tobytes()
+
+
 # --- Tesseract --------------------------------------------------------------------------------
 
 def recognise(frames: list[np.ndarray], psm: int, options: str = "") -> list[list[Word]]:
@@ -318,13 +399,10 @@ def recognise(frames: list[np.ndarray], psm: int, options: str = "") -> list[lis
         path = os.path.join(folder, "frames.tif")
         images = [Image.fromarray(frame) for frame in frames]
         images[0].save(path, save_all=True, append_images=images[1:], dpi=(RENDER_DPI,) * 2)
-        try:
-            data = pytesseract.image_to_data(
-                path, lang=LANGUAGE, config=f"--psm {psm} {options}",
-                output_type=pytesseract.Output.DICT, timeout=TESSERACT_SECONDS,
-            )
-        except pytesseract.TesseractNotFoundError as error:
-            raise OcrUnavailable(str(error)) from error
+        data = pytesseract.image_to_data(
+            path, lang=LANGUAGE, config=f"--psm {psm} {options}",
+            output_type=pytesseract.Output.DICT, timeout=TESSERACT_SECONDS,
+        )
     words: list[list[Word]] = [[] for _frame in frames]
     for index, text in enumerate(data["text"]):
         confidence = float(data["conf"][index])

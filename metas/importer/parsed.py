@@ -127,6 +127,7 @@ class ParsedFile:
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str = ""  # the worksheet read, for a spreadsheet
     pages: int = 0  # the pages of a PDF
+    ocr: bool = False  # a scanned PDF, read by OCR
 
 
 @dataclass

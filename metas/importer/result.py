@@ -105,6 +105,10 @@ def form_label(parsed_file) -> str:
     from django.utils.translation import ngettext
 
     kind = parsed_file.detected_format
+    if kind == "pdf" and parsed_file.ocr:
+        return ngettext(
+            "scanned PDF read by OCR, %(count)s page", "scanned PDF read by OCR, %(count)s pages",
+            parsed_file.pages) % {"count": parsed_file.pages}
     if kind == "pdf":
         return ngettext("PDF, %(count)s page", "PDF, %(count)s pages", parsed_file.pages) % {
             "count": parsed_file.pages}

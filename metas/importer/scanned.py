@@ -21,7 +21,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .parsed import InputFile
+from django.utils.translation import gettext as _
+
+from .parsed import InputFile, Problem
 from .pdf import Row, to_table
 from .sources import Table
 
@@ -128,6 +130,8 @@ class ScannedTable(Table):
     read: dict[tuple[int, int], str] = field(default_factory=dict)
     # How many cells of each column OCR read as each text: (column, text) -> count.
     repeats: Counter = field(default_factory=Counter)
+    # Text outside the table that is neither a title nor a footer line: (page, text).
+    left_out: list[tuple[int, str]] = field(default_factory=list)
 
 
 def scanned_table(file: InputFile, scan: Scan) -> ScannedTable:
@@ -139,6 +143,10 @@ def scanned_table(file: InputFile, scan: Scan) -> ScannedTable:
             cells.append(row.cells)
     table = to_table(file, rows, {}, scan.page_count)
     scanned = ScannedTable(**vars(table))
+    scanned.left_out = [
+        (page.number, " ".join(cell.text for cell in row.cells if cell.text))
+        for page in scan.pages for row in page.left_out
+    ]
     for index, row_cells in enumerate(cells, start=1):
         page, line = table.positions[index]
         for column, cell in enumerate(row_cells):
@@ -155,16 +163,32 @@ def scanned_table(file: InputFile, scan: Scan) -> ScannedTable:
     return scanned
 
 
+def left_out_warnings(table: Table) -> list[Problem]:
+    """What OCR read outside the table and left out, for the preview and the command."""
+    if not isinstance(table, ScannedTable):
+        return []
+    return [
+        Problem(table.name, _(
+            "This text of the scan, outside the table, is neither a title nor a line of the "
+            "footer (a label with its value): it was not imported. If it is part of the "
+            "footer, check the footer's fields below."
+        ), page=page, value=text[:80])
+        for page, text in table.left_out
+    ]
+
+
 def review(table: Table, line: int, columns: dict[str, int]) -> dict | None:
     """What a goal read by OCR keeps of it: each field's confidence, the fields marked for
-    review and those the staff corrected. None for a goal not read by OCR."""
+    review, those the staff corrected and each field's column. None for a goal not read by
+    OCR."""
     if not isinstance(table, ScannedTable):
         return None
-    confidence, marked, corrected = {}, [], []
+    confidence, marked, corrected, where = {}, [], [], {}
     for name in FIELDS:
         column = columns.get(name)
         if column is None:
             continue
+        where[name] = column
         key = (line, column)
         value = table.confidences.get(key)
         if value is not None:
@@ -175,7 +199,7 @@ def review(table: Table, line: int, columns: dict[str, int]) -> dict | None:
             marked.append(name)
         if key in table.read:
             corrected.append(name)
-    return {"confidence": confidence, "review": marked, "corrected": corrected}
+    return {"confidence": confidence, "review": marked, "corrected": corrected, "column": where}
 
 
 def doubtful(name: str, text: str, confidence: int | None, repeated: bool = False) -> bool:

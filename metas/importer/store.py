@@ -396,6 +396,7 @@ def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, 
             detected_format=parsed_file.detected_format,
             encoding=parsed_file.encoding,
             row_count=parsed_file.row_count,
+            read_by_ocr=parsed_file.ocr,
         )
         name = record.file.field.generate_filename(record, source.name)
         if default_storage.exists(name):
@@ -441,6 +442,7 @@ def store_goals(report, parsed, plan: Plan, levels, units, files) -> list[int]:
             "note": goal.note,
             "lacks_financing": goal.lacks_financing,
             "verification_link": goal.verification_link,
+            "ocr": goal.ocr or {},
             "coverage": tag.coverage,
             "search_text": search_text(
                 goal.objective, goal.indicator, goal.target, unit.published_name, level_name,

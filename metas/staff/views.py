@@ -30,6 +30,7 @@ from .. import history, publication
 from ..accountability import compliance
 from ..counts import Counts
 from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
+from ..importer.ocr import read_scans
 from ..importer.result import form_label, role_label
 from ..models import ImportLog, PendingUpload, Report
 from . import pending as pending_uploads
@@ -43,6 +44,7 @@ from .permissions import (
     may_see_pending,
     readable_log,
 )
+from .scan_review import review_context
 
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome
@@ -88,7 +90,9 @@ def _upload(request):
     institution = form.cleaned_data["institution"]
     period = form.cleaned_data["period"]
     sheet = form.cleaned_data["sheet"]
-    files = form.input_files()
+    # A scan is read by OCR here, once (tens of seconds, within the worker's timeout), and
+    # its reading kept with the upload for the preview and "Publicar".
+    files = read_scans(form.input_files())
     attempt = _run_web_attempt(
         request, files, institution, period, sheet=sheet, dry_run=True,
         allowed=may_publish(user, institution),
@@ -190,6 +194,7 @@ def staff_preview(request, pending):
         "named_institution": parsed.institution,
         # The check the report page will show, as if published today: staff fix the file first.
         "check": compliance.check_parsed(parsed, report.period),
+        **review_context(pending, parsed),  # what OCR read of a scan, to check
     }
     return render(request, "metas/staff/preview.html", context)
 

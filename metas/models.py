@@ -389,11 +389,6 @@ class Report(models.Model):
     def period_slug(self):
         return periods.slug(self.period)
 
-    @property
-    def read_by_ocr(self) -> bool:
-        """Read from a scanned PDF: its pages say so."""
-        return self.files.filter(read_by_ocr=True).exists()
-
     def get_absolute_url(self):
         return reverse("metas:report-detail", args=[self.institution.slug, self.period_slug])
 

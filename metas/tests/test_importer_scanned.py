@@ -4,7 +4,7 @@ that OCR read differently marked for review, each goal knowing its page and row.
 reports its progress per page, is kept as JSON, takes the staff's corrections (checked as any
 cell), and a damaged, blank or oversized scan is refused saying why."""
 import re
-from dataclasses import replace
+from datetime import date
 
 import pytest
 from PIL import Image
@@ -16,6 +16,7 @@ from metas.importer.scanned import Scan, doubtful
 
 from .importer_files import sample_file
 from .scan_files import (  # noqa: F401 (fixture)
+    FIXTURES,
     SCAN,
     image_pdf,
     pages_file,
@@ -42,45 +43,52 @@ def pages():
     return read_report([pages_file()])
 
 
-def expected_pages_goals(tsv):
-    """The TSV's goals on the scan's pages 1 and 13: the first eight, and the last (whose
-    level row is on page 12, left out: it is the last level of page 1)."""
-    last = replace(tsv.goals[-1], level=tsv.goals[7].level)
-    return tsv.goals[:8] + [last]
+@pytest.fixture(scope="module")
+def expected():
+    """The goals of the born-digital PDF (the one printed and scanned) on pages 1, 3 and 13:
+    those of the fixture's pages 1, 2 and 3."""
+    born_digital = FIXTURES / "loja-lotaip-a4-2019-08.pdf"
+    parsed = read_report([InputFile(born_digital.name, born_digital.read_bytes())])
+    return [goal for goal in parsed.goals if goal.page in (1, 3, 13)]
 
 
-def test_the_scan_gives_the_tsv_goals_with_their_unit_level_and_progress(tsv, pages):
-    expected = expected_pages_goals(tsv)
-    assert [(g.level, g.unit_code, g.unit_name, g.progress, g.status) for g in pages.goals] == [
-        (g.level, g.unit_code, g.unit_name, g.progress, g.status) for g in expected]
-    assert pages.levels == tsv.levels[:2]
-    assert pages.metadata.updated_on == tsv.metadata.updated_on
-    assert [g.status for g in pages.goals].count("not_applicable") == 4
+def test_the_scan_gives_the_goals_of_its_pages_with_their_unit_and_progress(expected, pages):
+    assert len(pages.goals) == len(expected) > 9
+    assert [(g.progress, g.status) for g in pages.goals] == [
+        (g.progress, g.status) for g in expected]
+    # Page 1's goals with their levels (the levels of the others are on pages left out).
+    assert [g.level for g in pages.goals[:8]] == [g.level for g in expected[:8]]
+    assert pages.levels == [expected[0].level, expected[7].level]
+    for field in ("unit_code", "unit_name"):
+        misread = [(g.location, getattr(g, field)) for g, t in zip(pages.goals, expected)
+                   if getattr(g, field) != getattr(t, field)]
+        assert all(field in g.ocr["review"] for g, t in zip(pages.goals, expected)
+                   if getattr(g, field) != getattr(t, field)), misread
+    assert pages.metadata.updated_on == date(2019, 8, 31)
 
 
-def test_every_cell_read_differently_is_marked_for_review(tsv, pages):
+def test_every_cell_read_differently_is_marked_for_review(expected, pages):
     differing = [
         (goal.location, field)
-        for goal, truth in zip(pages.goals, expected_pages_goals(tsv))
+        for goal, truth in zip(pages.goals, expected)
         for field in CELLS if spaces(getattr(goal, field)) != spaces(getattr(truth, field))
     ]
     marked = {(goal.location, field) for goal in pages.goals for field in goal.ocr["review"]}
-    assert set(differing) <= marked
-    exact = 1 - len(differing) / (len(CELLS) * len(pages.goals))
-    assert exact >= 0.97
+    assert differing, "page 3 has cells OCR reads differently (\"Il\" for \"II\")"
+    assert set(differing) <= marked  # (the share read exactly: the whole scan's test)
 
 
 def test_each_cell_keeps_its_confidence_and_each_goal_its_page_and_row(pages):
     first, last = pages.goals[0], pages.goals[-1]
     # Page 1: two title rows, the header, the level row, then "1 Alcaldía".
     assert (first.page, first.line, first.unit_name) == (1, 5, "Alcaldía")
-    assert (last.page, last.line) == (2, 1)  # the fixture's second page is page 13
+    assert (last.page, last.line) == (3, 1)  # the fixture's third page is page 13
     for goal in pages.goals:
         assert set(goal.ocr["confidence"]) == {"unit_code", "unit_name", *CELLS}
         assert all(0 <= value <= 100 for value in goal.ocr["confidence"].values())
         assert goal.ocr["column"] == {"unit_code": 0, "unit_name": 1, "objective": 2,
                                       "indicator": 3, "target": 4}
-    assert form_label(pages.files[0]) == "PDF escaneado leído por OCR, 2 páginas"
+    assert form_label(pages.files[0]) == "PDF escaneado leído por OCR, 3 páginas"
     assert pages.files[0].ocr is True
 
 
@@ -97,9 +105,9 @@ def test_a_progress_value_that_is_not_a_clean_percentage_is_marked():
 def test_the_pages_are_straightened_and_progress_is_reported_per_page():
     reported = []
     scan = read_scan(scan_file(), progress=lambda done, total: reported.append((done, total)))
-    assert reported == [(1, 2), (2, 2)]
-    # The scanner turned page 1 by about 0.44° and page 13 by about 0.12°.
-    assert [round(page.angle, 1) for page in scan.pages] == [0.4, 0.1]
+    assert reported == [(1, 3), (2, 3), (3, 3)]
+    # The scanner turned page 1 by about 0.44°, page 3 by 0.03° and page 13 by 0.12°.
+    assert [round(page.angle, 1) for page in scan.pages] == [0.4, 0.0, 0.1]
     assert Scan.from_json(scan.to_json()) == scan
 
 
@@ -115,7 +123,7 @@ def test_a_correction_replaces_what_ocr_read_and_is_checked_as_any_cell(pages):
     with pytest.raises(ReportInvalid) as refusal:
         read_report([pages_file({target: "150%"})])
     assert [str(problem) for problem in refusal.value.problems] == [
-        "loja-lotaip-a4-2019-08-escaneado-p1-p13.pdf, página 1, fila 11, columna “Meta "
+        "loja-lotaip-a4-2019-08-escaneado-p1-p3-p13.pdf, página 1, fila 11, columna “Meta "
         "cuantificable”: El porcentaje “150%” no está entre 0% y 100%. Corrija el valor o "
         "escriba la meta como texto."
     ]
@@ -124,7 +132,7 @@ def test_a_correction_replaces_what_ocr_read_and_is_checked_as_any_cell(pages):
 def test_footer_lines_printed_over_each_other_are_left_out_with_a_warning(pages):
     left_out = [str(warning) for warning in pages.warnings]
     assert left_out and all(
-        warning.startswith("loja-lotaip-a4-2019-08-escaneado-p1-p13.pdf, página 2: Este "
+        warning.startswith("loja-lotaip-a4-2019-08-escaneado-p1-p3-p13.pdf, página 3: Este "
                            "texto del escaneo, fuera de la tabla, no es un título")
         for warning in left_out)
 
@@ -178,7 +186,7 @@ def test_without_tesseract_a_scan_is_refused_and_the_operators_are_told(monkeypa
     with pytest.raises(ReportInvalid) as refusal:
         read_report([scan_file()])
     assert [str(problem) for problem in refusal.value.problems] == [
-        "loja-lotaip-a4-2019-08-escaneado-p1-p13.pdf: Este PDF es un escaneo (imágenes de "
+        "loja-lotaip-a4-2019-08-escaneado-p1-p3-p13.pdf: Este PDF es un escaneo (imágenes de "
         "páginas, sin texto) y este servidor no puede leer escaneos ahora: le falta el "
         "reconocimiento de texto (Tesseract). El error quedó registrado para los "
         "administradores del sitio. Suba la hoja de cálculo del reporte, o inténtelo más tarde."

@@ -25,7 +25,6 @@ worker) can show how far it is. Nothing is downloaded: the Spanish data is Debia
 """
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re

@@ -3,7 +3,7 @@
 metas.importer.ocr reads a scanned PDF into a Scan: each page's rows from the top (titles,
 header, table rows, footer lines), each cell's text with Tesseract's confidence and its box
 on the straightened page image. A Scan is plain data, kept as JSON: reading takes tens of
-seconds, so a pending upload keeps its Scan (metas.pending) and the preview, the staff's
+seconds, so a pending upload keeps its Scan (metas.staff.pending) and the preview, the staff's
 corrections and "Publicar" reuse it instead of reading the images again.
 
 scanned_table() turns a Scan into the same Table the PDF reader produces (each row knowing

@@ -5,7 +5,7 @@ The preview (views.staff_preview) lists the goals marked for review
 (metas.importer.scanned.review, through scan_review.review_context); each cell's image comes
 from staff_scan_cell. staff_scan_corrections checks the corrections as any cell is checked (the
 report is read again with them, as "Publicar" will read it) and keeps them with the upload
-(metas.pending.correct), or refuses them with the problems and keeps nothing.
+(metas.staff.pending.correct), or refuses them with the problems and keeps nothing.
 """
 from __future__ import annotations
 

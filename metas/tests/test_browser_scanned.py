@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from metas import pending as pending_uploads
+from metas.staff import pending as pending_uploads
 from metas.models import Goal, Institution
 
 from .browser import PHONE, assert_accessible

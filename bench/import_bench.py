@@ -320,6 +320,8 @@ def accuracy(parsed, seconds, resident) -> bool:
     not_applicable = [t.status == "not_applicable" for t in tsv.goals]
     na_exact = sum(g.status == t.status for (g, t), na in zip(pairs, not_applicable) if na)
     marked = sum(bool(g.ocr["review"]) for g in parsed.goals)
+    by_field = {field: sum(field in g.ocr["review"] for g in parsed.goals)
+                for field in ("unit_code", "unit_name", "objective", "indicator", "target")}
     share = exact / len(cells) * 100
     print(f"  goals {len(parsed.goals)}/{len(tsv.goals)}; levels exact {same('level')}; unit codes "
           f"exact {same('unit_code')} (the others marked: {not unmarked('unit_code')}); unit "
@@ -327,7 +329,7 @@ def accuracy(parsed, seconds, resident) -> bool:
     print(f"  progress values exact {progress}/{len(pairs)}; NO APLICA exact "
           f"{na_exact}/{sum(not_applicable)}; cells exact {exact}/{len(cells)} = {share:.1f} %; "
           f"cells that differ and are not marked: {len(slipped)} {slipped}")
-    print(f"  goals marked for review: {marked}")
+    print(f"  goals marked for review: {marked}; cells marked by column: {by_field}")
     ok = (len(parsed.goals) == len(tsv.goals) == 137 and same("level") == 137
           and progress == 137 and na_exact == sum(not_applicable) and share >= 97
           and not slipped and not unmarked("unit_code") and not unmarked("unit_name"))

@@ -32,7 +32,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 import cv2
@@ -419,7 +419,9 @@ def recognise(frames: list[np.ndarray], psm: int, options: str = "") -> list[lis
 def reread_numbers(image: np.ndarray, grid: Grid, boxes, words: list[list[Word]]) -> None:
     """A unit's code ("6.1", "16") is a few small characters alone in a narrow cell, where
     Tesseract takes the dot for a comma or a colon: the cells of a column that holds nothing
-    but numbers are read again as digits and dots only."""
+    but numbers are read again as digits and dots only. Where both readings agree, the
+    higher confidence is the cell's; where they differ, the second reading is kept with the
+    lower one."""
     by_column: dict[int, list[int]] = {}
     for index, (band, column, _box) in enumerate(boxes):
         if len(grid.bands[band][2]) > 2 and words[index]:
@@ -434,8 +436,12 @@ def reread_numbers(image: np.ndarray, grid: Grid, boxes, words: list[list[Word]]
     read = recognise([crop(image, boxes[i][2]) for i in again], NUMBER_PSM,
                      f"-c tessedit_char_whitelist={NUMBER_CHARACTERS}")
     for index, number_words in zip(again, read):
-        if number_words:
-            words[index] = number_words
+        if not number_words:
+            continue
+        first, second = cell_of(words[index]), cell_of(number_words)
+        agree = first.text == second.text
+        confidence = (max if agree else min)(first.confidence, second.confidence)
+        words[index] = [replace(word, confidence=confidence) for word in number_words]
 
 
 def cell_of(words: list[Word], box=None) -> ScanCell:

@@ -137,6 +137,19 @@ def test_footer_lines_printed_over_each_other_are_left_out_with_a_warning(pages)
         for warning in left_out)
 
 
+def test_the_command_reads_a_scan_saying_how_far_it_is(db, tmp_path, capsys):
+    from django.core.management import call_command
+
+    path = tmp_path / "escaneado.pdf"
+    path.write_bytes(scan_file().data)
+    call_command("import_report", str(path), "--dry-run")
+    output = capsys.readouterr()
+    assert [line for line in output.err.splitlines() if line.startswith("Leyendo")] == [
+        f"Leyendo el escaneo por OCR: página {done} de 3" for done in (1, 2, 3)]
+    assert "Archivo: escaneado.pdf (matriz del reporte, PDF escaneado leído por OCR, 3 páginas" in (
+        output.out)
+
+
 # --- Refusals -------------------------------------------------------------------------------
 
 def test_a_damaged_scan_is_refused():

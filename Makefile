@@ -22,11 +22,15 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	touch $@
 
-# msgfmt (gettext) compiles the Spanish catalogues.
+# msgfmt (gettext) compiles the Spanish catalogues; Tesseract and its Spanish data read
+# scanned PDFs (metas/importer/ocr.py).
 system-packages:
 	@command -v msgfmt >/dev/null || { \
 	  if [ "$(IS_ROOT)" = yes ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
 	  else echo "Instale gettext (msgfmt): sudo apt-get install gettext" >&2; exit 1; fi; }
+	@{ command -v tesseract >/dev/null && test -f /usr/share/tesseract-ocr/5/tessdata/spa.traineddata; } || { \
+	  if [ "$(IS_ROOT)" = yes ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-spa; \
+	  else echo "Instale Tesseract: sudo apt-get install --no-install-recommends tesseract-ocr tesseract-ocr-spa" >&2; exit 1; fi; }
 
 # Debian's headless Chromium for the Playwright tests; Playwright never downloads a browser.
 browser-packages:

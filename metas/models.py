@@ -427,6 +427,9 @@ class SourceFile(models.Model):
     detected_format = models.CharField(_("detected format"), max_length=10, choices=Format.choices)
     encoding = models.CharField(_("detected encoding"), max_length=30, blank=True)
     row_count = models.PositiveIntegerField(_("rows read"), default=0)
+    # A scanned PDF, its text read by OCR (metas.importer.ocr): what is published from it
+    # says so.
+    read_by_ocr = models.BooleanField(_("read by OCR"), default=False, db_default=False)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
     objects = ReportPartQuerySet.as_manager()
@@ -623,6 +626,10 @@ class Goal(models.Model):
     )
     # Lower-case, accent-free text of objective, indicator, target and unit, for ?q=.
     search_text = models.TextField(_("search text"), blank=True)
+    # Read by OCR from a scan (metas.importer.scanned.review): {"confidence": {field: 0-100},
+    # "review": [fields marked for review], "corrected": [fields the staff corrected],
+    # "column": {field: its column in the scan's table}}; {} for a goal read from text.
+    ocr = models.JSONField(_("OCR reading"), default=dict, blank=True, db_default={})
 
     # History across months: goals of one series are "the same goal" in successive reports.
     series = models.UUIDField(_("series"), null=True, blank=True, db_index=True)
@@ -683,6 +690,20 @@ class Goal(models.Model):
 
     def get_absolute_url(self):
         return reverse("metas:goal-detail", args=[self.pk])
+
+    def ocr_marks(self) -> list[dict]:
+        """The fields OCR read with little confidence (metas.importer.scanned.review), as the
+        goal's page says them: [{"label", "confidence", "corrected"}]."""
+        labels = {
+            "unit_code": _("unit code"), "unit_name": _("unit"), "objective": _("objective"),
+            "indicator": _("indicator"), "target": _("target"),
+        }
+        ocr = self.ocr or {}
+        return [
+            {"label": labels.get(field, field), "confidence": ocr.get("confidence", {}).get(field),
+             "corrected": field in ocr.get("corrected", [])}
+            for field in ocr.get("review", [])
+        ]
 
     def get_series_url(self):
         """The goal's permanent address: its series, whatever month is the latest (needs

@@ -293,3 +293,24 @@ def check_goal_count(name: str, count: int) -> None:
             "The report has %(count)s goals; at most %(max)s are accepted in one report. Check "
             "that the file holds one month of one institution."
         ) % {"count": count_text(count), "max": count_text(MAX_GOALS)})
+
+
+# --- Scanned PDFs (OCR) -----------------------------------------------------------------------
+
+MAX_SCAN_PAGES = 60  # pages read by OCR: a few seconds each
+MAX_SCAN_PAGE_PIXELS = 40_000_000  # a page as rendered for OCR, or an image in it (A3 at 400 dpi)
+
+
+def check_scan(file: InputFile, pages: int, pixels: list[int]) -> None:
+    """A scan's pages and each page's pixels, before any is rendered."""
+    if pages > MAX_SCAN_PAGES:
+        refuse(file.name, _(
+            "This scanned PDF has %(pages)s pages; at most %(max)s are read by text "
+            "recognition. Upload the month's report only, or its spreadsheet."
+        ) % {"pages": count_text(pages), "max": MAX_SCAN_PAGES})
+    for number, count in enumerate(pixels, start=1):
+        if count > MAX_SCAN_PAGE_PIXELS:
+            raise OutOfBounds(Problem(file.name, _(
+                "This page of the scanned PDF is far larger than a sheet of paper: it cannot "
+                "be read. Scan the report again on A4 or letter paper, at 200 to 300 dpi."
+            ), page=number))

@@ -39,6 +39,7 @@ def store_files(report: Report, parsed: ParsedReport, saved: list) -> dict[str, 
             detected_format=parsed_file.detected_format,
             encoding=parsed_file.encoding,
             row_count=parsed_file.row_count,
+            read_by_ocr=parsed_file.ocr,
         )
         name = record.file.field.generate_filename(record, source.name)
         if default_storage.exists(name):

@@ -21,6 +21,8 @@ class InputFile:
 
     name: str
     data: bytes
+    # A scanned PDF's OCR reading (metas.importer.scanned.Scan), when it was read before.
+    scan: object = field(default=None, compare=False, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -92,6 +94,9 @@ class ParsedGoal:
     line: int  # 1-based line or sheet row; in a PDF, the row within its page
     page: int | None = None  # the page of a PDF (1-based); None for other files
     sheet: str = ""  # the worksheet of a spreadsheet
+    # Read by OCR: each field's confidence, the fields to review, those the staff corrected
+    # (metas.importer.scanned.review); None for a goal not read by OCR.
+    ocr: dict | None = None
 
     @property
     def location(self) -> str:
@@ -111,6 +116,7 @@ class ParsedFile:
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str = ""  # the worksheet read, for a spreadsheet
     pages: int = 0  # the pages of a PDF
+    ocr: bool = False  # a scanned PDF, read by OCR
 
 
 @dataclass

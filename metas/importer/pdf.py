@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from . import bounds
 from .layout import column_field
 from .parsed import InputFile, Problem
-from .table import Table, Unreadable
+from .table import NoTextLayer, Table, Unreadable
 from .values import metadata_field
 
 # Lines of one cell: the next line starts at most this part of a line's height below the last.
@@ -108,10 +108,7 @@ def read_pdf(file: InputFile) -> Table:
             rows += page_rows
         page_count = len(pages)
     if not texts:
-        raise Unreadable(Problem(file.name, _(
-            "This PDF has no text, only images: it is probably a scan. It cannot be read "
-            "without retyping it. Upload the report's spreadsheet, or a PDF exported from it."
-        )))
+        raise NoTextLayer
     if columns is None:
         raise Unreadable(Problem(file.name, _(
             "This PDF has no table: it is not a report of goals and objectives. Upload the "

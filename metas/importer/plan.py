@@ -124,6 +124,7 @@ def goal_row(
         "note": goal.note,
         "lacks_financing": goal.lacks_financing,
         "verification_link": goal.verification_link,
+        "ocr": goal.ocr or {},
         "coverage": coverage,
         "search_text": search_text(
             goal.objective, goal.indicator, goal.target, unit.published_name, level_name,

@@ -12,6 +12,7 @@ from .matrix import parse_matrix
 from .parsed import InputFile, ParsedFile, ParsedReport, Problem, ReportInvalid, ReportMetadata
 from .portal import duplicate_role_problem, parse_dataset, parse_dictionary, parse_metadata
 from .result import role_label
+from .scanned import ScannedTable, left_out_warnings
 from .sources import expand_archives, read_table
 from .table import Table, Unreadable
 
@@ -43,6 +44,7 @@ def read_report(files: list[InputFile], sheet: str | None = None) -> ParsedRepor
         name = column_namer(table, header)
         problems += cells.refusals(table, findings, name)
         warnings += cells.warnings(table, findings, name)
+        warnings += left_out_warnings(table)
         if role is None:
             problems.append(unrecognised_problem(table))
         else:
@@ -119,6 +121,7 @@ def parsed_file(table: Table, role: str, header=None) -> ParsedFile:
         columns=dict(header.labels) if header else {},
         sheet=table.sheet,
         pages=table.pages,
+        ocr=isinstance(table, ScannedTable),
     )
 
 

@@ -104,6 +104,10 @@ def form_label(parsed_file) -> str:
     """The form a file was read in, as the summary and the preview say it: "TSV", "PDF, 13
     páginas", "Libro de Excel 97-2003, hoja “Literal a4”"."""
     kind = parsed_file.detected_format
+    if kind == "pdf" and parsed_file.ocr:
+        return ngettext(
+            "scanned PDF read by OCR, %(count)s page", "scanned PDF read by OCR, %(count)s pages",
+            parsed_file.pages) % {"count": parsed_file.pages}
     if kind == "pdf":
         return ngettext("PDF, %(count)s page", "PDF, %(count)s pages", parsed_file.pages) % {
             "count": parsed_file.pages}

@@ -8,6 +8,7 @@ from metas import periods
 
 from .layout import Header
 from .parsed import ParsedGoal, Problem, ReportMetadata
+from .scanned import review
 from .table import Table
 from .values import ValueProblem, metadata_field, parse_date, parse_target, split_link
 
@@ -55,6 +56,7 @@ def build_goals(
             line=row,
             page=page,
             sheet=table.sheet,
+            ocr=review(table, line, header.columns),
         ))
     return goals, problems
 

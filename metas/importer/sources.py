@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from . import bounds
 from .parsed import InputFile, Problem
 from .pdf import read_pdf
-from .table import Table, Unreadable, to_frame
+from .table import NoTextLayer, Table, Unreadable, to_frame
 from .workbook import read_workbook
 
 # Rows looked at to choose the separator.
@@ -175,6 +175,17 @@ def not_text_problem(file: InputFile) -> Problem:
     ))
 
 
+def read_pdf_or_scan(file: InputFile) -> Table:
+    """A PDF's table: from its text, or by OCR when its pages are images only."""
+    try:
+        return read_pdf(file)
+    except NoTextLayer:
+        # Imported here: metas.importer.ocr loads OpenCV and Tesseract, which only a scan needs.
+        from .ocr import read_scanned
+
+        return read_scanned(file)
+
+
 def read_table(file: InputFile, sheet: str | None = None) -> Table:
     """The file's cells, or Unreadable saying what the file is and what to do. `sheet` names
     the worksheet to read in a workbook with several reports."""
@@ -183,7 +194,7 @@ def read_table(file: InputFile, sheet: str | None = None) -> Table:
         raise Unreadable(problem)
     try:
         if file.data.startswith(PDF_MAGIC):
-            return read_pdf(file)
+            return read_pdf_or_scan(file)
         if file.data.startswith(OLE_MAGIC):
             return read_workbook(file, "xls", sheet)
         if file.data.startswith(ZIP_MAGIC):

@@ -25,6 +25,10 @@ class Unreadable(Exception):
         super().__init__(str(problem))
 
 
+class NoTextLayer(Exception):
+    """A PDF whose pages are images only (a scan): metas.importer.ocr reads it."""
+
+
 @dataclass
 class Table:
     """The cells of one file as text. `cells` has columns 0..n-1 and, as index, each row's

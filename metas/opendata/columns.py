@@ -21,6 +21,7 @@ from operator import itemgetter
 from types import MethodType
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import periods
@@ -40,6 +41,11 @@ _URL = _("URL")
 _DATE = _("date (YYYY-MM-DD)")
 
 SPREADSHEETS = ("xlsx", "xls", "ods")
+# The exported name of each goal field OCR reads (metas.importer.scanned.FIELDS).
+OCR_FIELD_COLUMNS = {
+    "unit_code": "codigo_unidad", "unit_name": "unidad", "objective": "objetivo",
+    "indicator": "indicador", "target": "meta_publicada",
+}
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,20 @@ class GoalValues:
         month = row["report__unchanged_since"]
         return self.months(month) if month else ""
 
+    def read_by_ocr(self, row):
+        return bool(row["ocr"])
+
+    def ocr_review(self, row):
+        """The columns OCR read with little confidence: "objetivo (62 %, corregida)"."""
+        ocr = row["ocr"] or {}
+        notes = []
+        for field in ocr.get("review", []):
+            details = [f"{ocr.get('confidence', {}).get(field, 0)} %"]
+            if field in ocr.get("corrected", []):
+                details.append(gettext("corrected"))
+            notes.append(f"{OCR_FIELD_COLUMNS.get(field, field)} ({', '.join(details)})")
+        return "; ".join(notes)
+
 
 GOAL_COLUMNS = [
     Declared("id", _("Number of the goal on this site."), _INTEGER, "pk"),
@@ -226,6 +246,15 @@ GOAL_COLUMNS = [
         "When the report's goals read exactly as the previous report's: the first month they "
         "read so; empty when they changed."
     ), _MONTH, GoalValues.unchanged_since),
+    Declared("leido_por_ocr", _(
+        "Whether the goal was read from a scanned PDF (page images) by optical character "
+        "recognition, which can make mistakes: compare with the original file."
+    ), _YES_NO, GoalValues.read_by_ocr),
+    Declared("revision_ocr", _(
+        "For a goal read by OCR, the columns read with little confidence (or a progress value "
+        "that did not read as a clean percentage), each with its confidence (0 to 100) and "
+        "whether the staff corrected it before publishing; empty otherwise."
+    ), _TEXT, GoalValues.ocr_review),
 ]
 
 

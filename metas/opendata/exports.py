@@ -200,6 +200,7 @@ GOAL_FIELDS = (
     "reason_words",
     "report__updated_on",
     "report__unchanged_since",
+    "ocr",
 )
 
 

@@ -5,6 +5,10 @@ Their files are kept byte for byte under MEDIA_ROOT/pending/<id>/ with names the
 problem are kept. Once published or cancelled its files go and the row stays, with the
 decision and the report, so that the same upload posted again is answered with what became of it;
 every pending upload, decided or not, is forgotten a day old.
+
+A scanned PDF keeps its OCR reading beside it (metas.importer.scanned.Scan, as JSON: reading
+the images again would take tens of seconds at each preview and at "Publicar"), and the
+staff's corrections of what OCR read are kept in its entry, applied whenever it is read.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..importer.parsed import InputFile
+from ..importer.scanned import Scan
 from ..models import PendingUpload
 
 FOLDER = "pending"
@@ -35,20 +40,51 @@ def keep(*, user, institution, period, files: list[InputFile], sheet=None) -> Pe
                 "name": file.name, "path": path, "size": len(file.data), "sha256": file.sha256,
                 "sheet": sheet or "",
             })
+            if file.scan is not None:
+                entries[-1]["scan"] = default_storage.save(
+                    f"{FOLDER}/{pending.pk}/{number}.ocr.json",
+                    ContentFile(file.scan.to_json().encode("utf-8")),
+                )
         pending.files = entries
         pending.save(force_insert=True)
     except BaseException:
-        _delete_files(pending.pk, [entry["path"] for entry in entries])
+        _delete_files(pending.pk, _paths(entries))
         raise
     return pending
 
 
+def _paths(entries: list[dict]) -> list[str]:
+    """Every file an upload keeps: the files, and the OCR reading of a scan."""
+    return [path for entry in entries for path in (entry["path"], entry.get("scan")) if path]
+
+
 def load(pending: PendingUpload) -> list[InputFile]:
+    """The files as uploaded; a scan with its OCR reading and the staff's corrections."""
     files = []
     for entry in pending.files:
         with default_storage.open(entry["path"], "rb") as stored:
-            files.append(InputFile(name=entry["name"], data=stored.read()))
+            files.append(InputFile(name=entry["name"], data=stored.read(), scan=scan_of(entry)))
     return files
+
+
+def scan_of(entry: dict) -> Scan | None:
+    if not entry.get("scan"):
+        return None
+    with default_storage.open(entry["scan"], "rb") as stored:
+        scan = Scan.from_json(stored.read().decode("utf-8"))
+    scan.corrections = {
+        (page, row, column): text for page, row, column, text in entry.get("corrections", [])
+    }
+    return scan
+
+
+def correct(pending: PendingUpload, name: str, corrections: dict) -> None:
+    """Keeps the staff's corrections of the scan `name` ((page, row, column) -> text), in
+    place of the earlier ones."""
+    for entry in pending.files:
+        if entry["name"] == name and entry.get("scan"):
+            entry["corrections"] = [[*key, text] for key, text in sorted(corrections.items())]
+    pending.save(update_fields=["files"])
 
 
 def sheet(pending: PendingUpload) -> str | None:
@@ -58,7 +94,7 @@ def sheet(pending: PendingUpload) -> str | None:
 
 def discard(pending: PendingUpload) -> None:
     """Delete the pending upload, and its files once the transaction (if any) commits."""
-    paths = [entry["path"] for entry in pending.files]
+    paths = _paths(pending.files)
     pk = pending.pk
     pending.delete()
     transaction.on_commit(lambda: _delete_files(pk, paths))
@@ -68,7 +104,7 @@ def settle(pending: PendingUpload, decision: str, report=None) -> None:
     """Record what became of the upload and delete its files once the transaction commits."""
     pending.decision, pending.report = decision, report
     pending.save(update_fields=["decision", "report"])
-    paths = [entry["path"] for entry in pending.files]
+    paths = _paths(pending.files)
     pk = pending.pk
     transaction.on_commit(lambda: _delete_files(pk, paths))
 

@@ -43,6 +43,7 @@ from .permissions import (
     may_see_pending,
     readable_log,
 )
+from .scan_review import review_context
 
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome
@@ -88,7 +89,12 @@ def _upload(request):
     institution = form.cleaned_data["institution"]
     period = form.cleaned_data["period"]
     sheet = form.cleaned_data["sheet"]
-    files = form.input_files()
+    # A scan is read by OCR here, once (tens of seconds, within the worker's timeout), and
+    # its reading kept with the upload for the preview and "Publicar".
+    # Imported here: metas.importer.ocr loads OpenCV, which a web worker needs only for uploads.
+    from ..importer.ocr import read_scans
+
+    files = read_scans(form.input_files())
     attempt = _run_web_attempt(
         request, files, institution, period, sheet=sheet, dry_run=True,
         allowed=may_publish(user, institution),
@@ -190,6 +196,7 @@ def staff_preview(request, pending):
         "named_institution": parsed.institution,
         # The check the report page will show, as if published today: staff fix the file first.
         "check": compliance.check_parsed(parsed, report.period),
+        **review_context(pending, parsed),  # what OCR read of a scan, to check
     }
     return render(request, "metas/staff/preview.html", context)
 

@@ -13,7 +13,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from metas.models import Goal, Neighbourhood, Parish, Report
 
 # Patterns that only answer POST (a GET is refused with 405, and still gets the headers).
-POST_ONLY = {"logout", "metas:staff-publish", "metas:staff-cancel", "metas:staff-restore"}
+POST_ONLY = {"logout", "metas:staff-publish", "metas:staff-cancel", "metas:staff-restore",
+             "metas:staff-scan-corrections"}
 
 
 def pattern_names() -> set[str]:
@@ -79,6 +80,8 @@ def addresses(report: Report) -> dict[str, str]:
         "metas:staff-preview": reverse("metas:staff-preview", args=[pending]),
         "metas:staff-publish": reverse("metas:staff-publish", args=[pending]),
         "metas:staff-cancel": reverse("metas:staff-cancel", args=[pending]),
+        "metas:staff-scan-corrections": reverse("metas:staff-scan-corrections", args=[pending]),
+        "metas:staff-scan-cell": reverse("metas:staff-scan-cell", args=[pending, 1, 1, 5, 2]),
         "metas:staff-import-log": reverse("metas:staff-import-log"),
         "metas:staff-published": reverse("metas:staff-published", args=[pending]),
         "metas:staff-reports": reverse("metas:staff-reports"),

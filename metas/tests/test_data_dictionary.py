@@ -86,5 +86,5 @@ def test_the_columns_have_stable_names(db):
         "archivo_fuente", "url_archivo_fuente", "linea_fuente", "ubicacion_fuente", "url",
         "url_serie",
         "ritmo", "avance_esperado", "meses_estancada", "motivo", "motivo_palabras", "vigente_al",
-        "sin_cambios_desde",
+        "sin_cambios_desde", "leido_por_ocr", "revision_ocr",
     ]

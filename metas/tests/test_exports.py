@@ -203,6 +203,8 @@ def test_it_exports_every_field_of_every_goal_as_csv(client, august):
         "motivo_palabras": "",
         "vigente_al": "2019-08-28",
         "sin_cambios_desde": "",
+        "leido_por_ocr": "no",
+        "revision_ocr": "",
     }
     # A parish covered as "one of the rural parishes" is not named: the coverage column says so.
     assert records[1]["parroquias"] == ""

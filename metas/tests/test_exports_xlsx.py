@@ -106,7 +106,7 @@ def test_the_header_is_frozen_bold_and_filtered(client, august):
     sheet = workbook(client.get(reverse("metas:goal-export-xlsx")))["Metas"]
 
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:AE3"
+    assert sheet.auto_filter.ref == "A1:AG3"
     assert sheet["A1"].font.b
     # Widths follow the content: the objective gets more room than the id.
     assert sheet.column_dimensions["H"].width > 3 * sheet.column_dimensions["A"].width

@@ -83,6 +83,20 @@ def imported_modules(module: str, path: Path):
                 yield node.lineno, target
 
 
+def loads_heavy_library(module: str) -> bool:
+    """Whether the module imports a heavy library at its top level."""
+    for node in ast.parse(MODULES[module].read_text()).body:
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        else:
+            continue
+        if any(name.split(".")[0] in HEAVY for name in names):
+            return True
+    return False
+
+
 GRAPH = {module: dict((t, line) for line, t in imported_modules(module, path))
          for module, path in MODULES.items()}
 
@@ -139,6 +153,17 @@ def test_no_import_circle():
     assert strongly_connected(GRAPH) == []
 
 
+def lazily_imported(module: str, path: Path, node) -> list[str]:
+    """The libraries or modules of ours an import statement inside a function loads."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not node.level:
+        return [node.module or ""]
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    base = ".".join(package[: len(package) - node.level + 1] + [node.module or ""]).rstrip(".")
+    return [base if base in MODULES else f"{base}.{alias.name}" for alias in node.names]
+
+
 def says_why(lines: list[str], index: int) -> bool:
     """Whether a comment stands right above this import and the imports just before it."""
     while index > 0 and lines[index - 1].strip().startswith(("import ", "from ")):
@@ -156,9 +181,10 @@ def test_imports_sit_at_the_top_of_their_module():
             for node in ast.walk(function):
                 if not isinstance(node, (ast.Import, ast.ImportFrom)):
                     continue
-                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [
-                    alias.name for alias in node.names]
-                heavy = all(name.split(".")[0] in HEAVY for name in names)
+                heavy = all(
+                    name.split(".")[0] in HEAVY or (name in MODULES and loads_heavy_library(name))
+                    for name in lazily_imported(module, path, node)
+                )
                 commented = "#" in lines[node.lineno - 1] or says_why(lines, node.lineno - 1)
                 if not (heavy and commented):
                     where = f"{path.relative_to(ROOT.parent)}:{node.lineno}"

@@ -1,7 +1,8 @@
 """The report in every form a planning office publishes it (fixtures/loja-lotaip-a4-2019-08.*:
 PDF, XLS, ODS, formatted XLSX) gives exactly what the TSV gives, field by field; hyperlinks
-keep their address; PDFs name "página P, fila R"; scans, other documents and workbooks with
-two reports are refused, saying what to do."""
+keep their address; PDFs name "página P, fila R"; page images without a table, other documents
+and workbooks with two reports are refused, saying what to do (scans are read by OCR:
+test_importer_scanned.py)."""
 import csv
 import io
 from datetime import date
@@ -17,6 +18,7 @@ from metas.models import Canton, Goal, SourceFile
 
 from .importer_files import sample_file, sample_rows, two_report_workbook
 from .pdf_files import GPR_URL, letter_pdf, report_pdf, scanned_pdf
+from .scan_files import requires_tesseract  # noqa: F401 (fixture)
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 FORMS = {"pdf": "pdf", "xls": "xls", "ods": "ods", "xlsx": "xlsx"}
@@ -158,13 +160,14 @@ def test_a_problem_in_a_pdf_names_its_page_and_row():
     ]
 
 
-def test_a_scanned_pdf_is_refused_saying_so(db):
+def test_a_pdf_of_page_images_without_a_table_is_refused_saying_so(db, requires_tesseract):
+    # A scan is read by OCR (test_importer_scanned.py); this one has lines but no table.
     with pytest.raises(ReportInvalid) as refusal:
         import_report([InputFile("escaneado.pdf", scanned_pdf())])
     assert [str(problem) for problem in refusal.value.problems] == [
-        "escaneado.pdf: Este PDF no tiene texto, solo imágenes: probablemente es un documento "
-        "escaneado. No se puede leer sin volver a escribirlo. Suba la hoja de cálculo del "
-        "reporte, o un PDF exportado desde ella."
+        "escaneado.pdf: No se reconoce ninguna tabla en este PDF escaneado: no es un reporte de "
+        "metas y objetivos, o el escaneo es demasiado tenue. Escanee de nuevo el reporte "
+        "impreso (su tabla con sus líneas), o suba la hoja de cálculo del reporte."
     ]
 
 

@@ -64,6 +64,7 @@ def report_detail(request, institution, period):
     if report.withdrawn_at:
         return _withdrawn(request, report)
     goals = Goal.objects.filter(report=report)
+    files = list(report.files.all())
     return render(
         request,
         "metas/report_detail.html",
@@ -71,7 +72,8 @@ def report_detail(request, institution, period):
             "report": report,
             "counts": Counts.of_stored(goals),
             "summary_text": summaries.summary(goals),
-            "files": list(report.files.all()),
+            "files": files,
+            "read_by_ocr": any(file.read_by_ocr for file in files),
             "archive": MonthArchive.objects.filter(report=report).first(),
         },
     )

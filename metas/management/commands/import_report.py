@@ -85,14 +85,24 @@ class Command(BaseCommand):
             ),
         )
 
+    def scan_progress(self, done: int, total: int) -> None:
+        self.stderr.write(_("Reading the scan by OCR: page %(done)s of %(total)s") % {
+            "done": done, "total": total})
+
     def handle(self, *args, **options):
         territory = self.territory(options["territorio"])
         batch = collect(options["paths"])
         several = len(batch.reports) > 1 or any(Path(p).is_dir() for p in options["paths"])
         if several:
             return self.import_several(batch, territory, options)
+        files = batch.reports[0].files if batch.reports else []
+        # A scanned PDF is read by OCR first (tens of seconds), saying how far it is.
+        # Imported here: metas.importer.ocr loads OpenCV, which only a scan needs.
+        from metas.importer.ocr import read_scans
+
+        files = read_scans(files, self.scan_progress if options["verbosity"] >= 1 else None)
         attempt = run_attempt(
-            batch.reports[0].files if batch.reports else [],
+            files,
             source=ImportLog.Source.COMMAND,
             institution=options["institution"],
             period=options["period"],

@@ -25,7 +25,7 @@ def text_of(response):
 def row_of(response, slug):
     """The cells of the table row headed by the place with this slug, as text."""
     html = response.content.decode()
-    start = html.index(f'href="/parroquias/{slug}/"')
+    start = html.index(f'href="/parroquias/{slug}/')
     row = html[start : html.index("</tr>", start)]
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     return [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]
@@ -101,6 +101,8 @@ def test_it_counts_the_period_asked_for(client, loja):
 
     assert row_of(response, "malacatos") == ["1", "0"]
     assert row_of(response, "vilcabamba") == ["0", "0"]
+    # Each parish's page counts the same month.
+    assert 'href="/parroquias/malacatos/?periodo=2019-07"' in response.content.decode()
 
 
 def test_it_counts_every_period_or_one_institution(client, loja):
@@ -124,6 +126,7 @@ def test_it_counts_every_period_or_one_institution(client, loja):
     assert row_of(catamayo_latest, "malacatos") == ["1", "0"]
     assert row_of(catamayo_latest, "vilcabamba") == ["0", "0"]
     assert 'href="/metas/?jdb=jdb-carigan&amp;periodo=todos"' in every.content.decode()
+    assert 'href="/parroquias/jdb-carigan/?periodo=todos"' in every.content.decode()
 
 
 def test_it_makes_each_table_a_named_region_the_keyboard_can_scroll(client, loja):

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "axes",
+    "health_check",
     "metas",
 ]
 
@@ -142,13 +143,27 @@ if os.environ.get("TEST_DATABASE_NAME"):
 # publication version, so neither ever serves a page older than the latest publication.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # A cache is never needed: with Redis down, hung or full, every call is answered as a miss
+    # within REDIS_TIMEOUT seconds (django-redis' IGNORE_EXCEPTIONS), pages render from the
+    # database, and caching resumes by itself when Redis is back (metas.http.outage).
+    _redis_timeout = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
+    _cache = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": _redis_timeout,
+            "SOCKET_TIMEOUT": _redis_timeout,
+            "IGNORE_EXCEPTIONS": True,
+        },
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "metas.cache"
 else:
     _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 CACHES = {
     "default": {**_cache, "KEY_PREFIX": "metas"},
     "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,
-              "OPTIONS": {} if REDIS_URL else {"MAX_ENTRIES": 2000}},
+              "OPTIONS": _cache["OPTIONS"] if REDIS_URL else {"MAX_ENTRIES": 2000}},
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -286,6 +301,8 @@ WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A part that is down (database, Redis) is logged in one line a minute, not per request.
+    "filters": {"outage": {"()": "metas.http.outage.OncePerInterval", "seconds": 60}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["outage"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -33,3 +33,6 @@ urlpatterns = [
     path("gestion/contrasena/", include(password_reset_urls)),
     path("", include("metas.urls")),
 ]
+
+# A database that cannot be reached answers 503 with Retry-After; any other error, the 500 page.
+handler500 = "metas.views.errors.server_error"

@@ -242,6 +242,11 @@ EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs must not hold the reques
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Transparencia Metas <no-responder@localhost>"
 )
+# The password reset's limits (metas.staff.password) count in the shared cache (Redis in
+# production; each process's memory in the embedded set-up), per client address as the login
+# lockout sees it.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "metas.http.security.client_ip"
 # Password reset links work for three days, once.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 

@@ -11,7 +11,7 @@ PORT ?= 8000
 # Apt-get only works (and is only needed) as root; elsewhere we say what is missing.
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: install run test test-sqlite test-postgres system-packages browser-packages bench-packages messages static bench bench-peers bench-profile bench-load clean
+.PHONY: install run test test-sqlite test-postgres postgres-replica system-packages browser-packages bench-packages messages static bench bench-peers bench-profile bench-load clean
 
 install: system-packages $(VENV)/.installed messages
 
@@ -64,8 +64,15 @@ test: install browser-packages test-sqlite test-postgres
 test-sqlite: $(VENV)/.installed
 	$(VENV)/bin/pytest
 
+# A streaming replica of the local server on port 5433 for metas/tests/test_replica.py, made
+# as root with Debian's postgresql-common (.ci/postgres-replica); elsewhere that test says why
+# it cannot run (and fails under CI=true).
+postgres-replica:
+	@if [ "$(IS_ROOT)" = yes ] && command -v pg_createcluster >/dev/null; then .ci/postgres-replica; \
+	else echo "No PostgreSQL replica made (needs root and pg_createcluster): test_replica.py will say so."; fi
+
 # With CI=true a PostgreSQL server that does not answer is a failure, not a skip.
-test-postgres: $(VENV)/.installed
+test-postgres: $(VENV)/.installed postgres-replica
 	@if $(PY) -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
 	  echo "== Same suite on PostgreSQL ($(TEST_POSTGRES_URL))"; \
 	  DATABASE_URL="$(TEST_POSTGRES_URL)" $(VENV)/bin/pytest; \

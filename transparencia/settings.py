@@ -134,6 +134,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
 
+# A PostgreSQL streaming replica for the public pages' reads (metas.http.replica); the staff,
+# commands, the worker and every write use the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True,
+    )
+    # In the test suite the alias is the primary's connection (test_replica.py runs the site
+    # against the real replica in a process of its own).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["metas.http.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("metas.http.caching.PublicationCacheMiddleware"),
+        "metas.http.replica.PublicReadsMiddleware",
+    )
+
 if os.environ.get("TEST_DATABASE_NAME"):
     # Lets several test runs share one PostgreSQL server without clashing.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}

@@ -33,6 +33,7 @@ from django.utils.http import http_date
 
 from ..models import Institution
 from .outage import OUTAGE_ERRORS, stale_copy, unavailable
+from .replica import PRIMARY, REPLICA, has_replica, read_primary
 
 # Cached copies bigger than this are not kept (a page is ~60 KB, ~9 KB compressed).
 MAX_CACHED_BYTES = 2 * 1024 * 1024
@@ -73,7 +74,7 @@ class PublicationCacheMiddleware:
         if scope is None:
             return self.get_response(request)
         try:
-            version = Institution.objects.filter(**scope).version()
+            version = self.version(scope)
         except OUTAGE_ERRORS:
             return self.last_copy(request) or unavailable()
         etag, last_modified = self.validators(request, version)
@@ -93,6 +94,22 @@ class PublicationCacheMiddleware:
             if request.method == "GET":
                 self.keep(request, key, response, version)
         return response
+
+    @staticmethod
+    def version(scope: dict):
+        """The publication version, from the primary. A replica that has not replayed it yet,
+        or does not answer, sends the request to the primary (metas.http.replica)."""
+        institutions = Institution.objects.filter(**scope)
+        if not has_replica():
+            return institutions.version()
+        version = institutions.using(PRIMARY).version()
+        try:
+            replayed = institutions.using(REPLICA).version()
+        except OUTAGE_ERRORS:
+            replayed = None
+        if replayed != version:
+            read_primary()
+        return version
 
     @staticmethod
     def scope_of(request) -> dict | None:

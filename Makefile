@@ -11,7 +11,7 @@ PORT ?= 8000
 # Apt-get only works (and is only needed) as root; elsewhere we say what is missing.
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: install run test test-sqlite test-postgres postgres-replica system-packages browser-packages bench-packages messages static bench bench-peers bench-profile bench-load clean
+.PHONY: install run test test-sqlite test-postgres postgres-replica system-packages browser-packages bench-packages messages static bench bench-peers bench-profile bench-load bench-faults clean
 
 install: system-packages $(VENV)/.installed messages
 
@@ -102,6 +102,10 @@ bench-profile: install
 
 bench-load: install
 	$(PY) bench/load.py $(ARGS)
+
+# Redis killed, the database refusing connections, a worker killed, each under load (issue 19).
+bench-faults: install
+	$(PY) bench/faults.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache bench/out bench/peers/.venv-datasette

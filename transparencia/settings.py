@@ -129,10 +129,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers (the public site) go on while an import writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        # WAL lets readers (the public site) go on while an import writes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # A transaction takes the write lock when it begins, as select_for_update does on
+        # PostgreSQL: of two "Publicar" at once, the second waits, then finds the upload
+        # published (409) instead of failing on "database is locked" halfway.
+        "transaction_mode": "IMMEDIATE",
+        # Seconds a writer waits for another's lock (an import of 10,000 goals takes a few).
+        "timeout": 20,
+    })
 
 # A PostgreSQL streaming replica for the public pages' reads (metas.http.replica); the staff,
 # commands, the worker and every write use the primary.

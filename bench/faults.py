@@ -99,7 +99,8 @@ class Load:
         self.lock = threading.Lock()
 
     def run(self, phases: list[tuple[str, float, callable]]) -> list[Phase]:
-        threads = [threading.Thread(target=self.client, args=(seed,)) for seed in range(self.clients)]
+        threads = [threading.Thread(target=self.client, args=(seed,))
+                   for seed in range(self.clients)]
         done = []
         for thread in threads:
             thread.start()
@@ -251,7 +252,8 @@ def scenario_worker(load: Load, site: Server, phase: float) -> dict:
 
 
 def report(name: str, result: dict, before_data, after_data) -> list[str]:
-    lines = [f"### {name}", "", "| phase | requests | req/s | p50 ms | p99 ms | statuses | dated copies |",
+    lines = [f"### {name}", "",
+             "| phase | requests | req/s | p50 ms | p99 ms | statuses | dated copies |",
              "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
     lines += [phase.line() for phase in result["phases"]]
     misses = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+import redis
 from django.conf import settings
 
 
@@ -83,3 +86,28 @@ def site_process(workdir: Path, **environment):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    """A redis-server of the test's own on `port` (nothing kept on disk), once it answers."""
+    if not os.path.exists(REDIS_SERVER):
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("redis-server is not installed, and CI=true requires it")
+        pytest.skip("redis-server is not installed")
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis(port=port, socket_connect_timeout=0.2).ping()
+            return server
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    server.kill()
+    raise RuntimeError("redis-server did not start")

@@ -9,11 +9,7 @@ everything answers normally as soon as the database accepts connections again.
 """
 import io
 import logging
-import os
-import shutil
 import signal
-import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -29,43 +25,16 @@ from django.test import Client
 from metas.importer import import_report
 
 from .importer_files import sample_file
+from .servers import free_port, start_redis
 from .staff_helpers import make_user
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 OUTAGE_NOTICE = "el sitio se está actualizando"
 PAGES = ["/", "/metas/", "/metas/?periodo=todos", "/parroquias/", "/reportes/"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_redis(port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            redis.Redis(port=port, socket_connect_timeout=0.2).ping()
-            return server
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    server.kill()
-    pytest.fail("redis-server did not start")
 
 
 @pytest.fixture
 def own_redis(settings):
     """A Redis server this test may kill, configured as production configures it."""
-    if not os.path.exists(REDIS_SERVER):
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is not installed, and CI=true requires it.")
-        pytest.skip("redis-server is not installed")
     port = free_port()
     servers = [start_redis(port)]
     options = {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25, "IGNORE_EXCEPTIONS": True}

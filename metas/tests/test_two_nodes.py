@@ -3,12 +3,9 @@ own working directory, sharing the database, one Redis and one file store, as th
 production section describes. A publication and a withdrawal made by the staff through node A
 are seen at once through node B: its pages, their validators, the report's files."""
 import re
-import shutil
-import subprocess
 import time
 
 import pytest
-import redis
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
@@ -16,11 +13,10 @@ from django.db import connection
 from metas.models import Institution
 
 from .browser import DESKTOP
-from .servers import free_port, site_process
+from .servers import free_port, site_process, start_redis
 from .staff_helpers import LOJA, import_august, make_user, september_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def database_url() -> str:
@@ -34,17 +30,7 @@ def database_url() -> str:
 @pytest.fixture
 def shared_redis():
     port = free_port()
-    server = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis(port=port).ping()
-            break
-        except redis.exceptions.ConnectionError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+    server = start_redis(port)
     yield f"redis://127.0.0.1:{port}/0"
     server.kill()
     server.wait()

@@ -44,7 +44,7 @@ def read_report(files: list[InputFile], sheet: str | None = None) -> ParsedRepor
         name = column_namer(table, header)
         problems += cells.refusals(table, findings, name)
         warnings += cells.warnings(table, findings, name)
-        warnings += left_out_warnings(table)
+        warnings += left_out_warnings(table) + table.notes
         if role is None:
             problems.append(unrecognised_problem(table))
         else:

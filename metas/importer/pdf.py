@@ -31,6 +31,9 @@ the pages.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -53,6 +56,22 @@ EDGE_TOLERANCE = 4
 MAX_HEADER_CHARS = 200
 # Characters a page needs to count as having text at all.
 MIN_PAGE_CHARS = 20
+
+
+# Told (pages read, pages) after each page: set by the command around an import
+# (reporting_progress), so that the reading of a long PDF is not silent.
+Progress = Callable[[int, int], None]
+_progress: ContextVar[Progress | None] = ContextVar("pdf_progress", default=None)
+
+
+@contextmanager
+def reporting_progress(progress: Progress | None) -> Iterator[None]:
+    """Within the block, every PDF read tells `progress(done, total)` after each page."""
+    token = _progress.set(progress)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
 
 
 @dataclass
@@ -84,9 +103,10 @@ class Block:
         return " ".join(self.lines)
 
 
-def read_pdf(file: InputFile, progress=None) -> Table:
+def read_pdf(file: InputFile, progress: Progress | None = None) -> Table:
     """The PDF's report table and the text around it, page by page; `progress(done, total)`
-    is called after each page (the command and the staff upload show it)."""
+    (else the one of reporting_progress) is told after each page."""
+    progress = progress or _progress.get()
     # Imported here: pdfplumber and pdfminer take a quarter of a second to import, and only a
     # PDF needs them.
     import pdfplumber
@@ -118,7 +138,7 @@ def read_pdf(file: InputFile, progress=None) -> Table:
                 raise Unreadable(damaged(file)) from error
             finally:
                 page.close()
-            if progress is not None:
+            if progress is not None and reading.texts:  # a scan is OCR's to tell
                 progress(number, len(pages))
         page_count = len(pages)
     if not reading.texts:

@@ -94,3 +94,16 @@ def test_a_pdf_of_another_table_is_no_report_whatever_its_columns():
         "tiene las columnas “Descripción de la unidad”, “Objetivo de la unidad”, “Indicador” y "
         "“Meta cuantificable”)."
     ]
+
+
+def test_the_command_says_how_far_it_read_a_pdf(db, tmp_path, capsys):
+    from django.core.management import call_command
+
+    path = tmp_path / "con-recuadros.pdf"
+    path.write_bytes(report_pdf(sample_rows(), boxes=True))
+    call_command("import_report", str(path), "--dry-run")
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("Leyendo")] == [
+        f"Leyendo el PDF: página {done} de 8" for done in range(1, 9)]
+    # The boxes left out are shown as warnings.
+    assert "Aviso: con-recuadros.pdf, página 8: Se dejó fuera una tabla de 3 columnas" in "\n".join(err)

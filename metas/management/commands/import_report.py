@@ -39,6 +39,7 @@ from tqdm import tqdm
 
 from metas.importer import run_attempt
 from metas.importer.batch import collect
+from metas.importer.pdf import reporting_progress
 from metas.models import ImportLog
 from metas.territory import find_territory
 
@@ -126,6 +127,10 @@ class Command(BaseCommand):
         self.stderr.write(_("Reading the scan by OCR: page %(done)s of %(total)s") % {
             "done": done, "total": total})
 
+    def pdf_progress(self, done: int, total: int) -> None:
+        self.stderr.write(_("Reading the PDF: page %(done)s of %(total)s") % {
+            "done": done, "total": total})
+
     def handle(self, *args, **options):
         territory = self.territory(options["territorio"])
         batch = collect(options["paths"])
@@ -138,16 +143,17 @@ class Command(BaseCommand):
         from metas.importer.ocr import read_scans
 
         files = read_scans(files, self.scan_progress if options["verbosity"] >= 1 else None)
-        attempt = run_attempt(
-            files,
-            source=ImportLog.Source.COMMAND,
-            institution=options["institution"],
-            period=options["period"],
-            sheet=options["sheet"],
-            dry_run=options["dry_run"],
-            problems=batch.problems,
-            territory=territory,
-        )
+        with reporting_progress(self.pdf_progress if options["verbosity"] >= 1 else None):
+            attempt = run_attempt(
+                files,
+                source=ImportLog.Source.COMMAND,
+                institution=options["institution"],
+                period=options["period"],
+                sheet=options["sheet"],
+                dry_run=options["dry_run"],
+                problems=batch.problems,
+                territory=territory,
+            )
         if not attempt.accepted:
             self.refuse(attempt.problems)
         result = attempt.result

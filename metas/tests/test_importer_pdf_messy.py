@@ -106,4 +106,5 @@ def test_the_command_says_how_far_it_read_a_pdf(db, tmp_path, capsys):
     assert [line for line in err if line.startswith("Leyendo")] == [
         f"Leyendo el PDF: página {done} de 8" for done in range(1, 9)]
     # The boxes left out are shown as warnings.
-    assert "Aviso: con-recuadros.pdf, página 8: Se dejó fuera una tabla de 3 columnas" in "\n".join(err)
+    assert "Aviso: con-recuadros.pdf, página 8: Se dejó fuera una tabla de 3 columnas" in (
+        "\n".join(err))

@@ -298,6 +298,7 @@ def read_text(file: InputFile, text: str, encoding: str) -> Table:
         detected_format=TEXT_FORMATS[delimiter],
         encoding=encoding,
         cells=to_frame(file.name, rows),
+        delimiter=delimiter,
     )
 
 

@@ -47,6 +47,7 @@ class Table:
     # What reading left out or mended, for the preview and the command (a PDF's other tables,
     # a portal file's repaired rows): warnings, never a reason to refuse.
     notes: list[Problem] = field(default_factory=list)
+    delimiter: str = ""  # a text file's separator
 
     @property
     def name(self) -> str:

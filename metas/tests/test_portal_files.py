@@ -134,3 +134,73 @@ def test_an_unknown_part_or_a_withdrawn_report_is_not_found(client):
     url = reverse("metas:report-portal-file",
                   args=[report.institution.slug, report.period_slug, "metadatos"])
     assert client.get(url).status_code == 404
+
+
+# --- Reading the triad as another municipality publishes it ----------------------------------
+
+ODD_HEADER = (
+    "Unidad;Objetivos;Indicador;Meta cuantificable;Enlace al sistema de gestiÓn de "
+    "planificaciÓn para verificaciÓn de los indicadores y metas cuantificables por procesos o "
+    "niveles"
+)
+
+
+def another_municipality() -> list[InputFile]:
+    """The data set in CP850 (Excel's "CSV (MS-DOS)"), a separator without quotes inside an
+    objective, trailing empty fields, a text where the address goes; the metadata in UTF-8,
+    labels ending in a colon, the date as 31/1/2025; the dictionary in Windows-1252."""
+    dataset = "\r\n".join([
+        ODD_HEADER + ";;;",
+        "Dirección de Obras Públicas;Pavimentación de vías; aceras y bordillos en Malacatos;"
+        "Porcentaje de avance;45%;https://gpr.catamayo.gob.ec/reporte",
+        "Alcaldía;Cumplir y hacer cumplir la Constitución;N/A;NO APLICA;Reporte del GPR;;;;;",
+        "Dirección Financiera;Ejecución presupuestaria;Porcentaje;50%;;",
+    ]).encode("cp850")
+    metadata = "\r\n".join([
+        "FECHA ACTUALIZACIÓN DE LA INFORMACIÓN:;31/1/2025",
+        "PERIODICIDAD DE ACTUALIZACIÓN DE LA INFORMACIÓN:;Mensual",
+        "RESPONSABLE DE LA UNIDAD POSEEDORA DE LA INFORMACIÓN:;Ing. Rosa Jaramillo",
+    ]).encode("utf-8")
+    dictionary = "Institución:;GAD Municipal del Cantón Catamayo\r\n".encode("cp1252")
+    return [InputFile("datos.csv", dataset), InputFile("metadatos.csv", metadata),
+            InputFile("diccionario.csv", dictionary)]
+
+
+def test_another_municipality_s_triad_is_read_and_the_repair_said():
+    result = import_report(another_municipality())
+    report = result.report
+    assert (report.institution.name, report.period_slug, report.responsible) == (
+        "GAD Municipal del Cantón Catamayo", "2025-01", "Ing. Rosa Jaramillo")
+    assert [goal[:4] + goal[-1:] for goal in goals_of(report)] == [
+        ("Dirección de Obras Públicas", "Pavimentación de vías; aceras y bordillos en Malacatos",
+         "Porcentaje de avance", "45%", "https://gpr.catamayo.gob.ec/reporte"),
+        ("Alcaldía", "Cumplir y hacer cumplir la Constitución", "N/A", "NO APLICA",
+         "Reporte del GPR"),
+        ("Dirección Financiera", "Ejecución presupuestaria", "Porcentaje", "50%", ""),
+    ]
+    assert [str(warning) for warning in result.parsed.warnings] == [
+        "datos.csv, línea 2, columna “Objetivos”: Esta fila tiene 6 celdas y el encabezado 5: "
+        "un separador sin comillas dentro de un texto la partió. Sus partes se unieron de nuevo "
+        "en esta columna; revise la fila."
+    ]
+
+
+def test_the_staff_preview_says_what_was_repaired(client, alicia, loja):
+    from metas.models import Institution
+
+    catamayo = Institution.objects.create(name="GAD Municipal del Cantón Catamayo",
+                                          slug="catamayo")
+    catamayo.staff.add(alicia)
+    client.force_login(alicia)
+    files = {file.name: file.data for file in another_municipality()}
+    response = upload(client, files, catamayo)
+    page = client.get(response["Location"]).content.decode()
+    assert "un separador sin comillas dentro de un texto la partió" in page
+
+
+def test_the_repaired_triad_round_trips(client):
+    report = import_report(another_municipality()).report
+    goals, footer = goals_of(report), footer_of(report)
+    _files, again = round_trip(client, report)
+    assert goals_of(again) == goals
+    assert footer_of(again) == footer

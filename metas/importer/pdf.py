@@ -259,8 +259,9 @@ class Reading:
             else:
                 self.notes.append(Problem(self.file.name, _(
                     "A table of %(count)s columns that is not part of the report was left "
-                    "out (a title, summary or signature box)."
-                ) % {"count": len(table.edges)}, page=number, value=table.describe))
+                    "out (a title, summary or signature box): “%(text)s”."
+                ) % {"count": len(table.edges), "text": table.describe}, page=number,
+                    value=table.describe))
         return report
 
     def is_report(self, table: Found, number) -> bool:

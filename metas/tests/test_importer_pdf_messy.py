@@ -26,15 +26,14 @@ def test_the_report_table_is_found_among_title_summary_and_signature_boxes(tsv):
     parsed = read_report([InputFile("con-recuadros.pdf", report_pdf(sample_rows(), boxes=True))])
     assert goals_of(parsed) == goals_of(tsv)
     assert parsed.metadata.responsible == tsv.metadata.responsible
-    assert [(str(warning), warning.value) for warning in parsed.warnings] == [
-        ("con-recuadros.pdf, página 1: Se dejó fuera una tabla de 2 columnas que no es parte "
-         "del reporte (un recuadro de título, de resumen o de firmas).",
-         "GAD MUNICIPAL DE LOJA"),
-        ("con-recuadros.pdf, página 8: Se dejó fuera una tabla de 4 columnas que no es parte "
-         "del reporte (un recuadro de título, de resumen o de firmas).", "Total de metas"),
-        ("con-recuadros.pdf, página 8: Se dejó fuera una tabla de 3 columnas que no es parte "
-         "del reporte (un recuadro de título, de resumen o de firmas).",
-         "Elaborado por: Ing. Ana Torres"),
+    assert [str(warning) for warning in parsed.warnings] == [
+        "con-recuadros.pdf, página 1: Se dejó fuera una tabla de 2 columnas que no es parte "
+        "del reporte (un recuadro de título, de resumen o de firmas): “GAD MUNICIPAL DE LOJA”.",
+        "con-recuadros.pdf, página 8: Se dejó fuera una tabla de 4 columnas que no es parte "
+        "del reporte (un recuadro de título, de resumen o de firmas): “Total de metas”.",
+        "con-recuadros.pdf, página 8: Se dejó fuera una tabla de 3 columnas que no es parte "
+        "del reporte (un recuadro de título, de resumen o de firmas): “Elaborado por: Ing. Ana "
+        "Torres”.",
     ]
 
 

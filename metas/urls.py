@@ -68,6 +68,11 @@ urlpatterns = [
         name="report-changes-json",
     ),
     path(
+        "reportes/<slug:institution>/<period:period>/portal/<slug:part>.csv",
+        views.report_portal_file,
+        name="report-portal-file",
+    ),
+    path(
         "reportes/<slug:institution>/<period:period>/cumplimiento/",
         views.report_compliance,
         name="report-compliance",

@@ -5,6 +5,14 @@
 - Control characters (Unicode category Cc) other than tab and line break, and a carriage return
   that is not part of a line ending, are replaced by a space: a form feed copied from a PDF
   separates two words, and XML (Atom, XLSX) forbids them. The import goes on with a warning.
+- Bidirectional formatting characters (U+202E "right-to-left override" and its kin, U+200E,
+  U+200F, U+061C, U+202A–U+202E, U+2066–U+2069) are removed: a Spanish report has no use for
+  them, and they show a text backwards or in another order than it is stored (a goal, a link
+  or a number that reads differently from what is searched and exported). The import goes on
+  with a warning.
+- A quote that opens a cell and is never closed (`"Manejo de torrentes`, an odd number of
+  quotes) is removed with a warning: it is what is left of the CSV's quoting (see
+  metas.importer.sources.line_by_line), not part of the text.
 - A NUL character, and a cell longer than MAX_CELL_CHARS, are refused: neither is ever part
   of a report, and a too long cell is usually a quote left open that swallowed the file.
 
@@ -18,6 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from metas.presentation.numbers import count_text
@@ -31,11 +40,14 @@ MAX_LISTED_WARNINGS = 20
 
 # The control characters every output refuses (metas.text), and a lone carriage return.
 _CONTROL = re.compile(f"[{CONTROL_RANGES}]|\r(?!\n)")
-_SUSPECT = re.compile(f"[{CONTROL_RANGES}\ufeff]|\r(?!\n)")
+# Bidirectional formatting characters: marks, embeddings, overrides, isolates.
+BIDI_RANGES = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{BIDI_RANGES}]")
+_SUSPECT = re.compile(f'[{CONTROL_RANGES}{BIDI_RANGES}\ufeff]|\\r(?!\\n)|^\\s*"')
 # The same without the lone carriage return: a plain class the regex engine scans quickly.
-_SUSPECT_CHARACTER = re.compile(f"[{CONTROL_RANGES}\ufeff]")
+_SUSPECT_CHARACTER = re.compile(f'[{CONTROL_RANGES}{BIDI_RANGES}\ufeff"]')
 
-NUL, TOO_LONG, CONTROL = "nul", "too_long", "control"
+NUL, TOO_LONG, CONTROL, BIDI, OPEN_QUOTE = "nul", "too_long", "control", "bidi", "open_quote"
 
 
 @dataclass(frozen=True)
@@ -61,15 +73,29 @@ def clean(cells: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
             findings.append(Finding(TOO_LONG, int(line), column, texts[line]))
         for line in texts.index[suspect & ~long]:
             original = texts[line]
-            if "\0" in original:
-                findings.append(Finding(NUL, int(line), column, original))
-            cleaned = _CONTROL.sub(" ", original.replace("\ufeff", ""))
-            if _CONTROL.search(original) and "\0" not in original:
-                findings.append(Finding(CONTROL, int(line), column, original))
-            texts[line] = cleaned.strip()
+            texts[line], kinds = clean_cell(original)
+            findings += [Finding(kind, int(line), column, original) for kind in kinds]
         cells[column] = texts
     findings.sort(key=lambda finding: (finding.line, finding.column))
     return cells, findings
+
+
+def clean_cell(original: str) -> tuple[str, list[str]]:
+    """One cell with the rule applied, and the kinds of what was found in it."""
+    kinds = []
+    if "\0" in original:
+        kinds.append(NUL)
+    elif _CONTROL.search(original):
+        kinds.append(CONTROL)
+    cleaned = _CONTROL.sub(" ", original.replace("\ufeff", ""))
+    if _BIDI.search(cleaned):
+        kinds.append(BIDI)
+        cleaned = _BIDI.sub("", cleaned)
+    cleaned = cleaned.strip()
+    if cleaned.startswith('"') and cleaned.count('"') % 2:
+        kinds.append(OPEN_QUOTE)
+        cleaned = cleaned[1:].strip()
+    return cleaned, kinds
 
 
 def needs_cleaning(values: list[str]) -> bool:
@@ -103,30 +129,57 @@ def refusals(table, findings: list[Finding], column_name) -> list[Problem]:
 
 
 def warnings(table, findings: list[Finding], column_name) -> list[Problem]:
-    """One warning per cell whose control characters were replaced (the first few)."""
-    controls = [finding for finding in findings if finding.kind == CONTROL]
-    listed = [
-        table.problem(
-            _("This text held control characters (such as a form feed copied from a PDF); "
-              "each was replaced by a space."),
-            line=finding.line, column=column_name(finding.column),
-            value=visible(finding.value[:80]),
-        )
-        for finding in controls[:MAX_LISTED_WARNINGS]
-    ]
-    rest = len(controls) - len(listed)
-    if rest > 0:
-        listed.append(table.problem(ngettext(
-            "One more cell held control characters; they were replaced by spaces.",
-            "%(count)s more cells held control characters; they were replaced by spaces.",
-            rest,
-        ) % {"count": rest}))
+    """One warning per cell whose text was mended (the first few of each kind), then how many
+    more."""
+    listed = []
+    for kind, message, more in _WARNINGS:
+        found = [finding for finding in findings if finding.kind == kind]
+        listed += [
+            table.problem(
+                str(message), line=finding.line, column=column_name(finding.column),
+                value=visible(finding.value[:80]),
+            )
+            for finding in found[:MAX_LISTED_WARNINGS]
+        ]
+        rest = len(found) - MAX_LISTED_WARNINGS
+        if rest > 0:
+            listed.append(table.problem(more(rest) % {"count": rest}))
     return listed
 
 
+_WARNINGS = (
+    (CONTROL, gettext_lazy(
+        "This text held control characters (such as a form feed copied from a PDF); each was "
+        "replaced by a space."
+    ), lambda count: ngettext(
+        "One more cell held control characters; they were replaced by spaces.",
+        "%(count)s more cells held control characters; they were replaced by spaces.",
+        count,
+    )),
+    (BIDI, gettext_lazy(
+        "This text held invisible direction marks (such as U+202E, which shows a text "
+        "backwards); they were removed, so that the text reads as it is stored."
+    ), lambda count: ngettext(
+        "One more cell held invisible direction marks; they were removed.",
+        "%(count)s more cells held invisible direction marks; they were removed.",
+        count,
+    )),
+    (OPEN_QUOTE, gettext_lazy(
+        "This text opens a quote that is never closed; the quote was removed. Check that the "
+        "text and the next cells are as published."
+    ), lambda count: ngettext(
+        "One more cell opened a quote that is never closed; the quote was removed.",
+        "%(count)s more cells opened a quote that is never closed; the quote was removed.",
+        count,
+    )),
+)
+
+
 def visible(text: str) -> str:
-    """The value as shown in a message: each control character written as its code."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    """The value as shown in a message: each control character and direction mark written as
+    its code (a live U+202E would turn the page's text around)."""
+    text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return _BIDI.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def column_letter(index: int) -> str:

@@ -36,7 +36,8 @@ def store_levels(institution: Institution, names: list[str]) -> dict[str, Proces
 
 
 def store_units(institution, levels, plan: Plan) -> dict[tuple, Unit]:
-    """Every planned unit, reusing the institution's existing ones, parents first."""
+    """Every planned unit, reusing the institution's existing ones, parents first
+    (Plan.order)."""
     units = {
         unit_identity(u.level.name if u.level else None, u.code, u.published_name): u
         for u in institution.units.select_related("level")
@@ -44,7 +45,8 @@ def store_units(institution, levels, plan: Plan) -> dict[tuple, Unit]:
     new = {identity: unit for identity, unit in plan.units.items() if identity not in units}
     slugs = Slugs(Unit, institution, [unit_slug_base(u.code, u.name) for u in new.values()])
     stored = {}
-    for identity, planned in plan.units.items():
+    for identity in plan.order:
+        planned = plan.units[identity]
         unit = units.get(identity)
         if unit is None:
             level = levels[fold(planned.level)] if planned.level else None

@@ -16,12 +16,24 @@ footer) is put back into rows and columns here:
 Each page's rows (titles, header, table rows, footer lines) are numbered from the top: that
 is the "fila" of "página 3, fila 7", what Goal.source_line holds for a PDF. A row the page
 break cut in two (the next page's first row without its "No." but with the rest of the text)
-is joined back. A link annotation (the GPR report's address behind "Reporte del GPR") is kept
-for the cell it covers. Nothing is recognised by OCR: a scanned PDF is refused.
+is joined back, and so is a row taller than a page (its middle pages hold nothing else). A
+link annotation (the GPR report's address behind "Reporte del GPR") is kept for the cell it
+covers. A PDF without text (a scan) is metas.importer.ocr's.
+
+Real offices' PDFs carry more than the report's table (Reading): the report's table is the one
+whose header names the report's columns (a header cell written upwards is read bottom to top),
+then every table with its columns on the next pages; other tables (a logo and title box, a
+summary, a signature box) are left out and named in the table's notes, which the preview
+shows. A PDF with tables but none with the report's header is no report; a sheet printed "down,
+then over" (some columns on the first pages, the others on the next) is refused, saying so with
+the pages.
 """
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -37,8 +49,29 @@ from .values import metadata_field
 WRAP_GAP = 0.25
 # Cells of one row: their vertical middles at most this part of a line's height apart.
 ROW_MIDDLE = 0.5
+# Points a column's left edge may move from page to page (rounding, a thicker border).
+EDGE_TOLERANCE = 4
+# A header cell is short ("Enlace al sistema de gestión de planificación para verificación de
+# los indicadores y metas cuantificables por procesos o niveles" is among the longest).
+MAX_HEADER_CHARS = 200
 # Characters a page needs to count as having text at all.
 MIN_PAGE_CHARS = 20
+
+
+# Told (pages read, pages) after each page: set by the command around an import
+# (reporting_progress), so that the reading of a long PDF is not silent.
+Progress = Callable[[int, int], None]
+_progress: ContextVar[Progress | None] = ContextVar("pdf_progress", default=None)
+
+
+@contextmanager
+def reporting_progress(progress: Progress | None) -> Iterator[None]:
+    """Within the block, every PDF read tells `progress(done, total)` after each page."""
+    token = _progress.set(progress)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
 
 
 @dataclass
@@ -70,7 +103,10 @@ class Block:
         return " ".join(self.lines)
 
 
-def read_pdf(file: InputFile) -> Table:
+def read_pdf(file: InputFile, progress: Progress | None = None) -> Table:
+    """The PDF's report table and the text around it, page by page; `progress(done, total)`
+    (else the one of reporting_progress) is told after each page."""
+    progress = progress or _progress.get()
     # Imported here: pdfplumber and pdfminer take a quarter of a second to import, and only a
     # PDF needs them.
     import pdfplumber
@@ -91,31 +127,41 @@ def read_pdf(file: InputFile) -> Table:
     except Exception as error:  # pdfminer raises many kinds for a damaged file
         raise Unreadable(damaged(file)) from error
     with pdf:
-        rows, links, columns, texts = [], {}, None, 0
+        reading = Reading(file)
         for number, page in enumerate(pages, start=1):
             try:
-                texts += len(page.chars) >= MIN_PAGE_CHARS
-                page_rows, columns = read_page(file, page, number, columns)
-                join_split_row(rows, page_rows)
-                for (row, column), url in page_links(page, page_rows).items():
-                    links[(len(rows) + row, column)] = url
+                reading.texts += len(page.chars) >= MIN_PAGE_CHARS
+                reading.read(page, number)
             except Unreadable:
                 raise
             except Exception as error:
                 raise Unreadable(damaged(file)) from error
             finally:
                 page.close()
-            rows += page_rows
+            if progress is not None and reading.texts:  # a scan is OCR's to tell
+                progress(number, len(pages))
         page_count = len(pages)
-    if not texts:
+    if not reading.texts:
         raise NoTextLayer
-    if columns is None:
-        raise Unreadable(Problem(file.name, _(
-            "This PDF has no table: it is not a report of goals and objectives. Upload the "
-            "month's report (its table has the columns “Descripción de la unidad”, “Objetivo "
-            "de la unidad”, “Indicador” and “Meta cuantificable”)."
-        )))
-    return to_table(file, rows, links, page_count)
+    reading.check_parts()
+    if reading.columns is None:
+        raise Unreadable(no_report_problem(file, reading.notes))
+    return to_table(file, reading.rows, reading.links, page_count, reading.notes)
+
+
+def no_report_problem(file: InputFile, notes) -> Problem:
+    if notes:  # tables, but none with the report's columns
+        return Problem(file.name, _(
+            "This PDF has tables, but none with the columns of a report of goals and "
+            "objectives: it is not such a report. Upload the month's report (its table has the "
+            "columns “Descripción de la unidad”, “Objetivo de la unidad”, “Indicador” and "
+            "“Meta cuantificable”)."
+        ))
+    return Problem(file.name, _(
+        "This PDF has no table: it is not a report of goals and objectives. Upload the "
+        "month's report (its table has the columns “Descripción de la unidad”, “Objetivo "
+        "de la unidad”, “Indicador” and “Meta cuantificable”)."
+    ))
 
 
 def damaged(file: InputFile) -> Problem:
@@ -125,31 +171,143 @@ def damaged(file: InputFile) -> Problem:
     ))
 
 
-def read_page(file, page, number, columns):
-    """The page's rows from the top and the table's column edges
-    (those of an earlier page when this one has no table: a page with only the footer)."""
-    tables = page.find_tables()
-    if tables:
-        edges = column_edges(tables[0])
-        if columns is not None and len(edges) != len(columns):
-            raise Unreadable(Problem(file.name, _(
-                "The table on this page has %(found)s columns and the report's has %(expected)s: "
-                "the page cannot be read as part of the report."
-            ) % {"found": len(edges), "expected": len(columns)}, page=number))
-        columns = edges
-    elif columns is None:
-        return [], None  # before the report's table (a cover page): nothing to read yet
-    rows = [row for table in tables for row in table_rows(table, number)]
-    outside = outside_rows(page, tables, columns, number)
-    if not tables and any(looks_like_a_table_row(row) for row in outside):
-        raise Unreadable(Problem(file.name, _(
-            "No table was recognised on this page: the report's table must have its borders "
-            "drawn. Export the spreadsheet to PDF again with its borders, or upload the "
-            "spreadsheet."
-        ), page=number))
-    rows = [row for row in rows + outside if any(row.cells)]
-    rows.sort(key=lambda row: row.top)
-    return rows, columns
+@dataclass
+class Found:
+    """A table pdfplumber found on a page, with its cells' text and its header's fields."""
+
+    table: object  # a pdfplumber Table
+    texts: list[list[str]]
+    edges: list[float]
+    fields: dict[str, str]  # ParsedGoal field -> header as published, if a header row leads
+
+    @classmethod
+    def of(cls, table) -> Found:
+        # A header written upwards ("No." in a narrow column) reads bottom to top.
+        texts = [[one_line(text) for text in row] for row in table.extract(char_dir_rotated="btt")]
+        fields = {}
+        for cells in texts[:3]:
+            if fields := header_fields(cells):
+                break
+        return cls(table, texts, column_edges(table), fields)
+
+    @property
+    def describe(self) -> str:
+        return next((cell for row in self.texts for cell in row if cell), "")[:80]
+
+
+def header_fields(cells: list[str]) -> dict[str, str]:
+    """The fields a header row names (ParsedGoal field -> header as published): every cell
+    with text names one, two at least; else {} (a goal row names none, or one by chance)."""
+    filled = [cell for cell in cells if cell]
+    named = {column_field(cell): cell for cell in filled if len(cell) <= MAX_HEADER_CHARS}
+    if None in named or len(named) < 2 or len(named) < len(filled):
+        return {}
+    return named
+
+
+class Reading:
+    """A PDF read page by page: the report's table (the one whose header names the report's
+    columns, then the tables with as many columns), the text around it, and what was left out:
+    other tables (a logo and title box, a summary, a signature box) are named in `notes`."""
+
+    def __init__(self, file: InputFile):
+        self.file = file
+        self.rows: list[Row] = []
+        self.links: dict[tuple[int, int], str] = {}
+        self.columns: list[float] | None = None
+        self.fields: dict[str, str] = {}  # the report header's
+        self.texts = 0
+        self.notes: list[Problem] = []
+        self.report_pages: list[int] = []
+        self.other_parts: list[tuple[int, dict[str, str]]] = []  # pages of another header
+
+    def read(self, page, number) -> None:
+        found = [Found.of(table) for table in page.find_tables()]
+        report = self.report_tables(found, number)
+        if not report and self.columns is None:
+            return  # before the report's table (a cover page): nothing to read yet
+        if report:
+            self.report_pages.append(number)
+        page_rows = [row for table in report for row in table_rows(table, number)]
+        outside = outside_rows(page, [f.table for f in found], self.columns, number)
+        if not report and any(looks_like_a_table_row(row) for row in outside):
+            raise Unreadable(Problem(self.file.name, _(
+                "No table was recognised on this page: the report's table must have its "
+                "borders drawn. Export the spreadsheet to PDF again with its borders, or upload "
+                "the spreadsheet."
+            ), page=number))
+        page_rows = [row for row in page_rows + outside if any(row.cells)]
+        page_rows.sort(key=lambda row: row.top)
+        join_split_row(self.rows, page_rows)
+        for (row, column), url in page_links(page, page_rows).items():
+            self.links[(len(self.rows) + row, column)] = url
+        self.rows += page_rows
+
+    def report_tables(self, found: list[Found], number) -> list[Found]:
+        """The page's parts of the report's table (the page break may cut it in two); notes
+        the other tables."""
+        if self.columns is None:
+            header = next((t for t in found if is_header(list(t.fields.values()))), None)
+            if header is not None:
+                self.columns, self.fields = header.edges, header.fields
+        report = []
+        for table in found:
+            if self.is_report(table, number):
+                report.append(table)
+            elif table.fields and set(table.fields) != set(self.fields):
+                self.other_parts.append((number, table.fields))
+            else:
+                self.notes.append(Problem(self.file.name, _(
+                    "A table of %(count)s columns that is not part of the report was left "
+                    "out (a title, summary or signature box): “%(text)s”."
+                ) % {"count": len(table.edges), "text": table.describe}, page=number,
+                    value=table.describe))
+        return report
+
+    def is_report(self, table: Found, number) -> bool:
+        if self.columns is None:
+            return False
+        if table.fields and set(table.fields) != set(self.fields):
+            return False  # another part of a sheet printed "down, then over" (check_parts)
+        if same_edges(table.edges, self.columns):
+            return True
+        if table.fields:  # the report's header, but not its columns
+            raise Unreadable(Problem(self.file.name, _(
+                "The table on this page has %(found)s columns and the report's has "
+                "%(expected)s: the page cannot be read as part of the report."
+            ) % {"found": len(table.edges), "expected": len(self.columns)}, page=number))
+        return False
+
+    def check_parts(self) -> None:
+        """A sheet wider than the page printed "down, then over": the first pages hold some
+        of the report's columns, the next pages the others. Refused, saying so with the
+        pages (the rows of the two parts cannot be matched safely)."""
+        if not self.other_parts or self.columns is None:
+            return
+        first, fields = self.other_parts[0]
+        raise Unreadable(Problem(self.file.name, _(
+            "The sheet was printed “down, then over”: pages %(pages)s hold the columns "
+            "%(columns)s, and from page %(other)s on come the columns %(others)s. Print the "
+            "sheet with all its columns on the width of the page (“fit all columns on one "
+            "page”), or upload the spreadsheet."
+        ) % {
+            "pages": page_range(self.report_pages),
+            "columns": ", ".join(f"“{label}”" for label in self.fields.values()),
+            "other": first,
+            "others": ", ".join(f"“{label}”" for label in fields.values()),
+        }))
+
+
+def same_edges(edges: list[float], columns: list[float]) -> bool:
+    """The report's columns: as many, each edge within a few points of the report's."""
+    return len(edges) == len(columns) and all(
+        abs(edge - column) <= EDGE_TOLERANCE for edge, column in zip(edges, columns)
+    )
+
+
+def page_range(pages: list[int]) -> str:
+    """[1, 2, 3] -> "1–3"; [4] -> "4"."""
+    return f"{pages[0]}–{pages[-1]}" if len(pages) > 1 else str(pages[0])
 
 
 def looks_like_a_table_row(row: Row) -> bool:
@@ -163,12 +321,11 @@ def column_edges(table) -> list[float]:
     return sorted({round(cell[0], 1) for cell in table.cells})
 
 
-def table_rows(table, number) -> list[Row]:
-    rows = []
-    for row, texts in zip(table.rows, table.extract()):
-        cells = [one_line(text) for text in texts]
-        rows.append(Row(number, row.bbox[1], cells, list(row.cells), in_table=True))
-    return rows
+def table_rows(found: Found, number) -> list[Row]:
+    return [
+        Row(number, row.bbox[1], cells, list(row.cells), in_table=True)
+        for row, cells in zip(found.table.rows, found.texts)
+    ]
 
 
 def one_line(text: str | None) -> str:
@@ -259,8 +416,10 @@ def join_split_row(rows: list[Row], page_rows: list[Row]) -> None:
     header repeated at the top, if any) has no "No." and some empty cells (a goal row has
     all its cells: the cut left the short ones on the last page), and the last page ended
     with a goal row."""
-    previous = rows[-1] if rows else None
-    if previous is None or not previous.in_table or not previous.cells[0]:
+    # The last row of the table (not the header repeated under the titles of a page that
+    # held only a part of a row taller than a page).
+    previous = last_table_row(rows)
+    if previous is None or not previous.cells[0]:
         return
     for row in page_rows:
         if not row.in_table or is_header(row.cells):
@@ -271,11 +430,25 @@ def join_split_row(rows: list[Row], page_rows: list[Row]) -> None:
         return
 
 
+def last_table_row(rows: list[Row]) -> Row | None:
+    """The table's last row so far, if only the titles and headers of the pages after it
+    follow (pages that held nothing else: the middle of a row taller than a page); None when
+    other text follows it (the footer)."""
+    for index in range(len(rows) - 1, -1, -1):
+        row = rows[index]
+        if row.in_table and not is_header(row.cells):
+            return row
+        later = rows[index + 1:]
+        if not row.in_table and not any(r.in_table and r.page == row.page for r in later):
+            return None
+    return None
+
+
 def is_header(cells: list[str]) -> bool:
     return sum(column_field(cell) is not None for cell in cells) >= 3
 
 
-def to_table(file, rows: list[Row], links, page_count) -> Table:
+def to_table(file, rows: list[Row], links, page_count, notes=()) -> Table:
     positions, data, on_page, page = {}, [], 0, None
     for index, row in enumerate(rows, start=1):
         if row.page != page:
@@ -290,4 +463,4 @@ def to_table(file, rows: list[Row], links, page_count) -> Table:
     )
     table_links = {(index + 1, column): url for (index, column), url in links.items()}
     return Table(file, "pdf", "", cells, pages=page_count, positions=positions,
-                 links=table_links)
+                 links=table_links, notes=list(notes))

@@ -48,6 +48,8 @@ class Plan:
         self.tags = (
             tag_goals(parsed.goals, gazetteer) if gazetteer else [Tags() for _ in parsed.goals]
         )
+        self.parents = {identity: self.find_parent(identity) for identity in self.units}
+        self.order = self.parents_first()
 
     def plan_unit(self, level, code, published_name) -> tuple:
         """"A - B" makes B a sub-unit of A (same level, parent code "6" for "6.1"); a dotted
@@ -71,6 +73,24 @@ class Plan:
     def parent_of(self, identity: tuple) -> tuple | None:
         """The planned parent of a planned unit: the unit its name starts with, else a top unit
         of the same level whose code is its parent code; None if this report has neither."""
+        return self.parents[identity]
+
+    def parents_first(self) -> list[tuple]:
+        """Every planned unit, each after its parent, else in report order. A unit may come
+        before its parent in the report ("6.1 Gestión de Calidad Ambiental" before "6.1
+        Gestión Ambiental - …"): the store writes them in this order, so that the parent
+        exists when its child is written, in the preview's plan as in the import's."""
+        order, placed = [], set()
+        for identity in self.units:
+            chain = []
+            while identity is not None and identity not in placed:
+                chain.append(identity)
+                placed.add(identity)
+                identity = self.parents[identity]
+            order += reversed(chain)
+        return order
+
+    def find_parent(self, identity: tuple) -> tuple | None:
         unit = self.units[identity]
         if unit.parent_identity is not None:
             return unit.parent_identity

@@ -8,6 +8,11 @@ transparency portal: each month, three CSV files, recognised by content (see lay
 - the dictionary: two columns, the first row `Institución` -> the institution's name.
 
 There are no unit codes and no process levels: goals are stored without a level.
+
+A data row wider than its header (a separator without quotes inside a text: "vías; aceras")
+would shift every later cell into the wrong column: its extra cells are joined back into the
+objective (the long text where such separators are), and the preview says so for the row
+(repair_wide_rows). Empty trailing fields are no such row.
 """
 from __future__ import annotations
 
@@ -28,11 +33,39 @@ def parse_dataset(table: Table, header: Header) -> Matrix:
     if result.problems:
         return result
     cells = table.cells
-    rows = cells[(cells.index > header.line) & cells.ne("").any(axis=1)]
+    rows = cells[(cells.index > header.line) & cells.ne("").any(axis=1)].copy()
+    repair_wide_rows(table, header, rows)
     result.goals, result.problems = build_goals(table, header, rows)
     if rows.empty:
         result.problems.append(no_goals_problem(table))
     return result
+
+
+def repair_wide_rows(table: Table, header: Header, rows) -> None:
+    """Joins back into the objective the cells a separator inside it split off; notes each
+    row mended in `table.notes`."""
+    width = filled_width(table.cells.loc[header.line].tolist())
+    objective = header.columns["objective"]
+    joint = f"{table.delimiter} " if table.delimiter.strip() else " "
+    for line in rows.index:
+        cells = rows.loc[line].tolist()
+        extra = filled_width(cells) - width
+        if extra <= 0:
+            continue
+        joined = joint.join(part for part in cells[objective:objective + extra + 1])
+        mended = cells[:objective] + [joined] + cells[objective + extra + 1:]
+        rows.loc[line] = mended + [""] * (len(cells) - len(mended))
+        table.notes.append(table.problem(_(
+            "This row has %(found)s cells and the header %(expected)s: a separator without "
+            "quotes inside a text split it. Its parts were joined back in this column; check "
+            "the row."
+        ) % {"found": width + extra, "expected": width}, line=line,
+            column=header.labels["objective"], value=joined[:80]))
+
+
+def filled_width(cells: list[str]) -> int:
+    """The cells up to the last one with text."""
+    return max((index + 1 for index, cell in enumerate(cells) if cell), default=0)
 
 
 def parse_metadata(table: Table) -> tuple[ReportMetadata, list[Problem]]:

@@ -64,7 +64,8 @@ def read_report(files: list[InputFile], sheet: str | None = None) -> ParsedRepor
             problems.append(refusal.problem)
     if problems:
         raise ReportInvalid(problems)
-    report.warnings = warnings + repeated_goal_warnings(report)
+    notes = [note for table in tables for note in table.notes]  # a PDF's, a data set's
+    report.warnings = warnings + notes + repeated_goal_warnings(report)
     return report
 
 

@@ -298,6 +298,7 @@ def read_text(file: InputFile, text: str, encoding: str) -> Table:
         detected_format=TEXT_FORMATS[delimiter],
         encoding=encoding,
         cells=to_frame(file.name, rows),
+        delimiter=delimiter,
     )
 
 
@@ -325,12 +326,27 @@ def split_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     that is not doubled can only come from the latter, and so can a file a strict CSV reader
     refuses: then every quote is text and every line is one row.
     """
-    if not uses_bare_quotes(text, delimiter):
+    if uses_bare_quotes(text, delimiter):
+        return list(numbered_rows(text, delimiter, quoting=csv.QUOTE_NONE, strict=False))
+    try:
+        return list(numbered_rows(text, delimiter, quoting=csv.QUOTE_MINIMAL, strict=True))
+    except csv.Error:
+        return line_by_line(text, delimiter)
+
+
+def line_by_line(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """Each line one row, for a file whose quotes a strict CSV reader refuses (a quote opened
+    and never closed): a line whose quotes close is read the CSV way, the others with their
+    quotes as text, so that one open quote spoils its own line only, not every quoted cell of
+    the file (metas.importer.cells then warns of the open quote and removes it)."""
+    rows = []
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         try:
-            return list(numbered_rows(text, delimiter, quoting=csv.QUOTE_MINIMAL, strict=True))
+            row = next(csv.reader([line], delimiter=delimiter, strict=True), [])
         except csv.Error:
-            pass
-    return list(numbered_rows(text, delimiter, quoting=csv.QUOTE_NONE, strict=False))
+            row = next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+        rows.append((number, row))
+    return rows
 
 
 def numbered_rows(text, delimiter, **dialect):

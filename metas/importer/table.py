@@ -44,6 +44,10 @@ class Table:
     positions: dict[int, tuple[int, int]] | None = None  # a PDF's index -> (page, row)
     # Hyperlinks behind cells: (index, column) -> address.
     links: dict[tuple[int, int], str] = field(default_factory=dict)
+    # What reading left out or mended, for the preview and the command (a PDF's other tables,
+    # a portal file's repaired rows): warnings, never a reason to refuse.
+    notes: list[Problem] = field(default_factory=list)
+    delimiter: str = ""  # a text file's separator
 
     @property
     def name(self) -> str:

@@ -16,6 +16,12 @@ PERCENT, NOT_APPLICABLE, NOT_AVAILABLE, TEXT = "percent", "not_applicable", "not
 _PERCENT = re.compile(r"([+-]?\d+(?:[.,]\d+)?)\s*%(.*)", re.DOTALL)
 # What may separate the percentage from its note: "20% - Sólo posee estudios".
 _NOTE_LEAD = " \t\r\n-–—:;,."
+# What a program writes for a number it could not write plainly: "1e400", "2,5E-3 %", "NaN%",
+# "inf". Never a target as published (a spreadsheet's overflow or a failed formula).
+_NOT_PLAIN_NUMBER = re.compile(
+    r"[+-]?(?:(?:\d+(?:[.,]\d*)?|[.,]\d+)e[+-]?\d+|nan|inf(?:inity)?)\s*%?",
+    re.IGNORECASE,
+)
 _NOT_AVAILABLE = ("n/a", "n/a.", "na", "n.a.", "n.d.", "n/d", "s/i", "sin informacion")
 _HUNDREDTH = Decimal("0.01")
 
@@ -41,6 +47,12 @@ def parse_target(text: str) -> Target:
     """
     text = text.strip()
     folded = fold(text)
+    if _NOT_PLAIN_NUMBER.fullmatch(text):
+        raise ValueProblem(_(
+            "“%(value)s” is not a percentage nor a target: it is how a program writes a number "
+            "it could not compute or show (scientific notation, “NaN”, “inf”). Write the "
+            "progress as a percentage (e.g. 75%%) or the target as text."
+        ) % {"value": text})
     match = _PERCENT.fullmatch(text)
     if match:
         number = Decimal(match.group(1).replace(",", "."))

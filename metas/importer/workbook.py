@@ -4,7 +4,8 @@ python-calamine reads the values of all three (through pandas, `ExcelFile(engine
 a merged cell's value is in its first cell, the others are blank, as the TSV has them. What
 calamine does not tell is read where it is kept: an .xlsx cell's number format and hyperlink
 with openpyxl (only when the sheet has numbers or links at all), an .ods cell's hyperlink from
-its content.xml. metas.importer.bounds has measured the workbook before calamine sees it.
+its content.xml, an .xls cell's from xlrd. metas.importer.bounds has measured the workbook
+before calamine sees it.
 
 Of several visible sheets, the one with the report's header row is read; two such sheets are
 refused unless the user names one (`--sheet`, the upload's "Hoja" field).
@@ -18,6 +19,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import ParseError, iterparse
 
 import pandas as pd
+import xlrd
 from django.utils.translation import gettext as _
 from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
@@ -105,6 +107,8 @@ def read_sheet(file: InputFile, kind: str, excel: pd.ExcelFile, name: str) -> Ta
         percent, links = xlsx_formats_and_links(file, name, has_numbers)
     elif kind == "ods":
         links = ods_links(file, name)
+    elif kind == "xls":
+        links = xls_links(file, name)
     rows = []
     for number, row in enumerate(values, start=1):
         cells = [cell_text(value, (number, column) in percent) for column, value in enumerate(row)]
@@ -168,6 +172,21 @@ def has_hyperlinks(data: bytes) -> bool:
             and b"relationships/hyperlink" in archive.read(name)
             for name in archive.namelist()
         )
+
+
+def xls_links(file: InputFile, sheet: str) -> dict[tuple[int, int], str]:
+    """The hyperlinks of one sheet of an .xls workbook, by (row, column), from xlrd (which
+    reads the HLINK records calamine skips); {} when xlrd cannot read the file."""
+    try:
+        book = xlrd.open_workbook(file_contents=file.data, on_demand=True, logfile=io.StringIO())
+        try:
+            links = book.sheet_by_name(sheet).hyperlink_map
+            return {(row + 1, column): link.url_or_path for (row, column), link in links.items()
+                    if link.url_or_path}
+        finally:
+            book.release_resources()
+    except Exception:  # xlrd raises many kinds for files calamine reads: the values are enough
+        return {}
 
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

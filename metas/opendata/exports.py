@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,8 +23,10 @@ from ..presentation.numbers import json_number, plain
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula
 # (tab and carriage return let the formula through some importers; ASVS 1.2.10 adds NUL).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
-# Spreadsheets also run a formula written with the full-width signs of East Asian keyboards, and
-# one after leading spaces: both are treated as the signs above.
+# Spreadsheets also run a formula written with the full-width signs of East Asian keyboards,
+# with the small signs (U+FE66 "﹦", U+FE62 "﹢", U+FE63 "﹣", U+FE6B "﹫") and with any other
+# sign whose compatibility form (NFKC) is one of the above, and one after leading spaces: all
+# are treated as the signs above.
 FULL_WIDTH_TRIGGERS = ("＝", "＋", "－", "＠")
 _TRIGGERS = FORMULA_TRIGGERS + FULL_WIDTH_TRIGGERS
 BOM = "\ufeff"
@@ -56,7 +59,11 @@ def neutralise(cell: str) -> str:
 def runs_as_formula(cell: str) -> bool:
     if cell.startswith(_TRIGGERS):
         return True
-    return cell[:1].isspace() and cell.lstrip().startswith(_TRIGGERS)
+    first = cell[:1]
+    if first < "\x80" and not first.isspace():  # the common case: plain ASCII text
+        return False
+    first = cell.lstrip()[:1]
+    return first in _TRIGGERS or unicodedata.normalize("NFKC", first)[:1] in FORMULA_TRIGGERS
 
 
 def _csv_cell(value, yes: str, no: str, decimal: Callable[[Decimal], str] = plain) -> str:

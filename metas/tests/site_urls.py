@@ -65,6 +65,9 @@ def addresses(report: Report) -> dict[str, str]:
             "metas:source-file-download", args=[institution, period, source.pk]
         ),
         "metas:report-changes": reverse("metas:report-changes", args=[institution, period]),
+        "metas:report-portal-file": reverse(
+            "metas:report-portal-file", args=[institution, period, "conjunto-de-datos"]
+        ),
         "metas:report-changes-csv": reverse(
             "metas:report-changes-csv", args=[institution, period]
         ),

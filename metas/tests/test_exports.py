@@ -61,6 +61,8 @@ def test_it_neutralises_every_cell_a_spreadsheet_would_run():
         "=1+1", "+593 7 257", "-2", "@SUMA(A1)", "\tcmd", "\r=1", "\0x",
         # Full-width signs and leading spaces run as formulas too (hardening, item 13).
         "＝1+1", "＋593", "－2", "＠SUMA(A1)", " =1+1", "\u00a0\u3000+1", "  @x",
+        # The small signs, whose compatibility form is the sign (issue 20).
+        "\ufe66HIPERVINCULO(x)", "\ufe62593", "\ufe632", "\ufe6bSUMA(A1)", " \ufe661+1",
     ]
     rows = [{"name": text, "value": "seguro"} for text in dangerous]
 
@@ -74,6 +76,8 @@ def test_it_leaves_harmless_cells_alone():
     assert neutralise("Mejorar 2 = 2") == "Mejorar 2 = 2"
     assert neutralise("100% -- terminado") == "100% -- terminado"
     assert neutralise("") == ""
+    assert neutralise("Año 2019 ﹦ meta") == "Año 2019 ﹦ meta"
+    assert neutralise("Índice ≥ 90 %") == "Índice ≥ 90 %"
     assert neutralise("   ") == "   "
     assert neutralise(" Meta = 100 %") == " Meta = 100 %"
 

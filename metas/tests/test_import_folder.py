@@ -47,6 +47,20 @@ def folder(tmp_path):
     return root
 
 
+def test_it_says_none_was_imported_when_every_report_failed(tmp_path):
+    rows = [list(row) for row in sample_rows()]
+    rows[12][4] = "150%"
+    for name in ("malo-1.tsv", "malo-2.tsv", "malo-3.tsv"):
+        (tmp_path / name).write_bytes(tsv_bytes(rows))
+    with pytest.raises(CommandError) as failure:
+        call_command("import_report", str(tmp_path), stdout=StringIO(), stderr=StringIO())
+    assert str(failure.value) == (
+        "Ninguno de los 3 reportes se importó (problemas indicados arriba). Corríjalos e "
+        "impórtelos de nuevo."
+    )
+    assert not Report.objects.exists()
+
+
 def test_it_groups_a_month_s_portal_files_and_keeps_each_matrix_apart(folder):
     batch = collect([folder])
 

@@ -89,7 +89,7 @@ def test_each_published_form_stores_the_same_figures_and_tags(db, forms, extensi
     assert (stored.detected_format, stored.encoding) == (FORMS[extension], "")
 
 
-@pytest.mark.parametrize("extension", ["pdf", "xlsx", "ods"])
+@pytest.mark.parametrize("extension", ["pdf", "xlsx", "ods", "xls"])
 def test_the_gpr_hyperlink_keeps_its_address(forms, extension):
     metadata = forms[extension].metadata
     assert (metadata.link_text, metadata.link_url) == ("Reporte del GPR", GPR_URL)

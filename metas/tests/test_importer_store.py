@@ -291,8 +291,16 @@ def test_the_command_explains_itself_in_spanish(capsys):
         call_command("import_report", "--help")
     assert exited.value.code == 0
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
-    assert "Importa un reporte mensual de metas y objetivos (LOTAIP)" in out
+    assert out.startswith("uso: import_report [-h] [--institution NOMBRE]")
+    assert "Importa el reporte mensual de metas y objetivos (LOTAIP, numeral 1.3" in out
+    # What it reads: every published form, a folder (issue 20).
+    assert "hoja de cálculo (.xlsx, .xls, .ods), un PDF (con su texto, o escaneado" in out
+    assert "o un ZIP con ellos. Una carpeta se lee con todo lo que contiene" in out
     assert "validar y mostrar lo que se guardaría, sin guardar nada" in out
+    assert "opciones: -h, --help mostrar esta ayuda y salir" in out
+    # Django's options for developers are left out; none of argparse's English is left.
+    assert "--pythonpath" not in out and "--traceback" not in out
+    assert not {"usage", "options", "show", "Verbosity"} & set(out.replace(":", " ").split())
 
 
 @pytest.mark.django_db

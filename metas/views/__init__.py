@@ -18,6 +18,7 @@ from .reports import (
     report_compliance,
     report_detail,
     report_list,
+    report_portal_file,
     source_file_download,
 )
 from .territory import canton_detail, province_detail

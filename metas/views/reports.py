@@ -1,6 +1,7 @@
 """/reportes/: every imported report with its original files; each report's page, what changed
 since the institution's previous report (cambios/, also as cambios.csv and cambios.json) and its
-"Cumplimiento LOTAIP" page (cumplimiento/).
+"Cumplimiento LOTAIP" page (cumplimiento/), and the three files of the transparency portal
+written from it (portal/conjunto-de-datos.csv, metadatos.csv, diccionario.csv).
 
 The changes are read from the stored history links (metas.history), the same categories the
 staff preview shows before publishing: new goals, goals no longer reported, progress that went
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
@@ -26,6 +27,7 @@ from ..models import Goal, MonthArchive, Report, SourceFile
 from ..opendata.changes import change_rows
 from ..opendata.columns import change_columns
 from ..opendata.exports import stream_csv, stream_json
+from ..opendata.portal import PARTS, portal_file, portal_filename
 
 REPORTS_PER_PAGE = 25
 # What a browser is told each stored format is; anything else is plain bytes.
@@ -174,6 +176,20 @@ def report_changes_json(request, institution, period):
         content_type="application/json; charset=utf-8",
     )
     return _changes_attachment(response, report, "json")
+
+
+@publication_scope(institution_by_slug)
+def report_portal_file(request, institution, period, part):
+    """One of the three CSV files the transparency portal takes for numeral 1.3, written from
+    the published report whatever form it came in (metas.opendata.portal)."""
+    if part not in PARTS:
+        raise Http404(_("There is no such file of the transparency portal."))
+    report = published_report(institution, period)
+    response = HttpResponse(portal_file(report, part), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, portal_filename(report, part)
+    )
+    return response
 
 
 def _changes_attachment(response, report, extension):

@@ -32,34 +32,72 @@ The work is done by metas.importer, the same code the staff upload page uses.
 from collections import Counter
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from metas.importer import run_attempt
 from metas.importer.batch import collect
+from metas.importer.pdf import reporting_progress
 from metas.models import ImportLog
 from metas.territory import find_territory
 
 
+class SpanishHelpFormatter(DjangoHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix=prefix or _("usage: "))
+
+
 class Command(BaseCommand):
+    # Django's options for developers, not for the staff who import reports: left out of --help.
+    suppressed_base_arguments = {
+        "--version", "--settings", "--pythonpath", "--traceback", "--no-color", "--force-color",
+    }
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        """--help in Spanish throughout: argparse's and Django's own words too."""
+        kwargs.setdefault("formatter_class", SpanishHelpFormatter)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser._positionals.title = _("positional arguments")
+        parser._optionals.title = _("options")
+        helps = {
+            "help": _("show this help and exit"),
+            "verbosity": _(
+                "how much to print: 0 only problems and warnings, 1 a summary (the default), 2 "
+                "also the goals by process level"
+            ),
+            "skip_checks": _("skip Django's system checks"),
+        }
+        for action in parser._actions:
+            if action.dest in helps:
+                action.help = helps[action.dest]
+        return parser
+
     @property
     def help(self):
         # Translated when the parser is built: argparse wants a plain string, not a lazy one.
         return _(
-            "Imports a monthly report of goals and objectives (LOTAIP): a Format A matrix (TSV, "
-            "CSV or XLSX) or the three Format B files of the transparency portal (or a ZIP of "
-            "them). Importing the same institution and period again replaces that report."
+            "Imports the monthly report of goals and objectives (LOTAIP, numeral 1.3; old "
+            "literal a4) as the institution published it: a report matrix as a spreadsheet "
+            "(.xlsx, .xls, .ods), a PDF (with its text, or scanned: read by OCR), a TSV or CSV "
+            "file; or the transparency portal's three CSV files (data set, metadata, "
+            "dictionary), or a ZIP of them. A folder is read with everything under it, each "
+            "report imported on its own. Format and encoding are read from the bytes, not from "
+            "the names. Importing the same institution and period again replaces that report; "
+            "bad input is refused with every problem (file, row, column) and stores nothing."
         )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "paths", nargs="+", metavar="PATH",
-            help=_("the report's file(s): a matrix, or the portal's files or a ZIP"),
+            "paths", nargs="+", metavar="RUTA",
+            help=_(
+                "the report's file(s) or folder(s): a matrix (.xlsx, .xls, .ods, .pdf, .tsv, "
+                ".csv), the portal's three files, a ZIP, or a folder of reports"
+            ),
         )
         parser.add_argument(
-            "--institution",
+            "--institution", metavar="NOMBRE",
             help=_(
                 "the institution's name (default: the portal dictionary's, else the "
                 "METAS_DEFAULT_INSTITUTION setting)"
@@ -70,7 +108,7 @@ class Command(BaseCommand):
             help=_("the month reported on (default: the month of the update date)"),
         )
         parser.add_argument(
-            "--sheet", metavar="NAME",
+            "--sheet", metavar="HOJA",
             help=_("the sheet to read, in a workbook with more than one report"),
         )
         parser.add_argument(
@@ -78,7 +116,7 @@ class Command(BaseCommand):
             help=_("validate and show what would be stored, storing nothing"),
         )
         parser.add_argument(
-            "--territorio", metavar="CODE",
+            "--territorio", metavar="CÓDIGO",
             help=_(
                 "the institution's territory, by INEC code: province (2 digits), canton (4) "
                 "or parish (6), e.g. 1103 for Catamayo"
@@ -87,6 +125,10 @@ class Command(BaseCommand):
 
     def scan_progress(self, done: int, total: int) -> None:
         self.stderr.write(_("Reading the scan by OCR: page %(done)s of %(total)s") % {
+            "done": done, "total": total})
+
+    def pdf_progress(self, done: int, total: int) -> None:
+        self.stderr.write(_("Reading the PDF: page %(done)s of %(total)s") % {
             "done": done, "total": total})
 
     def handle(self, *args, **options):
@@ -101,16 +143,17 @@ class Command(BaseCommand):
         from metas.importer.ocr import read_scans
 
         files = read_scans(files, self.scan_progress if options["verbosity"] >= 1 else None)
-        attempt = run_attempt(
-            files,
-            source=ImportLog.Source.COMMAND,
-            institution=options["institution"],
-            period=options["period"],
-            sheet=options["sheet"],
-            dry_run=options["dry_run"],
-            problems=batch.problems,
-            territory=territory,
-        )
+        with reporting_progress(self.pdf_progress if options["verbosity"] >= 1 else None):
+            attempt = run_attempt(
+                files,
+                source=ImportLog.Source.COMMAND,
+                institution=options["institution"],
+                period=options["period"],
+                sheet=options["sheet"],
+                dry_run=options["dry_run"],
+                problems=batch.problems,
+                territory=territory,
+            )
         if not attempt.accepted:
             self.refuse(attempt.problems)
         result = attempt.result
@@ -171,15 +214,23 @@ class Command(BaseCommand):
         for report, attempt in refused:
             for problem in attempt.problems:
                 self.stderr.write(str(problem))
-        if refused or batch.problems:
+        failed, total = len(refused) + len(batch.problems), len(rows) + len(batch.problems)
+        if failed and failed == total:
+            raise CommandError(ngettext(
+                "The report was not imported (problems listed above). Correct it and import it "
+                "again.",
+                "None of the %(total)s reports was imported (problems listed above). Correct "
+                "them and import them again.",
+                total,
+            ) % {"total": total})
+        if failed:
             raise CommandError(ngettext(
                 "%(failed)s of %(total)s report was not imported (problems listed above); the "
                 "others were. Correct it and import it again.",
                 "%(failed)s of %(total)s reports were not imported (problems listed above); the "
                 "others were. Correct them and import them again.",
-                len(refused) + len(batch.problems),
-            ) % {"failed": len(refused) + len(batch.problems),
-                 "total": len(rows) + len(batch.problems)})
+                failed,
+            ) % {"failed": failed, "total": total})
 
     def print_table(self, rows):
         header = [_("Files"), _("Institution"), _("Period"), _("Outcome"), _("Goals"),

@@ -67,6 +67,8 @@ class PublicationCacheMiddleware:
         if scope is None:
             return self.get_response(request)
         version = Institution.objects.filter(**scope).version()
+        # The view may key what it keeps on it too (the goal list's form, metas.filters).
+        request.publication_version = version
         etag, last_modified = self.validators(request, version)
         not_modified = get_conditional_response(
             request, etag=etag, last_modified=last_modified

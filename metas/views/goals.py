@@ -37,7 +37,8 @@ def goal_list(request):
         query = urlencode(canonical)
         return redirect(f"{request.path}?{query}" if query else request.path)
     valid = goal_filter.is_valid()
-    goal_filter.narrow_choices()
+    # The whole site's version, read by the page cache (None for signed-in staff).
+    goal_filter.narrow_choices(getattr(request, "publication_version", None))
     context = {
         "filter": goal_filter,
         "form": goal_filter.form,

@@ -216,3 +216,19 @@ def _goal_terms(goal, show_institution, parish, matched_text):
         yield gettext("Parish"), "", mark_safe(relation % {"parish": _html(parish.name)})
     if matched_text:
         yield gettext("Words matched"), ' class="matched"', f"«{matched_text}»"
+
+
+@register.filter
+def field_group(field):
+    """{{ field|field_group }}: what Django's {{ field.as_field_group }} writes (label, help
+    text, errors, widget), without its two templates a field; a fieldset (radio buttons) or a
+    field without an id is left to Django."""
+    if field.use_fieldset or not field.label or not field.auto_id:
+        return field.as_field_group()
+    help_text = (f'<div class="helptext" id="{_html(field.auto_id)}_helptext">'
+                 f"{field.help_text}</div>" if field.help_text else "")
+    errors = str(field.errors) if field.errors else ""
+    return mark_safe(
+        f'<label for="{_html(field.id_for_label)}">{_html(field.label)}</label>\n'
+        f"{help_text}\n{errors}\n{field}"
+    )

@@ -23,6 +23,8 @@ from .fields import PeriodField
 OPTIONS_TIMEOUT = 24 * 3600
 # The selects whose options are every row of their model, whatever the filters.
 WHOLE_LISTS = ("institucion", "provincia", "jdb")
+# The selects whose options are fixed (progress bands, months, paces, reasons, orders…).
+FIXED_LISTS = ("avance", "estancada", "cambio", "ritmo", "motivo", "vigencia", "orden")
 
 
 class NarrowedChoices:
@@ -45,6 +47,9 @@ class NarrowedChoices:
         self.set_options("periodo", "periods", PeriodField.period_choices)
         for name in WHOLE_LISTS:
             self.set_options(name, name, self._model_choices(name))
+        for name in FIXED_LISTS:
+            widget = self.form.fields[name].widget
+            self.set_options(name, name, lambda widget=widget: list(widget.choices))
         self.narrow_places()
         institution = self.institution_in_scope = self.scope_institution()
         for name in ("nivel", "unidad"):

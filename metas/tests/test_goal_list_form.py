@@ -97,3 +97,12 @@ def test_a_publication_shows_its_new_options_at_once(client, published):
     assert '<option value="municipio-de-catamayo">Municipio de Catamayo</option>' in (
         after["institucion"])
     assert '<option value="2019-09">' in after["periodo"]
+
+
+def test_the_kept_options_have_a_memory_of_their_own(client, published):
+    """Local-memory caches of one location share their entries: emptying the page cache (or
+    filling it past its limit) would then take the options with it."""
+    page(client, "/metas/?institucion=municipio-de-loja&periodo=2019-08")
+    caches["pages"].clear()
+    _content, queries = page(client, "/metas/?institucion=municipio-de-loja&periodo=2019-07")
+    assert not [sql for sql in queries if 'FROM "metas_parish"' in sql]

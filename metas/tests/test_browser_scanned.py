@@ -2,6 +2,7 @@
 the scan, a correction is kept and published, every page accessible and within a phone's
 width. SCREENSHOTS=<folder> saves the preview at 360 and 1280 px there."""
 import os
+import time
 from datetime import date
 
 import pytest
@@ -34,9 +35,14 @@ def test_the_staff_compare_a_scanned_cell_with_its_image_and_correct_it(page, li
     assert images.count() > 0
     for index in range(images.count()):
         images.nth(index).scroll_into_view_if_needed()
-    page.wait_for_function(
-        "[...document.querySelectorAll('section.scan-review img')]"
-        ".every(img => img.complete && img.naturalWidth > 0)")
+    # Polled with evaluate (run by the browser's debugger, not by the page): wait_for_function
+    # evaluates its predicate as a string inside the page, which the site's CSP forbids.
+    loaded = "[...document.querySelectorAll('section.scan-review img')]" \
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    deadline = time.monotonic() + 30
+    while not page.evaluate(loaded):
+        assert time.monotonic() < deadline, "the cell images did not load"
+        page.wait_for_timeout(100)
     assert_accessible(page)
     screenshots = os.environ.get("SCREENSHOTS")
     if screenshots:

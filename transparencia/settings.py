@@ -187,6 +187,11 @@ CACHES = {
     "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,
               "OPTIONS": _cache["OPTIONS"] if REDIS_URL else {"MAX_ENTRIES": 2000}},
 }
+if not REDIS_URL:
+    # Each its own memory: local-memory caches of one LOCATION share their entries, so the
+    # default cache's 300-entry limit would cull the pages', and clearing one would clear both.
+    for _alias, _settings in CACHES.items():
+        _settings["LOCATION"] = _alias
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -77,6 +77,8 @@ class PublicationCacheMiddleware:
             version = self.version(scope)
         except OUTAGE_ERRORS:
             return self.last_copy(request) or unavailable()
+        # The view may key what it keeps on it too (the goal list's form, metas.filters).
+        request.publication_version = version
         etag, last_modified = self.validators(request, version)
         not_modified = get_conditional_response(
             request, etag=etag, last_modified=last_modified

@@ -1,16 +1,22 @@
 """Template helpers of the public site: `{% load metas_tags %}`."""
 import re
+from html import escape as html_escape
 from html import unescape
 
 from django import template
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.urls import reverse
-from django.utils.html import escape, strip_tags
+from django.utils import formats
+from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from metas import text
 from metas.presentation.numbers import count_text, percent_text
+from metas.search import highlight
+
+from .accountability_tags import pace_badge, reason_badge
 
 register = template.Library()
 
@@ -128,3 +134,101 @@ def social_meta(context, kind="website"):
         "url": url,
         "kind": kind,
     }
+
+
+# --- A goal in a list ------------------------------------------------------------------------
+# Written here rather than by a template per row: the template engine resolving each row's
+# dozen variables, filters and translations was about a third of a cold goal list's time.
+
+@register.simple_tag
+def progress_bar(goal):
+    """A goal's progress: a drawing for the eye, the figure or status as text."""
+    if goal.progress is not None:
+        return format_html(
+            '<span class="progress"><svg viewBox="0 0 100 10" preserveAspectRatio="none" '
+            'aria-hidden="true" focusable="false"><rect class="track" width="100" height="10"/>'
+            '<rect class="fill" width="{}" height="10"/></svg><span class="value">{}</span>'
+            "</span>",
+            bar_width(goal.progress), percent(goal.progress, 2),
+        )
+    if goal.status == "not_applicable":
+        return format_html('<span class="status">{}</span>', gettext("Does not apply"))
+    if goal.status == "not_available":
+        return format_html('<span class="status status-warn">{}</span>',
+                           gettext("Information not available"))
+    return format_html('<span class="status">{}</span>',
+                       gettext("No percentage (target in words)"))
+
+
+@register.simple_tag(takes_context=True)
+def goal_row(context, goal, show_institution=False, matched_text=""):
+    """One goal in a list, as <li>. `goal` has its report, institution, unit and level joined;
+    `show_institution` adds the institution and period; `matched_text`, the words that tagged
+    it with a parish or council. From the page: `search_terms` (their words marked in the
+    objective) and `parish_chosen` (whether the goal names it or covers it). Every value is
+    escaped by _html (format_html's own escaping, for fifty rows, cost as much as a template)."""
+    terms = context.get("search_terms")
+    objective = highlight(goal.objective, terms) if terms else goal.objective
+    terms_html = "".join(
+        f"    <dt>{_html(term)}</dt><dd{attributes}>{_html(value)}</dd>\n"
+        for term, attributes, value in _goal_terms(
+            goal, show_institution, context.get("parish_chosen"), matched_text)
+    )
+    url = reverse("metas:goal-detail", args=[goal.pk])
+    return mark_safe(
+        f'<li class="goal-item">\n  <h3><a href="{_html(url)}">{_html(objective)}</a></h3>\n'
+        f"  {progress_bar(goal)}\n  <dl>\n{terms_html}  </dl>\n</li>"
+    )
+
+
+def _html(value) -> str:
+    """`value` as HTML: escaped, unless it is already (conditional_escape, without its cost)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html_escape(str(value))
+
+
+def _goal_terms(goal, show_institution, parish, matched_text):
+    """The (term, <dd>'s attributes, description) of a goal row's <dl>."""
+    unit = goal.unit
+    yield gettext("Unit"), "", unit.published_name
+    if unit.level:
+        yield gettext("Level"), "", sentence_case(unit.level.name)
+    if show_institution:
+        period = formats.date_format(goal.report.period, "YEAR_MONTH_FORMAT")
+        yield gettext("Report"), "", f"{goal.report.institution.name}, {period}"
+    if goal.lacks_financing and goal.reason != "falta-de-financiamiento":
+        yield gettext("Financing"), "", mark_safe(
+            f'<span class="status status-warn">{_html(gettext("Lacks financing"))}</span>')
+    if goal.progress is not None:
+        yield gettext("Pace"), "", pace_badge(goal)
+    if goal.reason:
+        words = (f' <span class="matched">«{_html(goal.reason_words)}»</span>'
+                 if goal.reason_words and not goal.note else "")
+        yield gettext("Why it does not progress"), "", mark_safe(
+            f"{_html(reason_badge(goal))}{words}")
+    if goal.note:
+        yield gettext("Note"), "", goal.note
+    if parish:
+        relation = (gettext("Names %(parish)s") if getattr(goal, "names_parish", False) else
+                    gettext("For every urban or rural parish together, %(parish)s among them"))
+        # As {% blocktranslate %} writes it: the message as it is, the name escaped.
+        yield gettext("Parish"), "", mark_safe(relation % {"parish": _html(parish.name)})
+    if matched_text:
+        yield gettext("Words matched"), ' class="matched"', f"«{matched_text}»"
+
+
+@register.filter
+def field_group(field):
+    """{{ field|field_group }}: what Django's {{ field.as_field_group }} writes (label, help
+    text, errors, widget), without its two templates a field; a fieldset (radio buttons) or a
+    field without an id is left to Django."""
+    if field.use_fieldset or not field.label or not field.auto_id:
+        return field.as_field_group()
+    help_text = (f'<div class="helptext" id="{_html(field.auto_id)}_helptext">'
+                 f"{field.help_text}</div>" if field.help_text else "")
+    errors = str(field.errors) if field.errors else ""
+    return mark_safe(
+        f'<label for="{_html(field.id_for_label)}">{_html(field.label)}</label>\n'
+        f"{help_text}\n{errors}\n{field}"
+    )

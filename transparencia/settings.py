@@ -70,6 +70,11 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "axes",
+    # The worker that rebuilds the prebuilt files after a publication (metas.publication.files):
+    # Django's tasks framework (the django-tasks backport) with its database backend, so the
+    # queue lives in the site's own database and SQLite needs nothing else.
+    "django_tasks",
+    "django_tasks_db",
     "metas",
 ]
 
@@ -150,6 +155,9 @@ CACHES = {
     "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,
               "OPTIONS": {} if REDIS_URL else {"MAX_ENTRIES": 2000}},
 }
+
+# The tasks' queue, in the site's database; `manage.py db_worker` runs them (`make run` starts it).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -19,6 +19,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -38,6 +39,9 @@ TEXT_TYPE = "text/plain; charset=utf-8"
 # xlsxwriter writes about 4,000 rows a second here: a larger workbook would hold a worker for
 # more than its timeout. The CSV (prebuilt for the whole data set) has no limit.
 XLSX_MAX_ROWS = 50_000
+# Seconds a reader is asked to wait while a month's ZIP is being prepared (the worker takes a
+# few at most).
+RETRY_AFTER = 15
 
 
 @publication_scope(whole_site)
@@ -226,15 +230,29 @@ def _not_modified(request, download):
     )
 
 
+def preparing_response(request) -> HttpResponse:
+    """A month's ZIP the worker has still to write (metas.publication.files): 503 with
+    Retry-After, never an older ZIP. (A whole CSV or JSON not yet rebuilt streams from the
+    database meanwhile, as any other selection does.)"""
+    response = render(request, "metas/preparing.html", {"retry_after": RETRY_AFTER}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def prebuilt_response(request, download, content_type):
     """The file as an attachment with its length, hash (ETag) and date; a repeated request
-    with the same validators gets 304. Behind nginx (DOWNLOADS_ACCEL_PREFIX) the proxy sends
-    the bytes itself."""
+    with the same validators gets 304. A whole file is its parts sent one after the other
+    (metas.opendata.downloads); a month's ZIP, behind nginx (DOWNLOADS_ACCEL_PREFIX), is sent
+    by the proxy itself."""
     etag = f'"{download.sha256}"'
     if (not_modified := _not_modified(request, download)) is not None:
         return not_modified
     prefix = settings.METAS_DOWNLOADS_ACCEL_PREFIX
-    if prefix:
+    if getattr(download, "parts", None) is not None:
+        response = StreamingHttpResponse(downloads.pieces(download.parts),
+                                         content_type=content_type)
+    elif prefix:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + download.name
     else:

@@ -158,6 +158,8 @@ CACHES = {
 
 # The tasks' queue, in the site's database; `manage.py db_worker` runs them (`make run` starts it).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A failed rebuild of the files is tried again after this many seconds times the attempts made.
+METAS_FILE_BUILD_RETRY_SECONDS = int(os.environ.get("FILE_BUILD_RETRY_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,10 +7,10 @@ The door records a FileBuild ("pending") in the transaction that changed the dat
 commits, enqueues rebuild_files (Django's tasks framework, django-tasks' database backend),
 which `manage.py db_worker` runs: it writes the parts of the reports that changed and their
 month ZIPs, then describes the whole files again (metas.opendata.downloads, archives).
-Until it is done the exports of those files stream from the database or say "se está
-preparando" (metas.views.exports): never an older file. A failed build is tried again
-MAX_ATTEMPTS times in all, then recorded as a failure in the import log, where the staff see
-it and may retry it.
+Until it is done the exports of those files stream from the database and their month ZIPs
+say "se está preparando" (metas.views): never an older file. A failed build is tried again,
+MAX_ATTEMPTS times in all (after METAS_FILE_BUILD_RETRY_SECONDS times the attempts made),
+then recorded as a failure in the import log, where the staff see it and may retry it.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import logging
 import traceback
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task  # the backport of django.tasks (Django 6)
@@ -27,7 +28,6 @@ from ..opendata import archives, downloads
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
-RETRY_DELAY = timedelta(seconds=10)  # times the attempt that failed
 
 
 def request(*, institutions: list[int] | None, reports: list[int] | None = None) -> FileBuild:
@@ -108,7 +108,8 @@ def _failed(build: FileBuild, error: Exception) -> str:
     if build.attempts < MAX_ATTEMPTS:
         FileBuild.objects.filter(pk=build.pk).update(status=FileBuild.Status.PENDING,
                                                      error=text)
-        _enqueue(build.pk, RETRY_DELAY * build.attempts)
+        delay = settings.METAS_FILE_BUILD_RETRY_SECONDS * build.attempts
+        _enqueue(build.pk, timedelta(seconds=delay))
         return "retry"
     FileBuild.objects.filter(pk=build.pk).update(
         status=FileBuild.Status.FAILED, error=text, finished_at=timezone.now()

@@ -9,7 +9,7 @@ of their institution's territory.
 """
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -938,8 +938,12 @@ class Download(models.Model):
 
 class FileBuildQuerySet(models.QuerySet):
     def unfinished(self):
-        """Those the worker has still to do (waiting, or being built now)."""
-        return self.filter(status__in=[FileBuild.Status.PENDING, FileBuild.Status.BUILDING])
+        """Those the worker has still to do (waiting, or being built now), requested within
+        the last quarter of an hour: one older than that is not waited for (no worker runs,
+        or it was killed), and a ZIP it would have written is then 404, not "being prepared"."""
+        recent = timezone.now() - timedelta(minutes=15)
+        return self.filter(status__in=[FileBuild.Status.PENDING, FileBuild.Status.BUILDING],
+                           created_at__gte=recent)
 
 
 class FileBuild(models.Model):

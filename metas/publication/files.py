@@ -2,6 +2,7 @@
 
     request(institutions=[institution.pk], reports=[report.pk])  # the door, in the transaction
     retry(build)                                                 # "Reintentar" (staff)
+    build_now()                       # what waits, in this process (generate_demo)
 
 The door records a FileBuild ("pending") in the transaction that changed the data and, once it
 commits, enqueues rebuild_files (Django's tasks framework, django-tasks' database backend),
@@ -56,6 +57,13 @@ def retry(build: FileBuild) -> None:
         status=FileBuild.Status.PENDING, attempts=0, error="", finished_at=None
     )
     transaction.on_commit(lambda: _enqueue(build.pk))
+
+
+def build_now() -> int:
+    """Every build still waiting, done in this process rather than by the worker (a command
+    that must leave the files current when it returns); how many were done."""
+    pending = FileBuild.objects.filter(status=FileBuild.Status.PENDING).order_by("pk")
+    return sum(rebuild_files.call(pk) == "done" for pk in pending.values_list("pk", flat=True))
 
 
 def _enqueue(build_pk: int, delay: timedelta | None = None) -> None:

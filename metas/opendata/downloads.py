@@ -158,12 +158,13 @@ def datapackage(query: dict[str, str]) -> dict | None:
 def listed() -> list[dict]:
     """The current files, for /datos/: [{"download", "url", "description"}], in one query."""
     version = Institution.objects.version()
-    built = {download.name: download for download in Download.objects.filter(version=version)}
+    current_files = Download.objects.filter(version=version, parts__isnull=False).defer("parts")
+    built = {download.name: download for download in current_files}
     files = []
     for selection in SELECTIONS:
         for extension in FORMATS:
             download = built.get(f"{selection.stem}.{extension}")
-            if download is not None and download.parts is not None:
+            if download is not None:
                 query = f"?{urlencode(selection.query)}" if selection.query else ""
                 url = reverse(f"metas:goal-export-{extension}") + query
                 files.append({"download": download, "url": url,
@@ -230,9 +231,10 @@ def _lock():
 # --- Parts: each report's rows, written once ------------------------------------------------
 # DOWNLOADS_ROOT/partes/<institution>/<report>-<hash>.<csv|json>, named after their contents
 # and never overwritten (a download being sent keeps reading the parts it started with);
-# indice.json says which are current. Parts no file uses are removed after PART_GRACE.
+# indice.json says which are current. Parts no file uses are removed PART_GRACE after.
 
 INDEX = "indice.json"
+UNUSED = "sin-uso.json"  # {part: since when no file names it}
 PART_GRACE = 3600  # seconds: longer than any download of a file made of them takes
 
 
@@ -304,24 +306,29 @@ def _write_report_parts(institution: int, report: int, columns) -> tuple[dict, i
 
 
 def _remove_unused_parts(indexes: dict, built: list[Download]) -> None:
-    """Parts neither an index nor a file names, once older than PART_GRACE; and the
-    folders of institutions without published reports."""
+    """Parts neither an index nor a file names are removed once unused for PART_GRACE (a
+    download of the file that named them may still be reading): UNUSED remembers since when."""
     used = {f"{institution}/{name}" for institution, index in indexes.items()
             for entry in index.values() for name in entry.values()}
     for download in built:
         used.update(part.removeprefix("partes/") for part in download.parts["parts"])
-    limit = time.time() - PART_GRACE
-    for path in (root() / "partes").glob("*/*"):
-        relative = f"{path.parent.name}/{path.name}"
-        if path.name != INDEX and relative not in used and _older_than(path, limit):
-            path.unlink(missing_ok=True)
-
-
-def _older_than(path: Path, limit: float) -> bool:
+    folder = root() / "partes"
     try:
-        return path.stat().st_mtime < limit
-    except FileNotFoundError:
-        return False
+        unused_since = json.loads((folder / UNUSED).read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        unused_since = {}
+    now, kept = time.time(), {}
+    for path in folder.glob("*/*"):
+        relative = f"{path.parent.name}/{path.name}"
+        if path.name == INDEX or relative in used:
+            continue
+        since = unused_since.get(relative, now)
+        if now - since > PART_GRACE:
+            path.unlink(missing_ok=True)
+        else:
+            kept[relative] = since
+    if kept != unused_since:
+        _write_atomically(folder / UNUSED, [json.dumps(kept).encode("utf-8")])
 
 
 # --- Whole files: the parts put together when they are sent ------------------------------

@@ -7,8 +7,17 @@ import sys
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "transparencia.settings")
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError, connection
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except OperationalError as error:
+        # A PostgreSQL database nobody created yet: say what to do in one line, not 91.
+        if "does not exist" not in str(error):
+            raise
+        name = connection.settings_dict["NAME"]
+        sys.exit(f"The database {name!r} does not exist: create it (createdb {name}) and run "
+                 "this command again.")
 
 
 if __name__ == "__main__":

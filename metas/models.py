@@ -1037,3 +1037,49 @@ class MonthArchive(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReplacedGoalQuerySet(models.QuerySet):
+    def remember(self, report: Report) -> None:
+        """Before a re-import deletes the report's goals: where each one's address should lead."""
+        self.bulk_create(
+            [
+                ReplacedGoal(goal_id=pk, series=series, institution_id=report.institution_id,
+                             period=report.period)
+                for pk, series in Goal.objects.filter(report=report).values_list("pk", "series")
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+
+    def successor(self, goal_id: int) -> Goal | None:
+        """The goal that replaced this one: same series, same institution, the same month if it
+        is still published, else the series' latest."""
+        replaced = self.filter(goal_id=goal_id).first()
+        if replaced is None or replaced.series is None:
+            return None
+        same_series = Goal.objects.published().filter(
+            series=replaced.series, report__institution_id=replaced.institution_id
+        )
+        return (
+            same_series.filter(report__period=replaced.period).first()
+            or same_series.order_by("-report__period").first()
+        )
+
+
+class ReplacedGoal(models.Model):
+    """A goal deleted by a re-import of its month: its address /metas/<id>/ is still in links,
+    bookmarks and exports, so it answers 301 to the goal of the same series."""
+
+    goal_id = models.BigIntegerField(_("goal id"), primary_key=True)
+    series = models.UUIDField(_("series"), null=True)
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="+", verbose_name=_("institution")
+    )
+    period = models.DateField(_("period"))
+
+    objects = ReplacedGoalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("replaced goal")
+        verbose_name_plural = _("replaced goals")

@@ -2,6 +2,7 @@
 from django.urls import include, path, register_converter
 
 from . import periods, views
+from .views import health
 from .opendata import feeds
 from .staff import urls as staff_urls
 
@@ -77,6 +78,9 @@ urlpatterns = [
         "datos/<slug:institution>/<period:period>.zip", views.month_archive, name="month-archive"
     ),
     path("metodologia/", views.methodology, name="methodology"),
+    path("salud/", health.status, name="health"),
+    path("salud/vivo/", health.liveness, name="health-live"),
+    path("salud/listo/", health.readiness, name="health-ready"),
     # Staff area (login: /gestion/entrar/, in transparencia/urls.py).
     path("gestion/", include(staff_urls)),
     path(

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "axes",
+    "health_check",
     # The worker that rebuilds the prebuilt files after a publication (metas.publication.files):
     # Django's tasks framework (the django-tasks backport) with its database backend, so the
     # queue lives in the site's own database and SQLite needs nothing else.
@@ -133,9 +134,31 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers (the public site) go on while an import writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        # WAL lets readers (the public site) go on while an import writes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # A transaction takes the write lock when it begins, as select_for_update does on
+        # PostgreSQL: of two "Publicar" at once, the second waits, then finds the upload
+        # published (409) instead of failing on "database is locked" halfway.
+        "transaction_mode": "IMMEDIATE",
+        # Seconds a writer waits for another's lock (an import of 10,000 goals takes a few).
+        "timeout": 20,
+    })
+
+# A PostgreSQL streaming replica for the public pages' reads (metas.http.replica); the staff,
+# commands, the worker and every write use the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True,
+    )
+    # In the test suite the alias is the primary's connection (test_replica.py runs the site
+    # against the real replica in a process of its own).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["metas.http.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("metas.http.caching.PublicationCacheMiddleware"),
+        "metas.http.replica.PublicReadsMiddleware",
     )
 
 if os.environ.get("TEST_DATABASE_NAME"):
@@ -147,13 +170,27 @@ if os.environ.get("TEST_DATABASE_NAME"):
 # publication version, so neither ever serves a page older than the latest publication.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # A cache is never needed: with Redis down, hung or full, every call is answered as a miss
+    # within REDIS_TIMEOUT seconds (django-redis' IGNORE_EXCEPTIONS), pages render from the
+    # database, and caching resumes by itself when Redis is back (metas.http.outage).
+    _redis_timeout = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
+    _cache = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": _redis_timeout,
+            "SOCKET_TIMEOUT": _redis_timeout,
+            "IGNORE_EXCEPTIONS": True,
+        },
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "metas.cache"
 else:
     _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 CACHES = {
     "default": {**_cache, "KEY_PREFIX": "metas"},
     "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,
-              "OPTIONS": {} if REDIS_URL else {"MAX_ENTRIES": 2000}},
+              "OPTIONS": _cache["OPTIONS"] if REDIS_URL else {"MAX_ENTRIES": 2000}},
 }
 
 # The tasks' queue, in the site's database; `manage.py db_worker` runs them (`make run` starts it).
@@ -237,6 +274,11 @@ EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs must not hold the reques
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Transparencia Metas <no-responder@localhost>"
 )
+# The password reset's limits (metas.staff.password) count in the shared cache (Redis in
+# production; each process's memory in the embedded set-up), per client address as the login
+# lockout sees it.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "metas.http.security.client_ip"
 # Password reset links work for three days, once.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
@@ -296,6 +338,8 @@ WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A part that is down (database, Redis) is logged in one line a minute, not per request.
+    "filters": {"outage": {"()": "metas.http.outage.OncePerInterval", "seconds": 60}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["outage"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

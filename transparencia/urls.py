@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from metas.staff.password import LimitedPasswordResetView
+
 # A forgotten password is reset by e-mail with Django's own views, under /gestion/contrasena/;
-# the form answers the same whether or not an address belongs to a user.
+# the form answers the same whether or not an address belongs to a user, and is limited per
+# address and per client.
 password_reset_urls = [
     path(
         "",
-        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
+        LimitedPasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
         name="password_reset",
     ),
     path("enviado/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -33,3 +36,6 @@ urlpatterns = [
     path("gestion/contrasena/", include(password_reset_urls)),
     path("", include("metas.urls")),
 ]
+
+# A database that cannot be reached answers 503 with Retry-After; any other error, the 500 page.
+handler500 = "metas.views.errors.server_error"

@@ -14,7 +14,8 @@ time of the whole site, or of the one institution the page is about), and then:
   Cache-Control, so a browser or a CDN may keep it too.
 The version is part of every validator and key, so once a report is published no stale copy is
 ever served: the next request computes a new version. Signed-in staff (a session cookie) always
-get a fresh page.
+get a fresh page. While the database cannot be reached, the page's latest copy is served, dated
+(metas.http.outage), whatever its version.
 """
 from __future__ import annotations
 
@@ -31,10 +32,16 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 from ..models import Institution
+from .outage import OUTAGE_ERRORS, stale_copy, unavailable
+from .replica import PRIMARY, REPLICA, has_replica, read_primary
 
 # Cached copies bigger than this are not kept (a page is ~60 KB, ~9 KB compressed).
 MAX_CACHED_BYTES = 2 * 1024 * 1024
-CACHE_CONTROL = {"public": True, "max_age": 60, "stale_while_revalidate": 600}
+# stale-if-error: a proxy or CDN in front may go on serving its copy for a day while we fail.
+CACHE_CONTROL = {"public": True, "max_age": 60, "stale_while_revalidate": 600,
+                 "stale_if_error": 24 * 3600}
+# Encodings a page may have been kept in, the client's own tried first during an outage.
+ENCODINGS = ("identity", "br", "gzip", "zstd")
 
 Scope = Callable[..., dict]
 
@@ -66,7 +73,10 @@ class PublicationCacheMiddleware:
         scope = self.scope_of(request)
         if scope is None:
             return self.get_response(request)
-        version = Institution.objects.filter(**scope).version()
+        try:
+            version = self.version(scope)
+        except OUTAGE_ERRORS:
+            return self.last_copy(request) or unavailable()
         etag, last_modified = self.validators(request, version)
         not_modified = get_conditional_response(
             request, etag=etag, last_modified=last_modified
@@ -82,8 +92,24 @@ class PublicationCacheMiddleware:
             if not response.has_header("ETag"):  # a prebuilt file has its own, its SHA-256
                 self.with_validators(response, etag, last_modified)
             if request.method == "GET":
-                self.keep(key, response)
+                self.keep(request, key, response, version)
         return response
+
+    @staticmethod
+    def version(scope: dict):
+        """The publication version, from the primary. A replica that has not replayed it yet,
+        or does not answer, sends the request to the primary (metas.http.replica)."""
+        institutions = Institution.objects.filter(**scope)
+        if not has_replica():
+            return institutions.version()
+        version = institutions.using(PRIMARY).version()
+        try:
+            replayed = institutions.using(REPLICA).version()
+        except OUTAGE_ERRORS:
+            replayed = None
+        if replayed != version:
+            read_primary()
+        return version
 
     @staticmethod
     def scope_of(request) -> dict | None:
@@ -120,9 +146,32 @@ class PublicationCacheMiddleware:
         return response
 
     @staticmethod
-    def key(request, etag: str) -> str:
-        encoding = compressor(request.META.get("HTTP_ACCEPT_ENCODING", ""))[0] or "identity"
-        return f"page:{etag}:{encoding}"
+    def encoding(request) -> str:
+        return compressor(request.META.get("HTTP_ACCEPT_ENCODING", ""))[0] or "identity"
+
+    @classmethod
+    def key(cls, request, etag: str) -> str:
+        return f"page:{etag}:{cls.encoding(request)}"
+
+    @staticmethod
+    def last_key(request, encoding: str) -> str:
+        """The latest copy of an address whatever its version: what an outage serves."""
+        query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
+        digest = hashlib.sha256(f"{request.path}|{query}".encode()).hexdigest()[:32]
+        return f"last:{digest}:{encoding}"
+
+    @classmethod
+    def last_copy(cls, request) -> HttpResponse | None:
+        """The page as last rendered, dated, while the database cannot say its version."""
+        if request.method != "GET":
+            return None
+        preferred = cls.encoding(request)
+        for encoding in (preferred, *(e for e in ENCODINGS if e != preferred)):
+            kept = caches["pages"].get(cls.last_key(request, encoding))
+            if kept is not None:
+                copy, version = kept
+                return stale_copy(copy, version)
+        return None
 
     @staticmethod
     def cached(key: str) -> HttpResponse | None:
@@ -135,9 +184,11 @@ class PublicationCacheMiddleware:
             response[name] = value
         return response
 
-    @staticmethod
-    def keep(key: str, response) -> None:
+    @classmethod
+    def keep(cls, request, key: str, response, version) -> None:
         if response.streaming or len(response.content) > MAX_CACHED_BYTES:
             return
         headers = [(name, value) for name, value in response.items()]
-        caches["pages"].set(key, (response.content, response.status_code, headers))
+        copy = (response.content, response.status_code, headers)
+        last_key = cls.last_key(request, cls.encoding(request))
+        caches["pages"].set_many({key: copy, last_key: (copy, version)})

@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import sys
+
 from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -63,6 +65,9 @@ def static_file_headers(headers, path, url) -> None:
     headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
 
 
+WORKER_BOOT_ERROR = 3
+
+
 def require_collected_static() -> None:
     """Without collectstatic, every page would fail to find its stylesheet's hashed name: stop
     the process with one line saying what to do."""
@@ -70,7 +75,11 @@ def require_collected_static() -> None:
         return
     manifest = getattr(staticfiles_storage, "manifest_name", None)
     if manifest and not staticfiles_storage.exists(manifest):
-        raise SystemExit(
+        print(
             f"Static files are not collected in {settings.STATIC_ROOT}: run "
-            "`manage.py collectstatic --noinput` before starting the site."
+            "`manage.py collectstatic --noinput` before starting the site.",
+            file=sys.stderr,
         )
+        # 3 is gunicorn's "worker failed to boot": its master stops, once, instead of starting
+        # a new worker that fails the same way again and again.
+        raise SystemExit(WORKER_BOOT_ERROR)

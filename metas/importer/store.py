@@ -36,6 +36,7 @@ from metas.models import (
     Neighbourhood,
     Parish,
     ProcessLevel,
+    ReplacedGoal,
     Report,
     Unit,
 )
@@ -299,6 +300,7 @@ def replace_existing(institution: Institution, period: date) -> bool:
     if existing is None:
         return False
     old_files = list(existing.files.values_list("file", flat=True))
+    ReplacedGoal.objects.remember(existing)  # their addresses lead to the goals replacing them
     delete_goals([existing.pk])
     existing.delete()
     transaction.on_commit(lambda: delete_unreferenced(old_files))

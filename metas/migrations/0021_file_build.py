@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metas', '0019_ocr_reading'),
+        ('metas', '0023_replaced_goals'),
     ]
 
     operations = [

@@ -150,6 +150,15 @@ def delete_folder(folder: str) -> None:
 def _delete_files(pk, paths) -> None:
     for path in paths:
         default_storage.delete(path)
+    # And what a failed write left in the upload's own folder (a full disk leaves the file it
+    # was writing, under a name no entry records yet).
+    folder = f"{FOLDER}/{pk}"
+    try:
+        _folders, left = default_storage.listdir(folder)
+    except (NotImplementedError, OSError):
+        left = []
+    for name in left:
+        default_storage.delete(f"{folder}/{name}")
     # The folder itself, when the storage is a local folder (the default).
     try:
         os.rmdir(default_storage.path(f"{FOLDER}/{pk}"))

@@ -13,6 +13,7 @@ The same people may withdraw a published report, with a reason, and restore it
 """
 from __future__ import annotations
 
+import errno
 from functools import wraps
 
 from django.contrib import messages
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import history, publication
 from ..accountability import compliance
 from ..counts import Counts
-from ..importer import ReportInvalid, import_report, record_attempt, run_attempt
+from ..importer import Problem, ReportInvalid, import_report, record_attempt, run_attempt
 from ..importer.result import form_label, role_label
 from ..models import ImportLog, PendingUpload, Report
 from . import pending as pending_uploads
@@ -106,14 +107,32 @@ def _upload(request):
         return _upload_page(request, form, problems=attempt.problems)
 
     pending_uploads.discard_expired()
-    pending = pending_uploads.keep(
-        user=user,
-        institution=institution,
-        period=period,
-        files=files,
-        sheet=sheet,
-    )
+    try:
+        pending = pending_uploads.keep(
+            user=user,
+            institution=institution,
+            period=period,
+            files=files,
+            sheet=sheet,
+        )
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        return _disk_full(request, form, files, institution, period)
     return redirect("metas:staff-preview", pk=pending.pk)
+
+
+def _disk_full(request, form, files, institution, period):
+    """No room left for the upload's files: keep() removed what it had written; the log says
+    the attempt failed and the staff read why, instead of a 500."""
+    problem = Problem("", _(
+        "The server has no room left to keep these files, so nothing was kept. Tell the "
+        "site's administrators; once they free some space, upload the files again."
+    ))
+    record_attempt(source=WEB, outcome=Outcome.FAILED, files=files, user=request.user,
+                   institution=getattr(institution, "name", institution) or "", period=period,
+                   problems=[problem])
+    return _upload_page(request, form, problems=[problem])
 
 
 def _upload_page(request, form, *, problems=()):

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from metas.models import Goal, Report
 
-from .browser import PHONE, assert_accessible
+from .browser import DESKTOP, PHONE, assert_accessible
 from .staff_helpers import LOJA, RAISED, import_august, make_user, september_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -150,3 +150,21 @@ def test_a_staff_member_withdraws_a_report_and_restores_it(page, live_server):
     assert "está publicado otra vez" in page.locator("main").inner_text()
     assert public.goto(report_url).status == 200
     reader.close()
+
+
+def test_a_wrong_password_is_said_once_and_signed_in_the_menu_keeps_one_row(page, live_server):
+    make_user("alicia")
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/gestion/entrar/")
+    page.get_by_label("Nombre de usuario").fill("alicia")
+    page.get_by_label("Contraseña").fill("not-her-password")
+    page.get_by_role("button", name="Ingresar").click()
+    said = page.locator("main").inner_text()
+    assert said.count("Por favor, introduzca un nombre de usuario y clave correctos") == 1, said
+    assert_accessible(page)
+
+    page.get_by_label("Contraseña").fill("x-Secret-42")
+    page.get_by_role("button", name="Ingresar").click()
+    assert page.locator("h1").inner_text() == "Publicar un reporte"
+    tops = page.locator(".site-nav li").evaluate_all("items => items.map(i => i.offsetTop)")
+    assert len(tops) == 8 and len(set(tops)) == 1, tops  # "Gestión" beside the others

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -520,3 +521,39 @@ def test_the_goal_list_links_every_format_with_its_filters(client, august):
     unfiltered = client.get(reverse("metas:goal-list")).content.decode()
     assert '<a href="/metas.xlsx">' in unfiltered
     assert '<a href="/metas.csv?sep=%3B">' in unfiltered
+
+
+@pytest.mark.parametrize("export", ["metas:goal-export-csv", "metas:goal-export-json",
+                                    "metas:goal-export-datapackage"])
+def test_a_selection_too_large_to_make_on_request_is_sent_to_the_prebuilt_file(
+    client, august, export, monkeypatch
+):
+    from metas.views import exports
+
+    goals = august.goals.count()
+    monkeypatch.setattr(exports, "STREAM_MAX_ROWS", goals - 1)
+    # Semicolons are not prebuilt: this selection would be read from the database.
+    response = client.get(reverse(export), {"institucion": "municipio-de-loja", "sep": ";"})
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        f"Esta selección tiene {goals} metas; los archivos hechos a pedido llevan hasta "
+        f"{goals - 1}. Elija una institución o un período, o descargue el conjunto de datos "
+        "completo, ya listo como archivo (CSV separado por comas; Excel lo abre con Datos > "
+        "Desde el texto/CSV): http://testserver/metas.csv?periodo=todos\n"
+    )
+    monkeypatch.setattr(exports, "STREAM_MAX_ROWS", goals)
+    assert client.get(reverse(export), {"institucion": "municipio-de-loja"}).status_code == 200
+
+
+def test_one_client_gets_thirty_files_made_on_request_a_minute(client, august, settings):
+    settings.PROXY_COUNT = 1
+    flood = Client(HTTP_X_FORWARDED_FOR="203.0.113.7")
+    url = reverse("metas:goal-export-csv")
+    answers = [flood.get(url, {"institucion": "municipio-de-loja", "q": f"w{n}"}).status_code
+               for n in range(31)]
+    assert answers == [200] * 30 + [429]
+    limited = flood.get(url, {"institucion": "municipio-de-loja"})
+    assert limited["Retry-After"] == "60"
+    assert limited.content.decode().startswith("Demasiados archivos hechos a pedido")
+    other = Client(HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert other.get(url, {"institucion": "municipio-de-loja"}).status_code == 200

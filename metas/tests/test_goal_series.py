@@ -52,3 +52,21 @@ def test_an_unknown_series_is_404(client):
     response = client.get("/municipio-de-loja/metas/00000000-0000-4000-8000-000000000000/")
     assert response.status_code == 404
     assert client.get("/otra/metas/" + str(Goal.objects.first().series) + "/").status_code == 404
+
+
+def test_a_goal_address_leads_to_the_goal_that_replaced_it_after_a_re_import(client):
+    import_month(7, "40%")
+    import_month(8, "60%")
+    july, august = Goal.objects.filter(objective=OBJECTIVE).order_by("report__period")
+    old_august_address = august.get_absolute_url()
+
+    import_month(8, "75%")  # August again: its goals get new rows and new ids
+    new_august = Goal.objects.get(objective=OBJECTIVE, report__period="2019-08-01")
+    assert new_august.pk != august.pk
+    moved = client.get(old_august_address)
+    assert moved.status_code == 301
+    assert moved["Location"] == new_august.get_absolute_url()  # the same month, not the latest
+    assert "75" in client.get(moved["Location"]).content.decode()
+    assert client.get(july.get_absolute_url()).status_code == 200  # July was not re-imported
+    never = Goal.objects.order_by("-pk").first().pk + 1000
+    assert client.get(f"/metas/{never}/").status_code == 404

@@ -131,3 +131,25 @@ def test_the_mail_backend_follows_the_environment():
     assert email_settings(EMAIL_HOST="smtp.example.ec", EMAIL_PORT="465",
                           EMAIL_USE_TLS="false") == "smtp smtp.example.ec 465 False"
     assert email_settings() == "smtp localhost 25 False"  # production: a local mail server
+
+
+def test_one_address_gets_three_messages_an_hour_and_the_form_answers_the_same(client, alicia):
+    addresses = ["alicia@example.org", "ALICIA@example.org", " alicia@example.org",
+                 "alicia@example.org", "Alicia@Example.org"]
+    answers = [ask(client, address) for address in addresses]
+    assert len(mail.outbox) == 3
+    assert {(answer.status_code, answer["Location"]) for answer in answers} == {
+        (302, reverse("password_reset_done"))
+    }
+
+
+def test_one_client_cannot_ask_for_more_than_ten_addresses_an_hour(alicia, settings):
+    settings.PROXY_COUNT = 1
+    flood = Client(HTTP_X_FORWARDED_FOR="203.0.113.7")
+    for number in range(12):
+        ask(flood, f"nobody{number}@example.org")
+    answer = ask(flood, "alicia@example.org")
+    assert answer.status_code == 302
+    assert mail.outbox == []  # the eleventh request of that client: nothing sent
+    ask(Client(HTTP_X_FORWARDED_FOR="198.51.100.4"), "alicia@example.org")
+    assert len(mail.outbox) == 1  # another client is not held back

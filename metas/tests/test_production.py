@@ -5,6 +5,7 @@ import os
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -109,6 +110,36 @@ def test_without_collected_static_files_the_site_refuses_to_start_in_one_line(tm
     assert started.stderr.strip().splitlines() == [
         f"Static files are not collected in {tmp_path / 'static'}: run "
         "`manage.py collectstatic --noinput` before starting the site."
+    ]
+
+
+def test_gunicorn_without_collected_static_files_stops_once_instead_of_looping(tmp_path):
+    """Its master used to start a new worker 52 times in 30 s, each failing the same way."""
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ENV_FILE": "",
+           **production_environment(tmp_path)}
+    started = subprocess.run(
+        [str(gunicorn), "transparencia.wsgi", "--bind", "127.0.0.1:0", "--workers", "2"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert started.returncode != 0
+    assert started.stderr.count("Static files are not collected") <= 2  # one per worker
+    assert "Worker failed to boot" in started.stderr
+    assert started.stderr.count("Booting worker") <= 2
+
+
+def test_a_postgresql_database_nobody_created_is_said_in_one_line(tmp_path):
+    server = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    missing = f"{server.rsplit('/', 1)[0]}/metas_never_created_{secrets.token_hex(4)}"
+    migrated = run(["manage.py", "migrate"],
+                   **production_environment(tmp_path, DATABASE_URL=missing))
+    if "Connection refused" in migrated.stderr and os.environ.get("CI") != "true":
+        pytest.skip("no PostgreSQL server answers")
+    name = missing.rsplit("/", 1)[1]
+    assert migrated.returncode == 1
+    assert migrated.stderr.strip().splitlines() == [
+        f"The database {name!r} does not exist: create it (createdb {name}) and run this "
+        "command again."
     ]
 
 

@@ -25,10 +25,11 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
 
 from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
 from ..http.caching import publication_scope, whole_site
-from ..models import Goal
+from ..models import FileBuild, Goal
 from ..opendata import datapackage, downloads, filenames, xlsx
 from ..opendata.columns import goal_columns
 from ..opendata.exports import COMMA, SEPARATORS, export_goals, stream_csv, stream_json
@@ -39,7 +40,13 @@ TEXT_TYPE = "text/plain; charset=utf-8"
 # xlsxwriter writes about 4,000 rows a second here: a larger workbook would hold a worker for
 # more than its timeout. The CSV (prebuilt for the whole data set) has no limit.
 XLSX_MAX_ROWS = 50_000
-# Seconds a reader is asked to wait while a month's ZIP is being prepared (the worker takes a
+# Every request has a budget (issue 19). A selection that is not a prebuilt file is read from
+# the database as it is sent, 8,000 to 26,000 rows a second on two busy cores: beyond this many
+# it would hold a worker for more than a few seconds, and the prebuilt files hold them all.
+STREAM_MAX_ROWS = 50_000
+# Exports made on request (not prebuilt files), per client address (PROXY_COUNT-aware).
+EXPORT_RATE = "30/m"
+# Seconds a reader is asked to wait while a prebuilt file is being prepared (the worker takes a
 # few at most).
 RETRY_AFTER = 15
 
@@ -60,6 +67,9 @@ def goal_export_csv(request):
     if prebuilt is not None:
         response = prebuilt_response(request, prebuilt, CSV_TYPE)
         return _as_attachment(response, filterset, "csv")
+    whole_file = separator == COMMA and downloads.selection_for(query) is not None
+    if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS, whole_file=whole_file)):
+        return refused
     rows = export_goals(filterset.qs)
     response = StreamingHttpResponse(
         stream_csv(rows, goal_columns(request.build_absolute_uri), separator),
@@ -73,8 +83,8 @@ def goal_export_xlsx(request):
     filterset = GoalFilter(request.GET, queryset=Goal.objects.all())
     if not filterset.is_valid():
         return HttpResponseBadRequest(_invalid_filters_text(filterset), content_type=TEXT_TYPE)
-    if (count := filterset.qs.count()) > XLSX_MAX_ROWS:
-        return HttpResponseBadRequest(_too_many_rows_text(request, count), content_type=TEXT_TYPE)
+    if (refused := _over_budget(request, filterset, XLSX_MAX_ROWS, _too_many_for_a_workbook)):
+        return refused
     # Deleted when closed, which FileResponse does once the body is sent.
     handle = tempfile.TemporaryFile(prefix="metas-", suffix=".xlsx")
     try:
@@ -90,7 +100,27 @@ def goal_export_xlsx(request):
     return _as_attachment(FileResponse(handle, content_type=xlsx.CONTENT_TYPE), filterset, "xlsx")
 
 
-def _too_many_rows_text(request, count: int) -> str:
+def _over_budget(request, filterset, maximum: int, too_many=None,
+                 count: int | None = None, whole_file: bool = False) -> HttpResponse | None:
+    """The answer to an export made on request that would cost more than a request may: too
+    many from one client (429), or more rows than `maximum` (400, naming the prebuilt file;
+    for a prebuilt file's own selection (`whole_file`) while the worker rebuilds it after a
+    publication, 503 "se está preparando"); None when it may go on."""
+    if is_ratelimited(request, group="exports", key="ip", rate=EXPORT_RATE, increment=True):
+        response = HttpResponse(_too_many_requests_text(), content_type=TEXT_TYPE, status=429)
+        response["Retry-After"] = "60"
+        return response
+    if count is None:
+        count = filterset.qs.count()
+    if count > maximum and whole_file and FileBuild.objects.unfinished().exists():
+        return preparing_response(request)
+    if count > maximum:
+        text = (too_many or _too_many_rows_text)(request, count, maximum)
+        return HttpResponseBadRequest(text, content_type=TEXT_TYPE)
+    return None
+
+
+def _too_many_for_a_workbook(request, count: int, maximum: int) -> str:
     csv_url = request.build_absolute_uri(reverse("metas:goal-export-csv"))
     query = request.GET.urlencode()
     return _(
@@ -98,9 +128,25 @@ def _too_many_rows_text(request, count: int) -> str:
         "Choose an institution or a period, or download the CSV, which has them all: %(url)s"
     ) % {
         "count": count_text(count),
-        "maximum": count_text(XLSX_MAX_ROWS),
+        "maximum": count_text(maximum),
         "url": f"{csv_url}?{query}" if query else csv_url,
     }
+
+
+def _too_many_requests_text() -> str:
+    return _(
+        "Too many files made on request from your address in the last minute. Wait a minute, "
+        "or download the whole data set, which is ready: %(url)s"
+    ) % {"url": reverse("metas:goal-export-csv") + "?periodo=todos"} + "\n"
+
+
+def _too_many_rows_text(request, count: int, maximum: int) -> str:
+    whole = request.build_absolute_uri(reverse("metas:goal-export-csv")) + "?periodo=todos"
+    return _(
+        "This selection has %(count)s goals; files made on request hold up to %(maximum)s. "
+        "Choose an institution or a period, or download the whole data set, ready as a file "
+        "(CSV with commas; Excel opens it with Data > From Text/CSV): %(url)s"
+    ) % {"count": count_text(count), "maximum": count_text(maximum), "url": whole} + "\n"
 
 
 def _about(request, filterset) -> list[tuple[str, object]]:
@@ -148,6 +194,10 @@ def goal_export_json(request):
     goals = filterset.qs
     # One COUNT first, so "count" can lead the document while the rows are still unread.
     head = {"count": goals.count(), "filters": filterset.applied()}
+    whole_file = downloads.selection_for(request.GET.dict()) is not None
+    if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS, count=head["count"],
+                                whole_file=whole_file)):
+        return refused
     response = StreamingHttpResponse(
         stream_json(export_goals(goals), goal_columns(request.build_absolute_uri), head),
         content_type="application/json; charset=utf-8",
@@ -175,6 +225,8 @@ def goal_export_datapackage(request):
                 status=400,
                 json_dumps_params={"ensure_ascii": False},
             )
+        if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS)) is not None:
+            return refused
         descriptor = _filtered(request, params, filterset)
     return HttpResponse(datapackage.dumps(descriptor), content_type="application/json")
 
@@ -231,9 +283,10 @@ def _not_modified(request, download):
 
 
 def preparing_response(request) -> HttpResponse:
-    """A month's ZIP the worker has still to write (metas.publication.files): 503 with
-    Retry-After, never an older ZIP. (A whole CSV or JSON not yet rebuilt streams from the
-    database meanwhile, as any other selection does.)"""
+    """A file the worker has still to write after a publication (metas.publication.files):
+    503 with Retry-After, never an older file. A month's ZIP not yet rebuilt says so; a whole
+    CSV or JSON streams from the database meanwhile when it is within the stream budget, and
+    says so beyond it."""
     response = render(request, "metas/preparing.html", {"retry_after": RETRY_AFTER}, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"

@@ -10,15 +10,15 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Window
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import periods
 from ..filters import PAGE, GoalFilter, public_goals
 from ..http.caching import institution_by_slug, publication_scope, whole_site
-from ..models import Goal, GoalParish, Report
+from ..models import Goal, GoalParish, ReplacedGoal, Report
 from ..presentation.charts import Bar, bar_chart
 from ..presentation.numbers import percent_text
 from ..search import words
@@ -165,7 +165,13 @@ def _searched_page(goals, number):
 
 @publication_scope(lambda request, pk: {"reports__goals__pk": pk})
 def goal_detail(request, pk):
-    goal = get_object_or_404(public_goals().select_related("source_file"), pk=pk)
+    goal = public_goals().select_related("source_file").filter(pk=pk).first()
+    if goal is None:
+        # A goal its month's re-import replaced: its address leads to the goal that took its place.
+        successor = ReplacedGoal.objects.successor(pk)
+        if successor is None:
+            raise Http404(_("There is no goal with this address."))
+        return HttpResponsePermanentRedirect(successor.get_absolute_url())
     return _goal_page(request, goal)
 
 

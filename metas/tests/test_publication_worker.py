@@ -8,6 +8,7 @@ from django.urls import reverse
 from metas.importer import import_report
 from metas.models import Download, FileBuild, ImportLog, Report
 from metas.opendata import downloads
+from metas.views import exports
 
 from .conftest import run_worker
 from .staff_helpers import alicia, import_august, loja  # noqa: F401 (fixtures)
@@ -129,3 +130,25 @@ def test_a_failed_build_is_retried_then_logged_and_the_staff_retry_it(
     assert (build.status, build.attempts) == ("done", 1)
     assert signed_in.get(SEPTEMBER_ZIP).status_code == 200
     assert "Municipio de Loja listo" in text_of(signed_in.get(reverse("metas:staff-files")))
+
+
+def test_a_whole_file_over_the_stream_budget_is_being_prepared_not_refused(
+    client, august, monkeypatch, django_capture_on_commit_callbacks  # noqa: F811
+):
+    """Between "Publicar" and the worker's build, the whole data set is not current: within
+    the stream budget it streams from the database; beyond it, 503 "se está preparando"
+    (never the older file, never the 400 that names the file being rebuilt)."""
+    monkeypatch.setattr(exports, "STREAM_MAX_ROWS", 100)  # the sample has 137 goals
+    with django_capture_on_commit_callbacks(execute=True):
+        import_report([september_file()], period="2019-09")
+
+    for address in ("/metas.csv?periodo=todos", "/metas.json?periodo=todos", "/metas.csv"):
+        waiting = client.get(address)
+        assert (waiting.status_code, waiting["Retry-After"]) == (503, "15"), address
+        assert "Este archivo se está preparando" in text_of(waiting)
+    assert client.get("/metas.csv?periodo=todos&sep=;").status_code == 400, "never prebuilt"
+
+    run_worker()
+
+    whole = client.get("/metas.csv?periodo=todos")
+    assert whole["ETag"] == f'"{Download.objects.get(name="metas-todos.csv").sha256}"'

@@ -939,9 +939,9 @@ class Download(models.Model):
 class FileBuildQuerySet(models.QuerySet):
     def unfinished(self):
         """Those the worker has still to do (waiting, or being built now), requested within
-        the last quarter of an hour: one older than that is not waited for (no worker runs,
+        the last FileBuild.PATIENCE: one older than that is not waited for (no worker runs,
         or it was killed), and a ZIP it would have written is then 404, not "being prepared"."""
-        recent = timezone.now() - timedelta(minutes=15)
+        recent = timezone.now() - FileBuild.PATIENCE
         return self.filter(status__in=[FileBuild.Status.PENDING, FileBuild.Status.BUILDING],
                            created_at__gte=recent)
 
@@ -971,6 +971,9 @@ class FileBuild(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = FileBuildQuerySet.as_manager()
+    # A build still unfinished after this long is given up for lost (its worker was killed):
+    # nobody waits for it any more, and the staff may retry it.
+    PATIENCE = timedelta(minutes=15)
 
     class Meta:
         verbose_name = _("file build")
@@ -979,6 +982,14 @@ class FileBuild(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def may_retry(self) -> bool:
+        """Failed, or unfinished for longer than PATIENCE."""
+        if self.status == self.Status.FAILED:
+            return True
+        lost = self.status in (self.Status.PENDING, self.Status.BUILDING)
+        return lost and self.created_at < timezone.now() - self.PATIENCE
 
 
 class FullTextField(models.TextField):

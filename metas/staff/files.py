@@ -52,7 +52,10 @@ def staff_files(request):
 @login_required
 @require_POST
 def staff_files_retry(request, pk):
-    build = get_object_or_404(FileBuild, pk=pk, status=FileBuild.Status.FAILED)
+    build = get_object_or_404(FileBuild, pk=pk)
+    if not build.may_retry:
+        messages.info(request, _("These files are already being prepared."))
+        return redirect("metas:staff-files")
     if not is_publisher(request.user) or not readable_builds(request.user, [build]):
         return _forbidden(request)
     with transaction.atomic():

@@ -2,8 +2,11 @@
 (`manage.py db_worker`, run here for real) rebuilds the files that depend on it, writing only
 that report's parts and ZIP; until then no older file is served; a failed build is retried,
 then logged for the staff, who may retry it."""
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from metas.importer import import_report
 from metas.models import Download, FileBuild, ImportLog, Report
@@ -152,3 +155,24 @@ def test_a_whole_file_over_the_stream_budget_is_being_prepared_not_refused(
 
     whole = client.get("/metas.csv?periodo=todos")
     assert whole["ETag"] == f'"{Download.objects.get(name="metas-todos.csv").sha256}"'
+
+
+def test_a_build_whose_worker_was_killed_can_be_retried_after_a_while(
+    signed_in, loja, august, django_capture_on_commit_callbacks  # noqa: F811
+):
+    publish_september(signed_in, loja, django_capture_on_commit_callbacks)
+    build = FileBuild.objects.get(status="pending")
+    retry = reverse("metas:staff-files-retry", args=[build.pk])
+    assert "Reintentar" not in text_of(signed_in.get(reverse("metas:staff-files")))
+    response = signed_in.post(retry, follow=True)
+    assert "Estos archivos ya se están preparando." in text_of(response)
+
+    # Its worker was killed while building it, a quarter of an hour ago.
+    FileBuild.objects.filter(pk=build.pk).update(
+        status="building", created_at=timezone.now() - FileBuild.PATIENCE - timedelta(minutes=1))
+    assert signed_in.get(SEPTEMBER_ZIP).status_code == 404, "nobody waits for it any more"
+    assert "Reintentar" in text_of(signed_in.get(reverse("metas:staff-files")))
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(retry)
+    run_worker()
+    assert signed_in.get(SEPTEMBER_ZIP).status_code == 200

@@ -1,5 +1,6 @@
-# Transparencia Metas: `make run` serves the site with the sample report, `make test` runs
-# every test on SQLite and, when a server answers, on PostgreSQL.
+# Transparencia Metas: `make run` serves the site with the sample report (beside the worker that
+# rebuilds the download files), `make test` runs every test on SQLite and, when a server
+# answers, on PostgreSQL.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -57,6 +58,10 @@ run: install .env
 	@echo "Para publicar reportes desde /gestion/, cree el primer usuario:"
 	@echo "  $(MANAGE) createsuperuser"
 	@echo
+	@# The worker that rebuilds the download files after each publication runs beside gunicorn;
+	@# Ctrl-C stops both (and the worker stops whenever gunicorn does).
+	DEBUG=true $(MANAGE) db_worker --no-reload --no-startup-delay -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	DEBUG=true $(VENV)/bin/gunicorn transparencia.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 test: install browser-packages test-sqlite test-postgres

@@ -9,7 +9,7 @@ of their institution's territory.
 """
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -818,6 +818,7 @@ class ImportLog(models.Model):
     class Source(models.TextChoices):
         COMMAND = "command", _("command")
         WEB = "web", _("web upload")
+        WORKER = "worker", _("file worker")
 
     class Outcome(models.TextChoices):
         ACCEPTED = "accepted", _("accepted")
@@ -828,6 +829,7 @@ class ImportLog(models.Model):
         FAILED = "failed", _("failed unexpectedly")
         WITHDRAWN = "withdrawn", _("withdrawn")
         RESTORED = "restored", _("restored")
+        UNBUILT = "unbuilt", _("files not rebuilt")
 
     created_at = models.DateTimeField(_("when (UTC)"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -921,6 +923,9 @@ class Download(models.Model):
     # The publication it holds (Institution.objects.version()): stale once it differs.
     version = models.DateTimeField(_("publication"), null=True)
     built_at = models.DateTimeField(_("built at"))
+    # What it is made of, sent one after the other: {"head", "parts" (paths under the
+    # downloads folder, each report's part), "separator", "closing"} (metas.opendata.downloads).
+    parts = models.JSONField(_("parts"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("download")
@@ -929,6 +934,62 @@ class Download(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FileBuildQuerySet(models.QuerySet):
+    def unfinished(self):
+        """Those the worker has still to do (waiting, or being built now), requested within
+        the last FileBuild.PATIENCE: one older than that is not waited for (no worker runs,
+        or it was killed), and a ZIP it would have written is then 404, not "being prepared"."""
+        recent = timezone.now() - FileBuild.PATIENCE
+        return self.filter(status__in=[FileBuild.Status.PENDING, FileBuild.Status.BUILDING],
+                           created_at__gte=recent)
+
+
+class FileBuild(models.Model):
+    """One rebuild of the prebuilt files after a publication, done by the worker
+    (metas.publication.files): what the staff see as "pendiente", "en construcción", "listo"
+    or "falló" (with "Reintentar")."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        BUILDING = "building", _("building")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    # The institutions whose files are rebuilt (pks; None: every institution).
+    institutions = models.JSONField(_("institutions"), null=True, blank=True)
+    # The reports whose parts are written again (pks; None: every report of the institutions).
+    reports = models.JSONField(_("reports"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    bytes_written = models.PositiveBigIntegerField(_("bytes written"), default=0)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = FileBuildQuerySet.as_manager()
+    # A build still unfinished after this long is given up for lost (its worker was killed):
+    # nobody waits for it any more, and the staff may retry it.
+    PATIENCE = timedelta(minutes=15)
+
+    class Meta:
+        verbose_name = _("file build")
+        verbose_name_plural = _("file builds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def may_retry(self) -> bool:
+        """Failed, or unfinished for longer than PATIENCE."""
+        if self.status == self.Status.FAILED:
+            return True
+        lost = self.status in (self.Status.PENDING, self.Status.BUILDING)
+        return lost and self.created_at < timezone.now() - self.PATIENCE
 
 
 class FullTextField(models.TextField):

@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "health_check",
+    # The worker that rebuilds the prebuilt files after a publication (metas.publication.files):
+    # Django's tasks framework (the django-tasks backport) with its database backend, so the
+    # queue lives in the site's own database and SQLite needs nothing else.
+    "django_tasks",
+    "django_tasks_db",
     "metas",
 ]
 
@@ -192,6 +197,11 @@ if not REDIS_URL:
     # default cache's 300-entry limit would cull the pages', and clearing one would clear both.
     for _alias, _settings in CACHES.items():
         _settings["LOCATION"] = _alias
+
+# The tasks' queue, in the site's database; `manage.py db_worker` runs them (`make run` starts it).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A failed rebuild of the files is tried again after this many seconds times the attempts made.
+METAS_FILE_BUILD_RETRY_SECONDS = int(os.environ.get("FILE_BUILD_RETRY_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -259,7 +259,7 @@ def write(parsed, plan: Plan, institution_name, period, user, saved, place, atla
     if place.changes:
         tag_again(institution, atlas, exclude_reports=[report.pk])
     record_import(report, parsed, goal_ids)  # its LOTAIP check, reasons, "vigente" run
-    publication.changed(institution.pk)
+    publication.changed(institution.pk, reports=[report.pk])  # its files: by the worker
     return report, replaced
 
 

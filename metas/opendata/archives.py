@@ -6,7 +6,7 @@
         datapackage.json        metas.csv described (metas.opendata.datapackage)
         SHA256SUMS              every other file's SHA-256 (`sha256sum -c SHA256SUMS`)
 
-    archives.rebuild([institution.pk])   # after it publishes (metas.publication does it)
+    archives.rebuild([institution.pk], reports=[report.pk])   # the worker, after it publishes
     archives.listed()                    # what /datos/archivos/ lists
 
 Built once at publication (after the downloads' parts, whose CSV lines it reuses), never on
@@ -54,9 +54,11 @@ def listed():
     )
 
 
-def rebuild(institution_ids: list[int] | None = None) -> list[MonthArchive]:
-    """Write the ZIP of each published report of these institutions (every one's when None)
-    whose contents changed, and remove those of reports no longer published."""
+def rebuild(institution_ids: list[int] | None = None,
+            reports: list[int] | None = None) -> list[MonthArchive]:
+    """Write the ZIP of each published report of these institutions (every one's when None;
+    only `reports` among them when given, and any missing) whose contents changed, and
+    remove those of reports no longer published."""
     institutions = Institution.objects.all()
     if institution_ids is not None:
         institutions = institutions.filter(pk__in=institution_ids)
@@ -67,10 +69,17 @@ def rebuild(institution_ids: list[int] | None = None) -> list[MonthArchive]:
             withdrawn = MonthArchive.objects.withdrawn().filter(report__institution=institution)
             for archive in withdrawn:
                 _remove(archive)
-            for report in institution.reports.published().select_related("institution"):
-                built.append(_build(report, columns))
+            published = institution.reports.published().select_related("institution", "archive")
+            for report in published:
+                if reports is None or report.pk in reports or not _has_archive(report):
+                    built.append(_build(report, columns))
     _remove_orphans()
     return built
+
+
+def _has_archive(report: Report) -> bool:
+    archive = getattr(report, "archive", None)
+    return archive is not None and downloads.path_of(archive.name).exists()
 
 
 def _remove(archive: MonthArchive) -> None:
@@ -131,7 +140,7 @@ def _csv(report: Report, columns) -> str:
     """The month's goals as CSV: the downloads' part of the report when it is there (written
     just before, at the same publication), else read from the database."""
     part = downloads.part_path(report.institution_id, report.pk, "csv")
-    if part.exists():
+    if part is not None and part.exists():
         lines = part.read_bytes().decode("utf-8")  # as written: CSV lines end in \r\n
     else:
         goals = export_goals(Goal.objects.filter(report=report).order_by("position"))
@@ -189,6 +198,9 @@ def _write_zip(path: Path, folder: str, members, report) -> tuple[int, str]:
     data = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)  # never left behind, whatever failed
     return len(data), hashlib.sha256(data).hexdigest()

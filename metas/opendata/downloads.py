@@ -2,23 +2,27 @@
 database: every goal of every period, each institution's latest report, and every month (the
 goals of every institution's report of that month: /metas.csv?periodo=2019-08), as CSV and JSON.
 
-    downloads.rebuild([institution.pk])    # after it publishes (metas.publication does it)
+    downloads.rebuild([institution.pk], reports=[report.pk])   # the worker, after a publication
     downloads.rebuild()                    # everything (the build_downloads command)
     downloads.current("metas-todos.csv")   # the Download row, if it holds the latest publication
+    downloads.pieces(download.parts)       # its bytes, as they are sent
     downloads.datapackage({"periodo": "todos"})   # its datapackage.json, from the same rows
 
-Each report's rows are written once, as a part (DOWNLOADS_ROOT/partes/<institution>/<report>),
-when its institution publishes; the whole files are then the parts put together, which takes a
-fraction of a second whatever the number of reports. Files are written under a temporary name
-and moved into place, so a reader never sees half a file.
+Each report's rows are written once, as a part (DOWNLOADS_ROOT/partes/<institution>/), when it
+is published (metas.publication.files, in the worker); a whole file is never written: its
+Download row lists its parts, which are sent one after the other. A publication so writes
+the bytes of its own report, whatever the size of the country; the whole files' sizes and
+SHA-256 are measured by reading their parts, only for the files whose parts changed. Parts
+are written under a temporary name and moved into place, never overwritten.
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
-import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -81,8 +85,8 @@ SELECTIONS = [
               description=gettext_lazy("the goals of each institution's latest report")),
 ]
 FORMATS = ("csv", "json")
-# A report's part of each format: CSV lines, or one JSON record per line.
-PART_SUFFIX = {"csv": "csv", "json": "jsonl"}
+# A report's part of each format: CSV lines, or its JSON records joined by ", ".
+PART_SUFFIX = {"csv": "csv", "json": "json"}
 
 
 def root() -> Path:
@@ -152,14 +156,15 @@ def datapackage(query: dict[str, str]) -> dict | None:
 
 
 def listed() -> list[dict]:
-    """The current files, for /datos/: [{"download", "url", "description"}], in two queries."""
+    """The current files, for /datos/: [{"download", "url", "description"}], in one query."""
     version = Institution.objects.version()
-    built = {download.name: download for download in Download.objects.filter(version=version)}
+    current_files = Download.objects.filter(version=version, parts__isnull=False).defer("parts")
+    built = {download.name: download for download in current_files}
     files = []
     for selection in SELECTIONS:
         for extension in FORMATS:
             download = built.get(f"{selection.stem}.{extension}")
-            if download is not None and path_of(download.name).exists():
+            if download is not None:
                 query = f"?{urlencode(selection.query)}" if selection.query else ""
                 url = reverse(f"metas:goal-export-{extension}") + query
                 files.append({"download": download, "url": url,
@@ -173,34 +178,38 @@ def current(name: str) -> Download | None:
     download = Download.objects.filter(
         name=name, version=Institution.objects.version_subquery()
     ).first()
-    return download if download is not None and path_of(name).exists() else None
+    return download if download is not None and download.parts is not None else None
 
 
-def rebuild(institution_ids: list[int] | None = None) -> list[Download]:
-    """Rewrite the parts of these institutions' reports (every institution's when None), then
-    every whole file. One rebuild at a time (a lock file), so two publications never mix."""
+@dataclass
+class Built:
+    downloads: list[Download]
+    bytes_written: int  # the parts written (the whole files are made of them, never written)
+
+
+def rebuild(institution_ids: list[int] | None = None, reports: list[int] | None = None) -> Built:
+    """Write the parts of these institutions' reports (every institution's when None; only
+    `reports` among them when given), and any part missing; then describe every whole file
+    as its parts put together. One rebuild at a time (a lock file), so two never mix."""
     with _lock(), translation.override(settings.LANGUAGE_CODE):
         version = Institution.objects.version()
         columns = goal_columns(absolute_url=site_url)
-        institutions = Institution.objects.all()
-        if institution_ids is None:
-            shutil.rmtree(root() / "partes", ignore_errors=True)
-        else:
-            institutions = institutions.filter(pk__in=institution_ids)
-        for institution in institutions:
-            _write_parts(institution, columns)
-        built = [_combine(selection, extension, columns, version)
+        indexes, written = _write_parts(columns, institution_ids, reports)
+        built = [_combine(selection, extension, columns, version, indexes)
                  for selection in SELECTIONS + month_selections() for extension in FORMATS]
         _remove_all_but(built)
-        return built
+        _remove_unused_parts(indexes, built)
+        return Built(built, written)
 
 
 def _remove_all_but(built: list[Download]) -> None:
-    """A month no longer published (its reports withdrawn) leaves no file behind."""
+    """A month no longer published (its reports withdrawn) leaves no row behind; nor does a
+    whole file written by an earlier version of this module."""
     names = {download.name for download in built}
     for stale in Download.objects.exclude(name__in=names):
-        path_of(stale.name).unlink(missing_ok=True)
         stale.delete()
+    for name in names:
+        path_of(name).unlink(missing_ok=True)
 
 
 def site_url(path: str) -> str:
@@ -219,78 +228,188 @@ def _lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# --- Parts: each report's rows, written once ------------------------------------------------
+# DOWNLOADS_ROOT/partes/<institution>/<report>-<hash>.<csv|json>, named after their contents
+# and never overwritten (a download being sent keeps reading the parts it started with);
+# indice.json says which are current. Parts no file uses are removed PART_GRACE after.
+
+INDEX = "indice.json"
+UNUSED = "sin-uso.json"  # {part: since when no file names it}
+PART_GRACE = 3600  # seconds: longer than any download of a file made of them takes
+
+
 def _part_folder(institution_id: int) -> Path:
     return root() / "partes" / str(institution_id)
 
 
-def part_path(institution_id: int, report_id: int, extension: str) -> Path:
-    """A report's part: its rows as CSV lines ("csv") or JSON records ("json")."""
-    return _part_folder(institution_id) / f"{report_id}.{PART_SUFFIX[extension]}"
+def _read_index(institution_id: int) -> dict[str, dict[str, str]]:
+    try:
+        return json.loads((_part_folder(institution_id) / INDEX).read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
 
 
-def _write_parts(institution: Institution, columns) -> None:
-    folder = _part_folder(institution.pk)
-    shutil.rmtree(folder, ignore_errors=True)  # replaced reports leave no part behind
-    folder.mkdir(parents=True)
-    for report in institution.reports.published():
-        rows = list(export_goals(Goal.objects.filter(report=report).order_by("position")))
-        csv_part = "".join(csv_lines(rows, columns))
-        json_part = "".join(record + "\n" for record in json_records(rows, columns))
-        (folder / f"{report.pk}.{PART_SUFFIX['csv']}").write_text(csv_part, "utf-8")
-        (folder / f"{report.pk}.{PART_SUFFIX['json']}").write_text(json_part, "utf-8")
+def part_path(institution_id: int, report_id: int, extension: str) -> Path | None:
+    """A report's current part: its rows as CSV lines ("csv") or JSON records joined by
+    ", " ("json"); None if it was never written."""
+    entry = _read_index(institution_id).get(str(report_id))
+    return _part_folder(institution_id) / entry[extension] if entry else None
 
+
+def _write_parts(columns, institution_ids, reports) -> tuple[dict, int]:
+    """The index of every institution with published reports ({institution: {report:
+    {extension: file name}}}) after writing the parts asked for, and those missing; and the
+    bytes written."""
+    published: dict[int, list[int]] = {}
+    for report, institution in Report.objects.published().values_list("pk", "institution_id"):
+        published.setdefault(institution, []).append(report)
+    indexes, written = {}, 0
+    for institution, report_ids in published.items():
+        asked = institution_ids is None or institution in institution_ids
+        old = _read_index(institution)
+        index = {}
+        for report in report_ids:
+            entry = old.get(str(report))
+            again = asked and (reports is None or report in reports)
+            if again or entry is None or not _parts_exist(institution, entry):
+                entry, size = _write_report_parts(institution, report, columns)
+                written += size
+            index[str(report)] = entry
+        if index != old:
+            _write_atomically(_part_folder(institution) / INDEX,
+                              [json.dumps(index).encode("utf-8")])
+        indexes[institution] = index
+    return indexes, written
+
+
+def _parts_exist(institution: int, entry: dict[str, str]) -> bool:
+    return all((_part_folder(institution) / name).exists() for name in entry.values())
+
+
+def _write_report_parts(institution: int, report: int, columns) -> tuple[dict, int]:
+    """Write one report's parts unless parts of the same contents are there; (index entry,
+    bytes written)."""
+    rows = list(export_goals(Goal.objects.filter(report=report).order_by("position")))
+    contents = {
+        "csv": "".join(csv_lines(rows, columns)).encode("utf-8"),
+        "json": ", ".join(json_records(rows, columns)).encode("utf-8"),
+    }
+    folder = _part_folder(institution)
+    folder.mkdir(parents=True, exist_ok=True)
+    entry, written = {}, 0
+    for extension, data in contents.items():
+        name = f"{report}-{hashlib.sha256(data).hexdigest()[:16]}.{PART_SUFFIX[extension]}"
+        if not (folder / name).exists():
+            written += _write_atomically(folder / name, [data])[0]
+        entry[extension] = name
+    return entry, written
+
+
+def _remove_unused_parts(indexes: dict, built: list[Download]) -> None:
+    """Parts neither an index nor a file names are removed once unused for PART_GRACE (a
+    download of the file that named them may still be reading): UNUSED remembers since when."""
+    used = {f"{institution}/{name}" for institution, index in indexes.items()
+            for entry in index.values() for name in entry.values()}
+    for download in built:
+        used.update(part.removeprefix("partes/") for part in download.parts["parts"])
+    folder = root() / "partes"
+    try:
+        unused_since = json.loads((folder / UNUSED).read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        unused_since = {}
+    now, kept = time.time(), {}
+    for path in folder.glob("*/*"):
+        relative = f"{path.parent.name}/{path.name}"
+        if path.name == INDEX or relative in used:
+            continue
+        since = unused_since.get(relative, now)
+        if now - since > PART_GRACE:
+            path.unlink(missing_ok=True)
+        else:
+            kept[relative] = since
+    if kept != unused_since:
+        _write_atomically(folder / UNUSED, [json.dumps(kept).encode("utf-8")])
+
+
+# --- Whole files: the parts put together when they are sent ------------------------------
 
 def _reports_of(selection: Selection):
     """The selection's reports, in the goal list's order (institution, newest period first)."""
     period = selection.period or (None if selection.latest_only else periods.ALL)
     reports = Report.objects.in_scope(period=period)
-    return reports.order_by("institution__name", "-period").values_list("pk", "institution_id")
+    return reports.order_by("institution__name", "-period").values_list(
+        "pk", "institution_id", "goal_count")
 
 
-def _combine(selection: Selection, extension: str, columns, version) -> Download:
+def _combine(selection: Selection, extension: str, columns, version, indexes) -> Download:
+    """The Download row of a whole file: its parts, size and SHA-256 (the parts are read to
+    hash them only when the list of parts changed)."""
     reports = list(_reports_of(selection))
-    suffix = PART_SUFFIX[extension]
-    parts = [_part_folder(institution) / f"{report}.{suffix}" for report, institution in reports]
-    rows = Goal.objects.filter(report_id__in=[report for report, _ in reports]).count()
-    name = f"{selection.stem}.{extension}"
+    rows = sum(goals for _report, _institution, goals in reports)
+    parts = [f"partes/{institution}/{indexes[institution][str(report)][extension]}"
+             for report, institution, _goals in reports]
     if extension == "csv":
-        pieces = _concatenated(csv_header(columns), parts, separator=None, closing="")
+        layout = {"head": csv_header(columns), "parts": parts, "separator": "", "closing": ""}
     else:
         head = json_opening({"count": rows, "filters": selection.query})
-        pieces = _concatenated(head, parts, separator=", ", closing=JSON_CLOSING)
-    size, sha256 = _write_atomically(path_of(name), pieces)
+        layout = {"head": head, "parts": parts, "separator": ", ", "closing": JSON_CLOSING}
+    name = f"{selection.stem}.{extension}"
+    download = Download.objects.filter(name=name).first()
+    if download is not None and download.parts == layout:
+        download.version = version
+        download.save(update_fields=["version"])
+        return download
+    size, sha256 = _measured(pieces(layout))
     download, _created = Download.objects.update_or_create(
         name=name,
         defaults={"rows": rows, "size": size, "sha256": sha256, "version": version,
-                  "built_at": timezone.now()},
+                  "built_at": timezone.now(), "parts": layout},
     )
     return download
 
 
-def _concatenated(head: str, parts: list[Path], *, separator, closing) -> Iterable[bytes]:
-    """The head, each part's lines (joined by `separator`, for JSON's records), the closing."""
-    yield head.encode("utf-8")
+def pieces(layout: dict) -> Iterator[bytes]:
+    """The bytes of a whole file made of parts: the head, each non-empty part (joined by the
+    separator), the closing. Read in chunks, never held whole."""
+    yield layout["head"].encode("utf-8")
+    separator = layout["separator"].encode("utf-8")
     first = True
-    for part in parts:
-        if not part.exists():
-            continue  # an institution whose parts were never built: rebuild() builds them all
-        with open(part, "rb") as handle:
-            if separator is None:  # CSV: the lines as they are
-                yield handle.read()
-                continue
-            for line in handle:
-                yield (b"" if first else separator.encode()) + line.rstrip(b"\n")
-                first = False
-    yield closing.encode("utf-8")
+    for part in layout["parts"]:
+        path = root() / part
+        if path.stat().st_size == 0:
+            continue
+        if not first and separator:
+            yield separator
+        first = False
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    yield layout["closing"].encode("utf-8")
+
+
+CHUNK = 1 << 20
+
+
+def _measured(chunks: Iterable[bytes]) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
 
 
 def _write_atomically(path: Path, pieces: Iterable[bytes]) -> tuple[int, str]:
+    """Written under a temporary name, then moved into place; the temporary file never stays
+    behind, whatever fails."""
     digest, size = hashlib.sha256(), 0
     temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
-        for piece in pieces:
-            handle.write(piece)
-            digest.update(piece)
-            size += len(piece)
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            for piece in pieces:
+                handle.write(piece)
+                digest.update(piece)
+                size += len(piece)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return size, digest.hexdigest()

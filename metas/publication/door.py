@@ -2,38 +2,40 @@
 a re-tagging, a refresh of the accountability figures, the demo data) calls changed() inside
 the transaction that changed it.
 
-    changed(institution.pk)        # inside the transaction that changed its data
+    changed(institution.pk, reports=[report.pk])   # inside the transaction that changed it
     with together():               # several transactions, the files rebuilt once at the end
         ...                        # (re-tagging every institution, the demo data)
 
 changed() gives the institutions a new `published_at`: the version every page and file that
 shows them is derived from (read by Institution.objects.version()), so no cached page or
-prebuilt file of the old data is served once it commits. After the commit the prebuilt
-downloads are rebuilt, then each month's ZIP of those institutions (metas.opendata.archives).
+prebuilt file of the old data is served once it commits. It also records, in the same
+transaction, that their prebuilt files are to be rebuilt: the worker does it once the
+transaction commits (metas.publication.files), so the request that published returns at once.
+`reports`: the only reports whose rows changed (an import), else every report of those
+institutions is written again (a re-tagging); a withdrawal names none (reports=[]): its parts
+stay as they are, the whole files only leave it out.
 """
 from __future__ import annotations
 
-import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import transaction
 
 from ..models import Institution
-from ..opendata import archives, downloads
+from . import files
 
-logger = logging.getLogger(__name__)
 # The institutions whose changes committed within the current together() block.
 _together: ContextVar[set[int] | None] = ContextVar("publication_together", default=None)
 
 
-def changed(*institution_ids: int) -> None:
-    """Mark these institutions' data as changed; rebuild the downloads after the commit (or
-    at the end of the together() block this is called in)."""
+def changed(*institution_ids: int, reports: list[int] | None = None) -> None:
+    """Mark these institutions' data as changed; their files are rebuilt by the worker after
+    the commit (or after the together() block this is called in)."""
     Institution.objects.filter(pk__in=institution_ids).mark_published()
     batch = _together.get()
     if batch is None:
-        transaction.on_commit(lambda: rebuild_downloads(list(institution_ids)))
+        files.request(institutions=sorted(institution_ids), reports=reports)
     else:
         transaction.on_commit(lambda: batch.update(institution_ids))
 
@@ -42,7 +44,7 @@ def changed(*institution_ids: int) -> None:
 def together(*, files: bool = True):
     """Several changes, each in its own transaction (an institution at a time), whose files
     are rebuilt once, when the block ends, for every institution whose change committed: one
-    rebuild rather than one per institution. With files=False they are not rebuilt (the
+    build rather than one per institution. With files=False they are not rebuilt (the
     exports stream until `manage.py build_downloads`). Within another together() block, that
     block's end rebuilds them."""
     if _together.get() is not None:
@@ -55,24 +57,10 @@ def together(*, files: bool = True):
     finally:
         _together.reset(token)
         if files:
-            # Runs now, or after the commit of a transaction still open around the block.
-            transaction.on_commit(lambda: _rebuild_batch(batch))
+            # Now, or after the commit of a transaction still open around the block.
+            transaction.on_commit(lambda: _request_batch(batch))
 
 
-def _rebuild_batch(batch: set[int]) -> None:
+def _request_batch(batch: set[int]) -> None:
     if batch:
-        rebuild_downloads(sorted(batch))
-
-
-def rebuild_downloads(institution_ids: list[int] | None = None) -> None:
-    """The report is published whatever happens here: a failure leaves the previous files,
-    which the exports then no longer serve (they stream instead), and is logged. The month
-    ZIPs come after the downloads, whose parts they reuse; a failure there is logged too."""
-    try:
-        downloads.rebuild(institution_ids)
-    except Exception:
-        logger.exception("The prebuilt downloads could not be rebuilt")
-    try:
-        archives.rebuild(institution_ids)
-    except Exception:
-        logger.exception("The month archives could not be rebuilt")
+        files.request(institutions=sorted(batch))

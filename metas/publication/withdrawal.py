@@ -21,7 +21,7 @@ def withdraw(report: Report, *, user, reason: str) -> Report:
     )
     report.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
     _log(report, ImportLog.Outcome.WITHDRAWN, user)
-    changed(report.institution_id)
+    changed(report.institution_id, reports=[])  # its parts stay, the whole files leave it out
     return report
 
 
@@ -30,7 +30,7 @@ def restore(report: Report, *, user) -> Report:
     report.withdrawn_at, report.withdrawn_by = None, None
     report.save(update_fields=["withdrawn_at", "withdrawn_by"])
     _log(report, ImportLog.Outcome.RESTORED, user)
-    changed(report.institution_id)
+    changed(report.institution_id, reports=[])  # its parts are written again only if missing
     return report
 
 

@@ -2,7 +2,7 @@
 withdrawing or restoring a report. Its names belong to the "metas" namespace."""
 from django.urls import path
 
-from . import scans, views
+from . import files, scans, views
 
 urlpatterns = [
     path("", views.staff_upload, name="staff-upload"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("publicado/<uuid:pk>/", views.staff_published, name="staff-published"),
     path("registro/", views.staff_import_log, name="staff-import-log"),
     path("reportes/", views.staff_reports, name="staff-reports"),
+    path("archivos/", files.staff_files, name="staff-files"),
+    path("archivos/<int:pk>/reintentar/", files.staff_files_retry, name="staff-files-retry"),
     path("reportes/<int:pk>/retirar/", views.staff_withdraw, name="staff-withdraw"),
     path("reportes/<int:pk>/restaurar/", views.staff_restore, name="staff-restore"),
 ]

@@ -34,6 +34,7 @@ from ..importer import Problem, ReportInvalid, import_report, record_attempt, ru
 from ..importer.result import form_label, role_label
 from ..models import ImportLog, PendingUpload, Report
 from . import pending as pending_uploads
+from .files import latest_build_of
 from .filters import ImportLogFilter
 from .forms import UploadForm, UploadLimitHandler, WithdrawForm
 from .permissions import (
@@ -296,6 +297,8 @@ def _decided(request, pending, *, again=False):
     context = {
         "pending": pending,
         "report": report,
+        "files": report and latest_build_of(request.user, report.institution_id,
+                                            report.imported_at),
         "published": pending.decision == Decision.PUBLISHED,
         "again": again,
         "file_names": _file_names(pending),

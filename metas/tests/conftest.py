@@ -1,8 +1,11 @@
 """Fixtures shared by every test. Feature-specific fixtures live beside their tests."""
 import os
+from contextlib import contextmanager
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django_tasks_db.management.commands import db_worker
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 
@@ -119,3 +122,31 @@ def page(browser, live_server, territory):
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
+
+
+def run_worker() -> None:
+    """The worker, for real: `manage.py db_worker` runs every task waiting in the queue
+    (the prebuilt files a publication asked for, metas.publication.files), then stops.
+
+    Between tasks it closes the database connection when it is inside a transaction, as
+    Django closes it between requests; the test's transaction holds the test's data, so, as
+    Django's test client does for requests, that one call is left out while it runs."""
+    closing = db_worker.close_old_connections
+    db_worker.close_old_connections = lambda **kwargs: None
+    try:
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    finally:
+        db_worker.close_old_connections = closing
+
+
+@pytest.fixture
+def publishing(django_capture_on_commit_callbacks):
+    """`with publishing(): …` publishes as the site does: the transactions' on-commit work
+    runs (the worker's tasks are enqueued), then the worker runs them."""
+    @contextmanager
+    def publishing_and_building():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        run_worker()
+
+    return publishing_and_building

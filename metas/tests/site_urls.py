@@ -14,7 +14,7 @@ from metas.models import Goal, Neighbourhood, Parish, Report
 
 # Patterns that only answer POST (a GET is refused with 405, and still gets the headers).
 POST_ONLY = {"logout", "metas:staff-publish", "metas:staff-cancel", "metas:staff-restore",
-             "metas:staff-scan-corrections"}
+             "metas:staff-scan-corrections", "metas:staff-files-retry"}
 
 
 def pattern_names() -> set[str]:
@@ -93,6 +93,8 @@ def addresses(report: Report) -> dict[str, str]:
         "metas:staff-reports": reverse("metas:staff-reports"),
         "metas:staff-withdraw": reverse("metas:staff-withdraw", args=[report.pk]),
         "metas:staff-restore": reverse("metas:staff-restore", args=[report.pk]),
+        "metas:staff-files": reverse("metas:staff-files"),
+        "metas:staff-files-retry": reverse("metas:staff-files-retry", args=[1]),
         "password_reset": reverse("password_reset"),
         "password_reset_done": reverse("password_reset_done"),
         "password_reset_confirm": reverse("password_reset_confirm", args=["MQ", "set-password"]),

@@ -20,9 +20,9 @@ SUMMARY = ("En agosto de 2019, 31 de 122 metas con porcentaje llegaron al 100\u0
 
 
 @pytest.fixture
-def august(django_capture_on_commit_callbacks):
+def august(publishing):
     # The publication's follow-ups (month archive, downloads) run when the import commits.
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         return import_report([sample_file()]).report
 
 

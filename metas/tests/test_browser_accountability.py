@@ -18,10 +18,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def published(territory, settings, django_capture_on_commit_callbacks):
+def published(territory, settings, publishing):
     """August and September of the sample, published (their ZIPs built)."""
     settings.METAS_SITE_URL = "http://testserver"
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         import_report([sample_file()])
         import_report([september_file()], period="2019-09")
 

@@ -76,7 +76,7 @@ def test_a_repeated_page_costs_one_query_and_a_conditional_one_is_answered_304(
 
 
 def test_a_publication_is_visible_at_once(client, august, page_cache,
-                                          django_capture_on_commit_callbacks):
+                                          publishing):
     before = client.get("/metas/?periodo=todos")
     assert "septiembre de 2019" not in before.content.decode().lower()
     import_report([september_file()], period="2019-09")

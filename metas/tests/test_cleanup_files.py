@@ -101,7 +101,7 @@ def test_reusing_an_old_orphan_makes_it_young_again(monkeypatch):
 
 
 def test_expired_and_orphaned_pending_uploads_are_removed(
-    alicia, loja, django_capture_on_commit_callbacks  # noqa: F811
+    alicia, loja, publishing  # noqa: F811
 ):
     from datetime import timedelta
 
@@ -115,7 +115,7 @@ def test_expired_and_orphaned_pending_uploads_are_removed(
     orphan = default_storage.save("pending/1234/1", ContentFile(b"x"))
     age(orphan, 2 * 24 * 60 * 60)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         output = cleanup()
     assert output == (
         "Eliminado pending/1234 (los archivos de una carga que ya no existe)\n"

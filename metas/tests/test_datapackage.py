@@ -21,8 +21,8 @@ def same_site_url(settings):
 
 
 @pytest.fixture
-def published(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+def published(publishing):
+    with publishing():
         return import_report([sample_file()]).report
 
 
@@ -117,9 +117,9 @@ def test_invalid_filters_are_refused_in_spanish(client, published):
 
 @pytest.mark.django_db(transaction=True)
 def test_frictionless_validates_the_served_descriptor_over_http(live_server, territory, settings,
-                                                               django_capture_on_commit_callbacks):
+                                                               publishing):
     settings.METAS_SITE_URL = live_server.url
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         import_report([sample_file()])
     for query in ("periodo=todos", "avance=0-24"):
         report = validate(f"{live_server.url}/metas.datapackage.json?{query}")

@@ -2,6 +2,7 @@
 is served with its size and hash, never truncated, and holds exactly what the streamed export
 of the same filters holds."""
 import csv
+import hashlib
 import io
 import json
 
@@ -28,10 +29,10 @@ def same_site_url(settings):
 
 
 @pytest.fixture
-def published(django_capture_on_commit_callbacks):
+def published(publishing):
     """August and September of the sample, each published (its commit callbacks run)."""
     def publish(file, **options):
-        with django_capture_on_commit_callbacks(execute=True):
+        with publishing():
             return import_report([file], **options).report
 
     august = publish(sample_file())
@@ -87,9 +88,9 @@ def test_a_repeated_download_is_not_sent_again(client, published):
     assert client.get(WHOLE, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
-def test_publishing_again_rebuilds_the_files(client, published, django_capture_on_commit_callbacks):
+def test_publishing_again_rebuilds_the_files(client, published, publishing):
     before = Download.objects.get(name="metas-todos.csv")
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         import_report([september_file("12%")], period="2019-09")  # replaces September
     after = Download.objects.get(name="metas-todos.csv")
     assert after.sha256 != before.sha256 and after.rows == 274
@@ -113,11 +114,22 @@ def test_filtered_exports_stream_from_the_database(client, published):
     assert records and {record["avance"] for record in records} == {"100"}
 
 
-def test_behind_nginx_the_proxy_sends_the_file(client, published, settings):
+def test_behind_nginx_the_proxy_sends_a_month_zip(client, published, settings):
+    settings.METAS_DOWNLOADS_ACCEL_PREFIX = "/_descargas/"
+    response = client.get("/datos/municipio-de-loja/2019-08.zip")
+    assert response["X-Accel-Redirect"] == "/_descargas/municipio-de-loja-2019-08.zip"
+    assert response.content == b""
+
+
+def test_behind_nginx_a_whole_file_is_sent_from_its_parts(client, published, settings):
+    """A whole file is never written: its parts are, once each (nginx cannot join them)."""
     settings.METAS_DOWNLOADS_ACCEL_PREFIX = "/_descargas/"
     response = client.get(WHOLE)
-    assert response["X-Accel-Redirect"] == "/_descargas/metas-todos.csv"
-    assert response.content == b""
+    download = Download.objects.get(name="metas-todos.csv")
+    data = body(response)
+    assert "X-Accel-Redirect" not in response
+    assert len(data) == download.size == int(response["Content-Length"])
+    assert hashlib.sha256(data).hexdigest() == download.sha256
 
 
 def test_the_command_builds_every_file(published, capsys):
@@ -151,12 +163,12 @@ def test_each_month_is_a_prebuilt_file_equal_to_the_streamed_export(client, publ
     assert prebuilt == streamed(client, path)
 
 
-def test_a_month_withdrawn_leaves_no_file(client, published, django_capture_on_commit_callbacks):
+def test_a_month_withdrawn_leaves_no_file(client, published, publishing):
     from metas import publication
 
     august, september = published
     assert Download.objects.filter(name="metas-2019-09.csv").exists()
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         publication.withdraw(september, user=None, reason="Publicado por error")
     assert not Download.objects.filter(name__startswith="metas-2019-09").exists()
     response = client.get("/metas.csv?periodo=2019-09")

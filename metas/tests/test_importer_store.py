@@ -57,11 +57,11 @@ def september_file(progress="95%") -> InputFile:
 
 @pytest.mark.django_db
 def test_importing_the_same_report_twice_replaces_it_with_the_same_counts(
-    django_capture_on_commit_callbacks
+    publishing
 ):
     first = import_report([sample_file()])
     counts = row_counts()
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         second = import_report([sample_file()])
     assert (first.replaced, second.replaced) == (False, True)
     assert row_counts() == counts
@@ -73,13 +73,13 @@ def test_importing_the_same_report_twice_replaces_it_with_the_same_counts(
 
 @pytest.mark.django_db
 def test_a_replaced_file_no_report_refers_to_is_removed_after_commit(
-    django_capture_on_commit_callbacks
+    publishing
 ):
     import_report([sample_file()])
     old_name = SourceFile.objects.get().file.name
     changed = [list(row) for row in sample_rows()]
     changed[12][4] = "99%"
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         import_report([InputFile(SAMPLE_NAME, tsv_bytes(changed))])
     new_name = SourceFile.objects.get().file.name
     assert new_name != old_name

@@ -28,9 +28,9 @@ def same_site_url(settings):
 
 
 @pytest.fixture
-def publish(django_capture_on_commit_callbacks):
+def publish(publishing):
     def publish(file, **options):
-        with django_capture_on_commit_callbacks(execute=True):
+        with publishing():
             return import_report([file], **options).report
     return publish
 
@@ -86,14 +86,14 @@ def test_its_datapackage_validates(client, august, tmp_path):
 
 
 def test_withdrawing_removes_it_and_restoring_builds_it_again(
-    client, august, admin_user, django_capture_on_commit_callbacks
+    client, august, admin_user, publishing
 ):
     path = downloads.path_of("municipio-de-loja-2019-08.zip")
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         publication.withdraw(august, user=admin_user, reason="Archivo equivocado")
     assert client.get(ADDRESS).status_code == 404
     assert not path.exists() and not MonthArchive.objects.exists()
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         publication.restore(august, user=admin_user)
     assert client.get(ADDRESS).status_code == 200
 

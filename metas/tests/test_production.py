@@ -29,8 +29,11 @@ CSP_DIRECTIVES = [
 
 
 @pytest.fixture
-def august(db):
-    return import_report([sample_file()]).report
+def august(db, publishing):
+    """The sample, published and its files built by the worker (a month's ZIP not yet built
+    answers 503 "se está preparando", on purpose)."""
+    with publishing():
+        return import_report([sample_file()]).report
 
 
 def production_headers_missing(response) -> list[str]:

@@ -25,10 +25,10 @@ def same_site_url(settings):
 
 
 @pytest.fixture
-def loja(django_capture_on_commit_callbacks):
+def loja(publishing):
     """The sample report of Municipio de Loja, published: its goals tagged with cantón Loja's
     parishes, its downloads built."""
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         return import_report([sample_file()]).report.institution
 
 
@@ -43,14 +43,14 @@ def prebuilt_parishes(client) -> set[str]:
 
 
 def test_the_retag_command_gives_the_pages_a_new_version_and_rebuilds_the_files(
-    client, loja, django_capture_on_commit_callbacks
+    client, loja, publishing
 ):
     etag = client.get("/metas/")["ETag"]
     assert "Vilcabamba" in prebuilt_parishes(client)
     # The territory changed some other way (a correction of the data, say), then re-tagged.
     Institution.objects.filter(pk=loja.pk).update(canton=Canton.objects.get(code=CATAMAYO))
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         call_command("retag", stdout=io.StringIO())
 
     assert client.get("/metas/")["ETag"] != etag
@@ -59,12 +59,12 @@ def test_the_retag_command_gives_the_pages_a_new_version_and_rebuilds_the_files(
 
 
 def test_a_territory_set_in_the_admin_re_tags_through_the_publication(
-    client, admin_client, loja, django_capture_on_commit_callbacks
+    client, admin_client, loja, publishing
 ):
     etag = client.get("/metas/")["ETag"]
     catamayo = Canton.objects.get(code=CATAMAYO)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         response = admin_client.post(
             f"/admin/metas/institution/{loja.pk}/change/",
             {"kind": loja.kind, "province": "", "canton": catamayo.pk, "parish": "",
@@ -83,20 +83,20 @@ def test_a_dry_run_of_the_retag_command_changes_no_version(client, loja):
 
 
 def test_refreshing_accountability_gives_the_pages_a_new_version(
-    client, loja, django_capture_on_commit_callbacks
+    client, loja, publishing
 ):
     etag = client.get("/metas/")["ETag"]
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         call_command("refresh_accountability", stdout=io.StringIO())
     assert client.get("/metas/")["ETag"] != etag
     assert "Vilcabamba" in prebuilt_parishes(client)
 
 
-def test_demo_data_is_published_through_the_door(client, django_capture_on_commit_callbacks):
+def test_demo_data_is_published_through_the_door(client, publishing):
     from metas import demo
 
     etag = client.get("/metas/")["ETag"]
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         summary = demo.generate(institutions=1, months=2, seed=3)
 
     assert Institution.objects.get().published_at is not None
@@ -106,10 +106,10 @@ def test_demo_data_is_published_through_the_door(client, django_capture_on_commi
 
 
 def test_a_kind_changed_in_the_admin_gives_the_directory_a_new_version(
-    client, admin_client, loja, django_capture_on_commit_callbacks
+    client, admin_client, loja, publishing
 ):
     etag = client.get("/instituciones/")["ETag"]
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         admin_client.post(f"/admin/metas/institution/{loja.pk}/change/", {
             "kind": Institution.Kind.OTHER, "province": "", "canton": loja.canton_id,
             "parish": "", "_save": "Guardar"})

@@ -136,8 +136,8 @@ def test_a_report_replaced_since_is_said_so(signed_in, pending, loja):
     assert "luego la reemplazó otra carga del mismo mes" in text_of(response)
 
 
-def test_a_decided_upload_is_forgotten_a_day_old(signed_in, pending, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+def test_a_decided_upload_is_forgotten_a_day_old(signed_in, pending, publishing):
+    with publishing():
         publish(signed_in, pending)
     PendingUpload.objects.update(created_at=timezone.now() - timedelta(days=2))
     assert pending_uploads.discard_expired() == 1

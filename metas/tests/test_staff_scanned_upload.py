@@ -132,10 +132,10 @@ def test_a_correction_that_breaks_the_report_is_refused_and_not_kept(
 
 
 def test_publishing_deletes_the_kept_reading_with_the_upload(
-        client, previewed, django_capture_on_commit_callbacks):
+        client, previewed, publishing):
     kept = [name for name in media_files() if name.startswith("pending/")]
     assert len(kept) == 2 and kept[1].endswith(".ocr.json")
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         client.post(reverse("metas:staff-publish", args=[previewed.pk]))
     assert [name for name in media_files() if name.startswith("pending/")] == []
 

@@ -173,12 +173,12 @@ def test_it_refuses_a_period_that_is_not_a_month(signed_in, loja):
 # --- Publish and cancel ---------------------------------------------------------------------
 
 def test_publishing_stores_the_report_and_deletes_the_pending_files(
-    signed_in, loja, alicia, august, django_capture_on_commit_callbacks
+    signed_in, loja, alicia, august, publishing
 ):
     pending, _page = preview_of(signed_in, loja)
     assert media_files().count(f"pending/{pending.pk}/1") == 1
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         response = signed_in.post(reverse("metas:staff-publish", args=[pending.pk]))
 
     september = Report.objects.get(institution=loja, period="2019-09-01")
@@ -223,12 +223,12 @@ def test_republishing_a_period_replaces_it(signed_in, loja, august):
 
 
 def test_cancelling_discards_the_upload_and_its_files(
-    signed_in, loja, august, django_capture_on_commit_callbacks
+    signed_in, loja, august, publishing
 ):
     before = database_state()
     pending, _page = preview_of(signed_in, loja)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         response = signed_in.post(reverse("metas:staff-cancel", args=[pending.pk]), follow=True)
 
     assert "se descartó" in text_of(response)
@@ -360,7 +360,7 @@ def test_a_superuser_may_let_the_files_name_the_institution(client, sofia, db):
 
 
 def test_old_pending_uploads_are_forgotten(
-    signed_in, loja, august, django_capture_on_commit_callbacks
+    signed_in, loja, august, publishing
 ):
     from datetime import timedelta
 
@@ -368,7 +368,7 @@ def test_old_pending_uploads_are_forgotten(
 
     first, _page = preview_of(signed_in, loja)
     PendingUpload.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=2))
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         upload(signed_in, {SEPTEMBER: september_bytes()}, loja)
     assert not PendingUpload.objects.filter(pk=first.pk).exists()
     assert not [name for name in media_files() if name.startswith(f"pending/{first.pk}")]

@@ -73,7 +73,7 @@ def test_the_preview_lists_the_warnings(signed_in, loja):
 
 
 def test_a_workbook_of_two_reports_needs_its_sheet_which_publishing_keeps(
-    signed_in, loja, django_capture_on_commit_callbacks
+    signed_in, loja, publishing
 ):
     workbook = two_report_workbook()
     refused = post(signed_in, loja, {"metas.xlsx": workbook})
@@ -87,7 +87,7 @@ def test_a_workbook_of_two_reports_needs_its_sheet_which_publishing_keeps(
     assert "Vista previa: Municipio de Loja, septiembre de 2019" in preview
     assert "Libro de Excel, hoja “Septiembre”" in preview
     pending = PendingUpload.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
+    with publishing():
         signed_in.post(reverse("metas:staff-publish", args=[pending.pk]))
     assert Report.objects.get().period.isoformat() == "2019-09-01"
     assert outcomes() == ["rejected", "previewed", "accepted"]

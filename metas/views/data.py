@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from ..http.caching import publication_scope, whole_site
-from ..models import MonthArchive
+from ..models import FileBuild, MonthArchive, Report
 from ..opendata import archives, downloads
 from ..opendata.columns import change_columns, goal_columns
-from .exports import XLSX_MAX_ROWS, prebuilt_response
+from .exports import XLSX_MAX_ROWS, prebuilt_response, preparing_response
 
 ARCHIVES_PER_PAGE = 50
 
@@ -42,5 +42,13 @@ def month_archive(request, institution, period):
         ).first()
     )
     if archive is None or not downloads.path_of(archive.name).exists():
+        if _being_built(institution, period):
+            return preparing_response(request)
         raise Http404(_("There is no archive of that month."))
     return prebuilt_response(request, archive, "application/zip")
+
+
+def _being_built(institution: str, period) -> bool:
+    """A published report whose ZIP the worker has still to write."""
+    published = Report.objects.published().filter(institution__slug=institution, period=period)
+    return published.exists() and FileBuild.objects.unfinished().exists()

@@ -19,6 +19,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -28,7 +29,7 @@ from django_ratelimit.core import is_ratelimited
 
 from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
 from ..http.caching import publication_scope, whole_site
-from ..models import Goal
+from ..models import FileBuild, Goal
 from ..opendata import datapackage, downloads, filenames, xlsx
 from ..opendata.columns import goal_columns
 from ..opendata.exports import COMMA, SEPARATORS, export_goals, stream_csv, stream_json
@@ -45,6 +46,9 @@ XLSX_MAX_ROWS = 50_000
 STREAM_MAX_ROWS = 50_000
 # Exports made on request (not prebuilt files), per client address (PROXY_COUNT-aware).
 EXPORT_RATE = "30/m"
+# Seconds a reader is asked to wait while a prebuilt file is being prepared (the worker takes a
+# few at most).
+RETRY_AFTER = 15
 
 
 @publication_scope(whole_site)
@@ -63,7 +67,8 @@ def goal_export_csv(request):
     if prebuilt is not None:
         response = prebuilt_response(request, prebuilt, CSV_TYPE)
         return _as_attachment(response, filterset, "csv")
-    if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS)) is not None:
+    whole_file = separator == COMMA and downloads.selection_for(query) is not None
+    if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS, whole_file=whole_file)):
         return refused
     rows = export_goals(filterset.qs)
     response = StreamingHttpResponse(
@@ -96,16 +101,19 @@ def goal_export_xlsx(request):
 
 
 def _over_budget(request, filterset, maximum: int, too_many=None,
-                 count: int | None = None) -> HttpResponse | None:
+                 count: int | None = None, whole_file: bool = False) -> HttpResponse | None:
     """The answer to an export made on request that would cost more than a request may: too
-    many from one client (429), or more rows than `maximum` (400, naming the prebuilt file);
-    None when it may go on."""
+    many from one client (429), or more rows than `maximum` (400, naming the prebuilt file;
+    for a prebuilt file's own selection (`whole_file`) while the worker rebuilds it after a
+    publication, 503 "se está preparando"); None when it may go on."""
     if is_ratelimited(request, group="exports", key="ip", rate=EXPORT_RATE, increment=True):
         response = HttpResponse(_too_many_requests_text(), content_type=TEXT_TYPE, status=429)
         response["Retry-After"] = "60"
         return response
     if count is None:
         count = filterset.qs.count()
+    if count > maximum and whole_file and FileBuild.objects.unfinished().exists():
+        return preparing_response(request)
     if count > maximum:
         text = (too_many or _too_many_rows_text)(request, count, maximum)
         return HttpResponseBadRequest(text, content_type=TEXT_TYPE)
@@ -186,7 +194,9 @@ def goal_export_json(request):
     goals = filterset.qs
     # One COUNT first, so "count" can lead the document while the rows are still unread.
     head = {"count": goals.count(), "filters": filterset.applied()}
-    if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS, count=head["count"])):
+    whole_file = downloads.selection_for(request.GET.dict()) is not None
+    if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS, count=head["count"],
+                                whole_file=whole_file)):
         return refused
     response = StreamingHttpResponse(
         stream_json(export_goals(goals), goal_columns(request.build_absolute_uri), head),
@@ -272,15 +282,30 @@ def _not_modified(request, download):
     )
 
 
+def preparing_response(request) -> HttpResponse:
+    """A file the worker has still to write after a publication (metas.publication.files):
+    503 with Retry-After, never an older file. A month's ZIP not yet rebuilt says so; a whole
+    CSV or JSON streams from the database meanwhile when it is within the stream budget, and
+    says so beyond it."""
+    response = render(request, "metas/preparing.html", {"retry_after": RETRY_AFTER}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def prebuilt_response(request, download, content_type):
     """The file as an attachment with its length, hash (ETag) and date; a repeated request
-    with the same validators gets 304. Behind nginx (DOWNLOADS_ACCEL_PREFIX) the proxy sends
-    the bytes itself."""
+    with the same validators gets 304. A whole file is its parts sent one after the other
+    (metas.opendata.downloads); a month's ZIP, behind nginx (DOWNLOADS_ACCEL_PREFIX), is sent
+    by the proxy itself."""
     etag = f'"{download.sha256}"'
     if (not_modified := _not_modified(request, download)) is not None:
         return not_modified
     prefix = settings.METAS_DOWNLOADS_ACCEL_PREFIX
-    if prefix:
+    if getattr(download, "parts", None) is not None:
+        response = StreamingHttpResponse(downloads.pieces(download.parts),
+                                         content_type=content_type)
+    elif prefix:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + download.name
     else:

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         return _("Writes the prebuilt files of the whole data set (CSV and JSON).")
 
     def handle(self, *args, **options):
-        for download in downloads.rebuild():
+        for download in downloads.rebuild().downloads:
             if options["verbosity"] >= 1:
                 self.stdout.write(_("%(name)s: %(rows)s rows, %(size)s") % {
                     "name": download.name, "rows": download.rows,

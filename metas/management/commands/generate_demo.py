@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from metas import demo, periods
+from metas import demo, periods, publication
 
 MAX_MONTHS = 120
 NAMES_SHOWN = 5
@@ -92,6 +92,10 @@ class Command(BaseCommand):
         except demo.DemoInstitutionsExist as error:
             raise CommandError(self._exist_message(error.names)) from None
         seconds = time.perf_counter() - started
+        # The download files, which a publication leaves to the worker, are built here before
+        # the command returns: benchmarks read them at once (the queued task then has nothing
+        # left to do).
+        publication.build_files_now()
 
         if verbosity >= 1:
             self._print_summary(summary, seconds)

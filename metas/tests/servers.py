@@ -42,9 +42,10 @@ class SiteProcess:
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, dict(response.headers), response.read().decode()
+                status, headers, body = response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read().decode()
+            status, headers, body = error.code, dict(error.headers), error.read()
+        return status, headers, body.decode(errors="replace")  # a ZIP is not text
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:

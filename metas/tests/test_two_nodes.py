@@ -2,7 +2,10 @@
 own working directory, sharing the database, one Redis and one file store, as the README's
 production section describes. A publication and a withdrawal made by the staff through node A
 are seen at once through node B: its pages, their validators, the report's files."""
+import os
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -37,15 +40,28 @@ def shared_redis():
 
 
 @pytest.fixture
-def nodes(tmp_path, shared_redis, territory):
+def nodes_environment(tmp_path, shared_redis) -> dict:
+    """What every node shares: the database, Redis and the file store."""
+    return {"DATABASE_URL": database_url(), "REDIS_URL": shared_redis,
+            "MEDIA_ROOT": str(tmp_path / "shared-store"), "SECRET_KEY": settings.SECRET_KEY}
+
+
+@pytest.fixture
+def nodes(tmp_path, nodes_environment, territory):
     """Node A and node B: the same database, Redis and file store; their own folders."""
-    store = tmp_path / "shared-store"
-    common = {"DATABASE_URL": database_url(), "REDIS_URL": shared_redis,
-              "MEDIA_ROOT": str(store), "SECRET_KEY": settings.SECRET_KEY}
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    with site_process(tmp_path / "a", **common) as a, site_process(tmp_path / "b", **common) as b:
+    with site_process(tmp_path / "a", **nodes_environment) as a, \
+            site_process(tmp_path / "b", **nodes_environment) as b:
         yield a, b
+
+
+def run_worker(environment: dict) -> None:
+    """`manage.py db_worker --batch` in a process of its own: every waiting task, then it stops."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ENV_FILE": "", "DEBUG": "false",
+           "STATIC_ROOT": str(settings.STATIC_ROOT), **environment}
+    subprocess.run([sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+                   cwd=settings.BASE_DIR, env=env, check=True, timeout=120, capture_output=True)
 
 
 def sign_in_and_publish_september(page, node_a, tmp_path):
@@ -63,7 +79,7 @@ def sign_in_and_publish_september(page, node_a, tmp_path):
 
 
 def test_a_publication_and_a_withdrawal_through_node_a_are_seen_at_once_through_node_b(
-    nodes, browser, tmp_path
+    nodes, nodes_environment, browser, tmp_path
 ):
     node_a, node_b = nodes
     import_august()
@@ -90,6 +106,17 @@ def test_a_publication_and_a_withdrawal_through_node_a_are_seen_at_once_through_
     source = re.search(r'href="(/reportes/municipio-de-loja/2019-09/archivos/[^"]+)"', report_b)
     status, _headers, original = node_b.get(source[1])  # written by A to the shared store
     assert status == 200 and original == september_bytes().decode("utf-8")
+
+    # The month's ZIP: "se está preparando" on B until a worker (a third process, on the same
+    # database and store) has written it, then the same file through either node.
+    zip_path = "/datos/municipio-de-loja/2019-09.zip"
+    status, headers, _body = node_b.get(zip_path)
+    assert (status, headers["Retry-After"]) == (503, "15")
+    run_worker(nodes_environment)
+    status_b, zip_b, _body = node_b.get(zip_path)
+    status_a, zip_a, _body = node_a.get(zip_path)
+    assert (status_b, status_a) == (200, 200)
+    assert zip_b["ETag"] == zip_a["ETag"]
 
     page.goto(f"{node_a.url}/gestion/reportes/")
     page.get_by_role(

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -21,9 +22,12 @@ import redis
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from metas.importer import import_report
 
+from .conftest import run_worker
 from .importer_files import sample_file
 from .servers import free_port, start_redis
 from .staff_helpers import make_user
@@ -203,3 +207,20 @@ def test_health_endpoints_say_what_a_load_balancer_needs_and_nothing_more(august
     for response in (live, ready, client.get("/salud/")):
         assert "no-cache" in response["Cache-Control"]
         assert not response.cookies
+
+
+def test_monitoring_says_when_nobody_runs_the_publication_worker(
+    transactional_db, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the publication enqueues its build
+        import_report([sample_file()])
+    assert "WorkerKeepsUp: OK" in client.get("/salud/").content.decode()  # just enqueued
+    # Ten minutes on, the task still waits: no worker is running.
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=10))
+    status = client.get("/salud/")
+    assert status.status_code == 503
+    assert "WorkerKeepsUp: Unavailable: Tasks waiting for the worker" in status.content.decode()
+    assert client.get("/salud/listo/").status_code == 200  # the node still serves pages
+
+    run_worker()
+    assert client.get("/salud/").status_code == 200

@@ -3,21 +3,28 @@
     /salud/vivo/    liveness: the process answers; touches nothing else.
     /salud/listo/   readiness: what this node needs to serve pages: the database answers, every
                     migration is applied, the file store is writable. 503 otherwise.
-    /salud/         the same plus the shared cache, for monitoring: a cache that is down does not
-                    take a node out of service (pages render without it), but someone should know.
+    /salud/         the same plus the shared cache and the publication worker, for monitoring:
+                    neither takes a node out of service (pages render without the cache, and
+                    from the database while files wait for the worker), but someone should know.
 
 Plain text, one line per check, no versions, addresses or secrets; never cached.
 """
 import asyncio
+from datetime import timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django_tasks_db.models import DBTaskResult
 from health_check.base import HealthCheck
 from health_check.checks import Cache, Database, Storage
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
+
+
+WORKER_LAG = timedelta(minutes=5)
 
 
 class MigrationsApplied(HealthCheck):
@@ -36,6 +43,21 @@ class MigrationsApplied(HealthCheck):
         return "MigrationsApplied"
 
 
+class WorkerKeepsUp(HealthCheck):
+    """The publication worker runs: no task has waited for it longer than WORKER_LAG (it takes
+    a waiting task within seconds; a queue that old means no worker is running)."""
+
+    def run(self):
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.temporary_connection():
+            oldest = DBTaskResult.objects.ready().order_by("enqueued_at").first()
+        if oldest is not None and timezone.now() - oldest.enqueued_at > WORKER_LAG:
+            raise ServiceUnavailable("Tasks waiting for the worker")
+
+    def __repr__(self):
+        return "WorkerKeepsUp"
+
+
 class PlainHealthCheckView(HealthCheckView):
     """Always plain text, and 503 (what a load balancer expects) rather than 500 on failure."""
 
@@ -51,7 +73,9 @@ class PlainHealthCheckView(HealthCheckView):
 READINESS = (Database, MigrationsApplied, Storage)
 
 readiness = PlainHealthCheckView.as_view(checks=READINESS)
-status = PlainHealthCheckView.as_view(checks=(*READINESS, (Cache, {"alias": "pages"})))
+status = PlainHealthCheckView.as_view(
+    checks=(*READINESS, (Cache, {"alias": "pages"}), WorkerKeepsUp)
+)
 
 
 @never_cache

@@ -1,8 +1,10 @@
 """A forgotten password, reset by e-mail with Django's own views under /gestion/contrasena/:
 the link works once, the new password signs in, and the form tells nobody who has an account."""
 import re
+import statistics
 import subprocess
 import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from .conftest import run_worker
 from .staff_helpers import alicia, loja  # noqa: F401 (fixtures)
 from .test_staff_upload import text_of
 
@@ -21,7 +24,10 @@ NEW_PASSWORD = "otra-Clave-2024!"
 
 
 def ask(client, email):
-    return client.post(RESET, {"email": email})
+    """The form posted, then the worker run: the message is sent by the worker."""
+    response = client.post(RESET, {"email": email})
+    run_worker()
+    return response
 
 
 def reset_link() -> str:
@@ -153,3 +159,20 @@ def test_one_client_cannot_ask_for_more_than_ten_addresses_an_hour(alicia, setti
     assert mail.outbox == []  # the eleventh request of that client: nothing sent
     ask(Client(HTTP_X_FORWARDED_FOR="198.51.100.4"), "alicia@example.org")
     assert len(mail.outbox) == 1  # another client is not held back
+
+
+def test_the_answer_takes_the_same_time_whoever_has_an_account_and_the_worker_sends_it(
+    client, alicia
+):
+    def answer_time(email) -> float:
+        started = time.monotonic()
+        assert client.post(RESET, {"email": email}).status_code == 302
+        return time.monotonic() - started
+
+    known = [answer_time("alicia@example.org") for _ in range(2)]
+    unknown = [answer_time(f"nadie{n}@example.org") for n in range(2)]
+    assert min(known + unknown) >= 0.25
+    assert abs(statistics.mean(known) - statistics.mean(unknown)) < 0.05, (known, unknown)
+    assert mail.outbox == []  # written, not sent: a slow mail server holds no request
+    run_worker()
+    assert [message.to for message in mail.outbox] == [["alicia@example.org"]] * 2

@@ -210,17 +210,19 @@ def test_health_endpoints_say_what_a_load_balancer_needs_and_nothing_more(august
 
 
 def test_monitoring_says_when_nobody_runs_the_publication_worker(
-    transactional_db, client, django_capture_on_commit_callbacks
+    live_server, django_capture_on_commit_callbacks
 ):
+    """Through the live server: the health view is asynchronous, and the browser tests that run
+    before this one leave Playwright's event loop in the test's thread."""
     with django_capture_on_commit_callbacks(execute=True):  # the publication enqueues its build
         import_report([sample_file()])
-    assert "WorkerKeepsUp: OK" in client.get("/salud/").content.decode()  # just enqueued
+    assert "WorkerKeepsUp: OK" in fetch(live_server.url + "/salud/")[2]  # just enqueued
     # Ten minutes on, the task still waits: no worker is running.
     DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=10))
-    status = client.get("/salud/")
-    assert status.status_code == 503
-    assert "WorkerKeepsUp: Unavailable: Tasks waiting for the worker" in status.content.decode()
-    assert client.get("/salud/listo/").status_code == 200  # the node still serves pages
+    status, _headers, report = fetch(live_server.url + "/salud/")
+    assert status == 503
+    assert "WorkerKeepsUp: Unavailable: Tasks waiting for the worker" in report
+    assert fetch(live_server.url + "/salud/listo/")[0] == 200  # the node still serves pages
 
     run_worker()
-    assert client.get("/salud/").status_code == 200
+    assert fetch(live_server.url + "/salud/")[0] == 200

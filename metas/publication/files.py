@@ -37,7 +37,23 @@ def request(*, institutions: list[int] | None, reports: list[int] | None = None)
     build = FileBuild.objects.create(institutions=institutions, reports=reports)
     _forget_archives(institutions, reports)
     transaction.on_commit(lambda: _enqueue(build.pk))
+    recover_lost()
     return build
+
+
+def recover_lost() -> int:
+    """Builds whose worker died halfway (still "building" FileBuild.PATIENCE after they
+    started) are waiting again and enqueued, so that the next worker makes their files current
+    without anyone having to press "Reintentar". Asked at each publication and each build."""
+    lost = list(FileBuild.objects.filter(
+        status=FileBuild.Status.BUILDING, started_at__lt=timezone.now() - FileBuild.PATIENCE,
+    ).values_list("pk", flat=True))
+    FileBuild.objects.filter(pk__in=lost, status=FileBuild.Status.BUILDING).update(
+        status=FileBuild.Status.PENDING, created_at=timezone.now()
+    )
+    for pk in lost:
+        transaction.on_commit(lambda pk=pk: _enqueue(pk))
+    return len(lost)
 
 
 def _forget_archives(institutions: list[int] | None, reports: list[int] | None) -> None:
@@ -87,6 +103,7 @@ def rebuild_files(build_pk: int) -> str:
     FileBuild.objects.filter(pk=build.pk).update(
         status=FileBuild.Status.DONE, bytes_written=written, finished_at=timezone.now()
     )
+    recover_lost()
     return "done"
 
 

@@ -176,3 +176,23 @@ def test_a_build_whose_worker_was_killed_can_be_retried_after_a_while(
         signed_in.post(retry)
     run_worker()
     assert signed_in.get(SEPTEMBER_ZIP).status_code == 200
+
+
+def test_a_build_whose_worker_was_killed_is_done_again_by_the_next_worker_run(
+    signed_in, loja, august, django_capture_on_commit_callbacks  # noqa: F811
+):
+    publish_september(signed_in, loja, django_capture_on_commit_callbacks)
+    build = FileBuild.objects.get(status="pending")
+    # Its worker was killed while building it, a quarter of an hour ago: what a kill -9 leaves.
+    long_ago = timezone.now() - FileBuild.PATIENCE - timedelta(minutes=1)
+    FileBuild.objects.filter(pk=build.pk).update(status="building", started_at=long_ago,
+                                                 created_at=long_ago)
+    run_worker()  # the task it was running is gone with it
+    assert signed_in.get(SEPTEMBER_ZIP).status_code == 404
+
+    # The next publication (any institution's) finds the lost build and enqueues it again.
+    with django_capture_on_commit_callbacks(execute=True):
+        import_report([september_file()], institution="Municipio de Catamayo")
+    run_worker()
+    assert FileBuild.objects.get(pk=build.pk).status == "done"
+    assert signed_in.get(SEPTEMBER_ZIP).status_code == 200

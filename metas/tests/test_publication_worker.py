@@ -196,3 +196,16 @@ def test_a_build_whose_worker_was_killed_is_done_again_by_the_next_worker_run(
     run_worker()
     assert FileBuild.objects.get(pk=build.pk).status == "done"
     assert signed_in.get(SEPTEMBER_ZIP).status_code == 200
+
+
+def test_a_whole_file_never_built_over_the_budget_is_prepared_not_sent_to_itself(
+    client, db, monkeypatch
+):
+    """No build waits (it failed, or the data were loaded some other way): the whole data set's
+    address must not answer a 400 that names that same address."""
+    monkeypatch.setattr(exports, "STREAM_MAX_ROWS", 100)  # the sample has 137 goals
+    import_report([september_file()], period="2019-09")
+    FileBuild.objects.all().delete()
+    waiting = client.get("/metas.csv?periodo=todos")
+    assert (waiting.status_code, waiting["Retry-After"]) == (503, "15")
+    assert "Este archivo se está preparando" in text_of(waiting)

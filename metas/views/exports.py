@@ -29,7 +29,7 @@ from django_ratelimit.core import is_ratelimited
 
 from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
 from ..http.caching import publication_scope, whole_site
-from ..models import FileBuild, Goal
+from ..models import Goal
 from ..opendata import datapackage, downloads, filenames, xlsx
 from ..opendata.columns import goal_columns
 from ..opendata.exports import COMMA, SEPARATORS, export_goals, stream_csv, stream_json
@@ -104,15 +104,17 @@ def _over_budget(request, filterset, maximum: int, too_many=None,
                  count: int | None = None, whole_file: bool = False) -> HttpResponse | None:
     """The answer to an export made on request that would cost more than a request may: too
     many from one client (429), or more rows than `maximum` (400, naming the prebuilt file;
-    for a prebuilt file's own selection (`whole_file`) while the worker rebuilds it after a
-    publication, 503 "se está preparando"); None when it may go on."""
+    for a prebuilt file's own selection (`whole_file`) not built yet, 503 "se está
+    preparando"); None when it may go on."""
     if is_ratelimited(request, group="exports", key="ip", rate=EXPORT_RATE, increment=True):
         response = HttpResponse(_too_many_requests_text(), content_type=TEXT_TYPE, status=429)
         response["Retry-After"] = "60"
         return response
     if count is None:
         count = filterset.qs.count()
-    if count > maximum and whole_file and FileBuild.objects.unfinished().exists():
+    if count > maximum and whole_file:
+        # Its own prebuilt file is the only way to it (a 400 would name this very address):
+        # being rebuilt, or to be rebuilt by the next build (a failed one is the staff's to retry).
         return preparing_response(request)
     if count > maximum:
         text = (too_many or _too_many_rows_text)(request, count, maximum)

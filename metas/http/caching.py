@@ -12,8 +12,9 @@ time of the whole site, or of the one institution the page is about), and then:
   rendered for that version and that content encoding, without running the view;
 - else runs the view and keeps its copy. Every answer carries ETag, Last-Modified and a short
   Cache-Control, so a browser or a CDN may keep it too.
-The version is part of every validator and key, so once a report is published no stale copy is
-ever served: the next request computes a new version. Signed-in staff (a session cookie) always
+The version is part of every validator, and a copy is served only for the validator it was
+rendered with (one entry per address and encoding, replaced by the next rendering), so once a
+report is published no stale copy is ever served: the next request computes a new version. Signed-in staff (a session cookie) always
 get a fresh page. While the database cannot be reached, the page's latest copy is served, dated
 (metas.http.outage), whatever its version.
 """
@@ -85,8 +86,8 @@ class PublicationCacheMiddleware:
         )
         if not_modified is not None:
             return self.with_validators(not_modified, etag, last_modified)
-        key = self.key(request, etag)
-        response = self.cached(key) if request.method == "GET" else None
+        key = self.key(request, self.encoding(request))
+        response = self.cached(key, etag) if request.method == "GET" else None
         if response is None:
             response = self.get_response(request)
             if response.status_code != 200:
@@ -94,7 +95,7 @@ class PublicationCacheMiddleware:
             if not response.has_header("ETag"):  # a prebuilt file has its own, its SHA-256
                 self.with_validators(response, etag, last_modified)
             if request.method == "GET":
-                self.keep(request, key, response, version)
+                self.keep(key, response, etag, version)
         return response
 
     @staticmethod
@@ -151,16 +152,13 @@ class PublicationCacheMiddleware:
     def encoding(request) -> str:
         return compressor(request.META.get("HTTP_ACCEPT_ENCODING", ""))[0] or "identity"
 
-    @classmethod
-    def key(cls, request, etag: str) -> str:
-        return f"page:{etag}:{cls.encoding(request)}"
-
     @staticmethod
-    def last_key(request, encoding: str) -> str:
-        """The latest copy of an address whatever its version: what an outage serves."""
+    def key(request, encoding: str) -> str:
+        """One entry per address and encoding: its latest copy with the validator it was
+        rendered for, served while that is still the page's, and dated during an outage."""
         query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
         digest = hashlib.sha256(f"{request.path}|{query}".encode()).hexdigest()[:32]
-        return f"last:{digest}:{encoding}"
+        return f"page:{digest}:{encoding}"
 
     @classmethod
     def last_copy(cls, request) -> HttpResponse | None:
@@ -169,28 +167,27 @@ class PublicationCacheMiddleware:
             return None
         preferred = cls.encoding(request)
         for encoding in (preferred, *(e for e in ENCODINGS if e != preferred)):
-            kept = caches["pages"].get(cls.last_key(request, encoding))
+            kept = caches["pages"].get(cls.key(request, encoding))
             if kept is not None:
-                copy, version = kept
+                _etag, version, copy = kept
                 return stale_copy(copy, version)
         return None
 
     @staticmethod
-    def cached(key: str) -> HttpResponse | None:
-        copy = caches["pages"].get(key)
-        if copy is None:
-            return None
-        content, status, headers = copy
+    def cached(key: str, etag: str) -> HttpResponse | None:
+        kept = caches["pages"].get(key)
+        if kept is None or kept[0] != etag:
+            return None  # never kept, or rendered before the latest publication or day
+        content, status, headers = kept[2]
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
         return response
 
-    @classmethod
-    def keep(cls, request, key: str, response, version) -> None:
+    @staticmethod
+    def keep(key: str, response, etag: str, version) -> None:
         if response.streaming or len(response.content) > MAX_CACHED_BYTES:
             return
         headers = [(name, value) for name, value in response.items()]
         copy = (response.content, response.status_code, headers)
-        last_key = cls.last_key(request, cls.encoding(request))
-        caches["pages"].set_many({key: copy, last_key: (copy, version)})
+        caches["pages"].set(key, (etag, version, copy))

@@ -13,9 +13,9 @@ def main():
         execute_from_command_line(sys.argv)
     except OperationalError as error:
         # A PostgreSQL database nobody created yet: say what to do in one line, not 91.
-        if "does not exist" not in str(error):
-            raise
         name = connection.settings_dict["NAME"]
+        if f'database "{name}" does not exist' not in str(error):
+            raise  # another cause (a role that does not exist, a server down) keeps its words
         sys.exit(f"The database {name!r} does not exist: create it (createdb {name}) and run "
                  "this command again.")
 

@@ -221,14 +221,18 @@ def scenario_redis(load: Load, redis: OwnRedis, site: Server, phase: float) -> d
     return {"phases": phases, **recovered}
 
 
+def normal(site: Server) -> bool:
+    """A page never asked before renders, not a dated copy nor a 503."""
+    status, body = fetch(site.url + "/metas/?q=agua&periodo=todos")
+    return status == 200 and STALE not in body
+
+
 def scenario_database(load: Load, database_url: str, site: Server, phase: float) -> dict:
     recovered = {}
 
     def back():
         allow_connections(database_url, True)
-        recovered["normal page again"] = seconds_until(
-            lambda: (lambda answer: answer[0] == 200 and STALE not in answer[1])(
-                fetch(site.url + "/metas/?q=agua&periodo=todos")))
+        recovered["normal page again"] = seconds_until(lambda: normal(site))
 
     phases = load.run([("before", phase, lambda: None),
                        ("database refuses connections", phase,

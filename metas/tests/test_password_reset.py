@@ -169,10 +169,12 @@ def test_the_answer_takes_the_same_time_whoever_has_an_account_and_the_worker_se
         assert client.post(RESET, {"email": email}).status_code == 302
         return time.monotonic() - started
 
-    known = [answer_time("alicia@example.org") for _ in range(2)]
+    # Once each first: a process's first message loads the e-mail's templates, once for good.
+    answer_time("alicia@example.org"), answer_time("nadie@example.org")
+    known = [answer_time(address) for address in ("alicia@example.org", "ALICIA@example.org")]
     unknown = [answer_time(f"nadie{n}@example.org") for n in range(2)]
     assert min(known + unknown) >= 0.25
-    assert abs(statistics.mean(known) - statistics.mean(unknown)) < 0.05, (known, unknown)
+    assert abs(statistics.median(known) - statistics.median(unknown)) < 0.05, (known, unknown)
     assert mail.outbox == []  # written, not sent: a slow mail server holds no request
     run_worker()
-    assert [message.to for message in mail.outbox] == [["alicia@example.org"]] * 2
+    assert [message.to for message in mail.outbox] == [["alicia@example.org"]] * 3

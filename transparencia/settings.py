@@ -71,12 +71,14 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "health_check",
+    # Before django_tasks_db: its `db_worker` command is metas's (metas.management.commands),
+    # which first enqueues again what a killed worker left.
+    "metas",
     # The worker that rebuilds the prebuilt files after a publication (metas.publication.files):
     # Django's tasks framework (the django-tasks backport) with its database backend, so the
     # queue lives in the site's own database and SQLite needs nothing else.
     "django_tasks",
     "django_tasks_db",
-    "metas",
 ]
 
 MIDDLEWARE = [

@@ -174,10 +174,12 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # A cache is never needed: with Redis down, hung or full, every call is answered as a miss
     # within REDIS_TIMEOUT seconds (django-redis' IGNORE_EXCEPTIONS), pages render from the
-    # database, and caching resumes by itself when Redis is back (metas.http.outage).
+    # database, and caching resumes by itself when Redis is back (metas.http.outage). After
+    # one such failure the cache is not asked for CACHE_BREAKER_SECONDS (a circuit breaker,
+    # metas.http.breaker): a hung Redis costs one wait, not one per call.
     _redis_timeout = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
     _cache = {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "metas.http.breaker.CircuitBreakerCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": {
             "SOCKET_CONNECT_TIMEOUT": _redis_timeout,
@@ -189,6 +191,7 @@ if REDIS_URL:
     DJANGO_REDIS_LOGGER = "metas.cache"
 else:
     _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+METAS_CACHE_BREAKER_SECONDS = float(os.environ.get("CACHE_BREAKER_SECONDS", "2"))
 CACHES = {
     "default": {**_cache, "KEY_PREFIX": "metas"},
     "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,

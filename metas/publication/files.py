@@ -81,8 +81,14 @@ def recover_abandoned() -> int:
 
 
 def _requeue(build_pk: int, worker: str) -> None:
-    build = FileBuild.objects.filter(pk=build_pk, status=FileBuild.Status.BUILDING).first()
+    """The build of a task whose worker is gone: enqueued again (it may have been killed
+    before it started the build, which is then still waiting), or failed for good."""
+    build = FileBuild.objects.filter(
+        pk=build_pk, status__in=[FileBuild.Status.BUILDING, FileBuild.Status.PENDING]).first()
     if build is None:
+        return
+    if build.status == FileBuild.Status.PENDING:
+        transaction.on_commit(lambda: _enqueue(build.pk))
         return
     if build.attempts >= MAX_ATTEMPTS:  # it kills its worker each time (memory, say)
         _failed(build, RuntimeError(f"The worker {worker} stopped while building the files"))

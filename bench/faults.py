@@ -374,7 +374,10 @@ def main() -> int:
     redis = OwnRedis()
     redis.start()
     env = {**project_env(args.database_url, OUT), "REDIS_URL": f"redis://{HOST}:{redis.port}/0",
-           "FILE_BUILD_RETRY_SECONDS": "1"}
+           "FILE_BUILD_RETRY_SECONDS": "1",
+           # As behind nginx (README): the client's address from X-Forwarded-For, whose TLS
+           # this loopback stands for (no redirect to https).
+           "PROXY_COUNT": "1", "SECURE_SSL_REDIRECT": "false"}
     if not args.reuse:
         prepare_demo(env, institutions=args.institutions, months=args.months, seed=0)
     store = OUT / "store"

@@ -449,10 +449,11 @@ ON_REQUEST = ["/metas.csv?periodo=todos&sep=%3B", "/metas.csv?periodo=todos&orde
               "/metas.csv?periodo=todos&sep=%3B&orden=unidad"]
 
 
-def drain(url: str) -> int:
+def drain(url: str, headers: dict | None = None) -> int:
     """The status of `url`, its body read and thrown away as a downloader reads it."""
     try:
-        with urllib.request.urlopen(url, timeout=300) as response:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=300) as response:
             while response.read(2**16):
                 pass
             return response.status
@@ -477,16 +478,19 @@ def home_reader(url: str, seconds: float) -> tuple[list[float], Counter]:
     return latencies, statuses
 
 
-def flood(base: str, urls: list[str], clients: int, seconds: float, home: str):
+def flood(base: str, urls: list[str], clients: int, seconds: float, home: str,
+          addresses: bool = False):
     """`clients` threads asking `urls` in turn while one reader asks for the home page:
-    (its latencies, its statuses, {(url, status): [seconds, ...]})."""
+    (its latencies, its statuses, {(url, status): [seconds, ...]}). With `addresses`, each
+    client from an address of its own (X-Forwarded-For, as nginx appends it: PROXY_COUNT=1)."""
     stop, exports, lock = threading.Event(), {}, threading.Lock()
 
     def flooder(seed: int) -> None:
         index = seed
         while not stop.is_set():
             url, started = urls[index % len(urls)], time.monotonic()
-            status = drain(base + url)
+            status = drain(base + url, {"X-Forwarded-For": f"198.51.100.{seed + 1}"}
+                           if addresses else None)
             with lock:
                 exports.setdefault((url, status), []).append(time.monotonic() - started)
             index += 1
@@ -512,18 +516,21 @@ def scenario_export_flood(ctx: Context, phase: float, clients: int = 16) -> dict
             (f"{clients} clients: prebuilt files", flood(ctx.site.url, PREBUILT, clients, phase,
                                                          home)),
             (f"{clients} clients: made on request", flood(ctx.site.url, ON_REQUEST, clients,
-                                                          phase, home))]
+                                                          phase, home)),
+            (f"{clients} addresses: made on request", flood(
+                ctx.site.url, ON_REQUEST, clients, phase, home, addresses=True))]
     lines = ["| home page | requests | p50 ms | p99 ms | max ms | statuses |",
              "| --- | ---: | ---: | ---: | ---: | --- |"]
     for name, (latencies, statuses, _exports) in runs:
         lines.append(f"| {name} | {len(latencies)} | {statistics.median(latencies) * 1000:.0f} |"
                      f" {percentile(latencies, 0.99) * 1000:.0f} | {max(latencies) * 1000:.0f} | "
                      + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())) + " |")
-    lines += ["", "| export | status | answers | p50 s | max s |", "| --- | --- | ---: | ---: | ---: |"]
+    lines += ["", "| flood | export | status | answers | p50 s | max s |",
+              "| --- | --- | --- | ---: | ---: | ---: |"]
     misses = []
     for name, (latencies, statuses, exports) in runs[1:]:
         for (url, status), seconds in sorted(exports.items()):
-            lines.append(f"| `{url}` | {status} | {len(seconds)} | "
+            lines.append(f"| {name} | `{url}` | {status} | {len(seconds)} | "
                          f"{statistics.median(seconds):.2f} | {max(seconds):.2f} |")
             if status >= 500 and status != 503:
                 misses.append(f"{url} answered {status}")

@@ -191,6 +191,9 @@ if REDIS_URL:
     DJANGO_REDIS_LOGGER = "metas.cache"
 else:
     _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# Files made on request (exports that are not prebuilt) that one node makes at once; beyond,
+# a Spanish 503 at once (metas.http.slots): the other workers stay free for the pages.
+METAS_EXPORT_SLOTS = env_int("EXPORT_SLOTS", 1)
 METAS_CACHE_BREAKER_SECONDS = float(os.environ.get("CACHE_BREAKER_SECONDS", "2"))
 CACHES = {
     "default": {**_cache, "KEY_PREFIX": "metas"},

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from metas import demo, publication
 from metas.importer import InputFile, import_report
-from metas.models import Institution, ProcessLevel, Report, Tally, Unit
+from metas.models import PROGRESS_BANDS, Goal, Institution, ProcessLevel, Report, Tally, Unit
+from metas.search import search
 
 from .factories import make_goal, make_report
 from .importer_files import sample_bytes
@@ -96,3 +97,16 @@ def test_goals_written_outside_the_door_are_counted(client, territory):
     html, used = page(client, "/metas/?periodo=todos")
     assert not used
     assert "1 meta" in html and "Una meta escrita a mano" in html
+
+
+def test_a_search_counts_each_facet_value_among_its_matches(client, territory):
+    demo.generate(institutions=2, months=2, seed=7)
+    html, used = page(client, "/metas/?q=agua&periodo=todos")
+    assert not used
+    matches = search(Goal.objects.published(), "agua")
+    for band in PROGRESS_BANDS:
+        expected = matches.filter(band.condition).count()
+        shown = re.search(rf'avance={re.escape(band.slug)}[^"]*"[^>]*><span class="facet-label">'
+                          rf'[^<]*</span> <span class="facet-count">(\d+)</span>', html)
+        assert (int(shown[1]) if shown else 0) == expected, band.slug
+    assert matches.count() > 20  # enough goals for the counts to mean something

@@ -72,7 +72,8 @@ class _Counted:
     """The facets of any list, counted among its goals."""
 
     def __init__(self, goals):
-        self.listed = Goal.objects.filter(pk__in=goals.order_by().values("pk"))
+        self.ids = goals.order_by().values("pk")
+        self.listed = Goal.objects.filter(pk__in=self.ids)
         # Counted over the list's own query: through `pk IN (…)` the database would find the
         # goals twice (half a search's counting, which selects thousands of them).
         self.totals = goals.order_by().count_each(conditions())
@@ -84,7 +85,7 @@ class _Counted:
 
     def parishes(self) -> list[tuple]:
         rows = (
-            GoalParish.objects.filter(goal__in=self.listed.values("pk"), via_coverage=False)
+            GoalParish.objects.filter(goal__in=self.ids, via_coverage=False)
             .values("parish__slug", "parish__name")
             .annotate(count=Count("goal_id", distinct=True))
             .order_by("-count", "parish__name")[:FACET_SIZE]

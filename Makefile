@@ -108,7 +108,8 @@ bench-profile: install
 bench-load: install
 	$(PY) bench/load.py $(ARGS)
 
-# Redis killed, the database refusing connections, a worker killed, each under load (issue 19).
+# Redis killed, the database refusing connections, a worker killed, the publication worker killed
+# mid-build, the downloads' store full, two "Publicar" at once, 16 exports at once (issue 19).
 bench-faults: install
 	$(PY) bench/faults.py $(ARGS)
 

@@ -15,13 +15,18 @@ Scenarios (each with the real part stopped, never a mock):
 - `database`: the database refuses connections and every session of the site is terminated
   (ALLOW_CONNECTIONS false, pg_terminate_backend), then accepts them again;
 - `worker`: one gunicorn worker killed with SIGKILL in the middle of the load (the master
-  starts another).
+  starts another);
+- `publication-worker`, `store-full`, `double-publish`, `export-flood`: the publication's
+  faults (bench/faults_publication.py): the publication worker killed mid-build and started
+  again, the downloads' store (a tmpfs of its own, mounted as root) full during a publication,
+  two "Publicar" at once, the home page while 16 clients export the whole data set.
 
 For each phase: requests, answers by status (000 = the connection failed), req/s, p50/p99;
 during a database outage how many answers were the dated copy ("el sitio se está
 actualizando"); after the part is back, the seconds until a normal (not dated) page again and,
 for Redis, until a page is cached again. Afterwards the data must equal what it was before
-(goal count and a checksum of every goal's text and progress). Targets (issue 19): no 500 in any
+(goal count and a checksum of every goal's text and progress); after a publication's fault, the
+prebuilt files must equal those a fault-free `build_downloads` writes. Targets (issue 19): no 500 in any
 run; during a Redis outage at least 50 % of the throughput before it; during a database outage
 every cached page served; recovery within 5 s of the part's return. Prints `MISSED` for a
 target missed and exits 1 then (or when something could not be measured).
@@ -50,9 +55,10 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import (  # noqa: E402
-    HOST, PROJECT, Server, free_port, main_interruptible, prepare_demo, project_env,
+    HOST, PROJECT, Server, free_port, main_interruptible, manage, prepare_demo, project_env,
     project_server, running, say,
 )
+import faults_publication as publication  # noqa: E402
 
 STALE = "el sitio se está actualizando"
 OUT = PROJECT / "bench" / "out" / "faults"
@@ -289,6 +295,68 @@ def report(name: str, result: dict, before_data, after_data) -> list[str]:
     return lines + [""]
 
 
+SCENARIOS = "redis|database|worker|publication-worker|store-full|double-publish|export-flood"
+
+
+def mount_store(store: Path, media: Path) -> bool:
+    """A tmpfs of its own for the prebuilt downloads, a few times what they take, so that
+    store-full can fill it; False when it cannot be mounted (not root)."""
+    if os.path.ismount(store):
+        subprocess.run(["umount", str(store)], check=False)
+    store.mkdir(parents=True, exist_ok=True)
+    used = sum(path.stat().st_size for path in (media / "descargas").rglob("*") if path.is_file())
+    size = max(32, 3 * used // 2**20 + 16)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}m", "tmpfs",
+                              str(store)], capture_output=True).returncode == 0
+    say(f"downloads store: {'a tmpfs of ' + str(size) + ' MB' if mounted else 'not a tmpfs'}")
+    return mounted
+
+
+def publication_report(name: str, result: dict) -> list[str]:
+    lines = [f"### {name}", ""]
+    if result["phases"]:
+        lines += ["| phase | requests | req/s | p50 ms | p99 ms | statuses | dated copies |",
+                  "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
+        lines += [phase.line() for phase in result["phases"]] + [""]
+    lines += result["notes"]
+    misses = list(result["misses"])
+    for phase in result["phases"]:
+        if phase.statuses.get(500):
+            misses.append(f"{phase.statuses[500]} answers 500 ({phase.name})")
+    return lines + ([f"MISSED: {miss}" for miss in misses] or ["all targets met"]) + [""]
+
+
+def run_scenario(name: str, args, site, redis, publishing) -> list[str]:
+    urls = url_mix(args.database_url, 200)
+    for url in urls:  # every page of the mix is in the cache
+        fetch(site.url + url)
+    before = checksum(args.database_url)
+    load = Load(site.url, urls, args.clients)
+    say(f"scenario {name}")
+    if name in ("redis", "database", "worker"):
+        if name == "redis":
+            result = scenario_redis(load, redis, site, args.phase)
+        elif name == "database":
+            result = scenario_database(load, args.database_url, site, args.phase)
+        else:
+            result = scenario_worker(load, site, args.phase)
+        return report(name, result, before, checksum(args.database_url))
+    if name == "export-flood":
+        result = publication.scenario_export_flood(publishing, args.phase)
+    else:
+        scenario = {"publication-worker": publication.scenario_publication_worker,
+                    "store-full": publication.scenario_store_full,
+                    "double-publish": publication.scenario_double_publish}[name]
+        result = scenario(load, publishing, args.phase)
+    if result["phases"]:
+        same, line = publication.same_as_fault_free(publishing.env, args.database_url,
+                                                    publishing.store)
+        result["notes"].append(line)
+        if not same:
+            result["misses"].append("the prebuilt files differ from a fault-free rebuild")
+    return publication_report(name, result)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url",
@@ -298,40 +366,46 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--phase", type=float, default=10.0, help="seconds of each phase")
-    parser.add_argument("--only", default="redis|database|worker")
+    parser.add_argument("--only", default=SCENARIOS)
     parser.add_argument("--reuse", action="store_true", help="keep the data of a previous run")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
     redis = OwnRedis()
     redis.start()
-    env = {**project_env(args.database_url, OUT), "REDIS_URL": f"redis://{HOST}:{redis.port}/0"}
+    env = {**project_env(args.database_url, OUT), "REDIS_URL": f"redis://{HOST}:{redis.port}/0",
+           "FILE_BUILD_RETRY_SECONDS": "1",
+           # As behind nginx (README): the client's address from X-Forwarded-For, whose TLS
+           # this loopback stands for (no redirect to https).
+           "PROXY_COUNT": "1", "SECURE_SSL_REDIRECT": "false"}
     if not args.reuse:
         prepare_demo(env, institutions=args.institutions, months=args.months, seed=0)
+    store = OUT / "store"
+    mounted = mount_store(store, OUT / "media")
+    if mounted:
+        env["DOWNLOADS_ROOT"] = str(store)
+    manage(env, "build_downloads", "-v0")
+    publication.create_staff(env)
     site = project_server(env, workers=args.workers)
     site.ready_path = "/salud/vivo/"
-    urls = url_mix(args.database_url, 200)
+    worker = publication.Worker(env, OUT / "worker.log")
     lines = [f"# Faults under load ({args.clients} clients, {args.workers} sync workers, "
              f"{args.institutions} × {args.months} demo data, phases of {args.phase:g} s)", ""]
     try:
         with running([site], OUT):
+            publishing = publication.Context(site, worker, env, args.database_url,
+                                             store if mounted else OUT / "media" / "descargas",
+                                             mounted)
+            publishing.staff.sign_in()
             for name in args.only.split("|"):
-                for url in urls:  # every page of the mix is in the cache
-                    fetch(site.url + url)
-                before = checksum(args.database_url)
-                load = Load(site.url, urls, args.clients)
-                say(f"scenario {name}")
-                if name == "redis":
-                    result = scenario_redis(load, redis, site, args.phase)
-                elif name == "database":
-                    result = scenario_database(load, args.database_url, site, args.phase)
-                else:
-                    result = scenario_worker(load, site, args.phase)
-                lines += report(name, result, before, checksum(args.database_url))
-                print("\n".join(lines[-12:]), flush=True)
+                lines += run_scenario(name, args, site, redis, publishing)
+                print("\n".join(lines[-14:]), flush=True)
     finally:
+        worker.stop()
         redis.process.kill()
         allow_connections(args.database_url, True)
+        if mounted:
+            subprocess.run(["umount", "-l", str(store)], check=False)
     lines.append(f"load average at the end: {os.getloadavg()[0]:.1f}")
     (OUT / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -71,12 +71,14 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "health_check",
+    # Before django_tasks_db: its `db_worker` command is metas's (metas.management.commands),
+    # which first enqueues again what a killed worker left.
+    "metas",
     # The worker that rebuilds the prebuilt files after a publication (metas.publication.files):
     # Django's tasks framework (the django-tasks backport) with its database backend, so the
     # queue lives in the site's own database and SQLite needs nothing else.
     "django_tasks",
     "django_tasks_db",
-    "metas",
 ]
 
 MIDDLEWARE = [
@@ -172,10 +174,12 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # A cache is never needed: with Redis down, hung or full, every call is answered as a miss
     # within REDIS_TIMEOUT seconds (django-redis' IGNORE_EXCEPTIONS), pages render from the
-    # database, and caching resumes by itself when Redis is back (metas.http.outage).
+    # database, and caching resumes by itself when Redis is back (metas.http.outage). After
+    # one such failure the cache is not asked for CACHE_BREAKER_SECONDS (a circuit breaker,
+    # metas.http.breaker): a hung Redis costs one wait, not one per call.
     _redis_timeout = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
     _cache = {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "metas.http.breaker.CircuitBreakerCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": {
             "SOCKET_CONNECT_TIMEOUT": _redis_timeout,
@@ -187,6 +191,10 @@ if REDIS_URL:
     DJANGO_REDIS_LOGGER = "metas.cache"
 else:
     _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# Files made on request (exports that are not prebuilt) that one node makes at once; beyond,
+# a Spanish 503 at once (metas.http.slots): the other workers stay free for the pages.
+METAS_EXPORT_SLOTS = env_int("EXPORT_SLOTS", 1)
+METAS_CACHE_BREAKER_SECONDS = float(os.environ.get("CACHE_BREAKER_SECONDS", "2"))
 CACHES = {
     "default": {**_cache, "KEY_PREFIX": "metas"},
     "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,

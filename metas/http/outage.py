@@ -1,7 +1,9 @@
 """What readers get while a part of the site is down.
 
 A cache is an optimisation: with Redis down or hung, django-redis (IGNORE_EXCEPTIONS, short
-timeouts in settings) answers every call as a miss and pages render from the database. The
+timeouts in settings) answers every call as a miss and pages render from the database; after
+one failure the cache is skipped for a few seconds (metas.http.breaker), so that a hung Redis
+costs one timeout, not one per call. The
 database is not: while it cannot be reached, a page that was rendered before is served from its
 last copy in the shared cache, marked with the date of its data (`stale_copy`), and any other
 page answers a Spanish 503 with Retry-After (`unavailable`), never a 500. Both recover by

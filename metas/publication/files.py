@@ -11,7 +11,10 @@ month ZIPs, then describes the whole files again (metas.opendata.downloads, arch
 Until it is done the exports of those files stream from the database and their month ZIPs
 say "se está preparando" (metas.views): never an older file. A failed build is tried again,
 MAX_ATTEMPTS times in all (after METAS_FILE_BUILD_RETRY_SECONDS times the attempts made),
-then recorded as a failure in the import log, where the staff see it and may retry it.
+then recorded as a failure in the import log, where the staff see it and may retry it. A
+build whose worker was killed is enqueued again when a worker starts on the same machine
+(recover_abandoned: the process is known gone) or by anyone FileBuild.PATIENCE after it
+started (recover_lost).
 """
 from __future__ import annotations
 
@@ -22,10 +25,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task  # the backport of django.tasks (Django 6)
+from django_tasks import TaskResultStatus, task  # the backport of django.tasks (Django 6)
+from django_tasks_db.models import DBTaskResult
 
 from ..models import FileBuild, ImportLog, Institution, MonthArchive
 from ..opendata import archives, downloads
+from .workers import gone
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -54,6 +59,43 @@ def recover_lost() -> int:
     for pk in lost:
         transaction.on_commit(lambda pk=pk: _enqueue(pk))
     return len(lost)
+
+
+def recover_abandoned() -> int:
+    """Tasks whose worker process is gone (killed with SIGKILL, or its machine restarted): each
+    is marked failed, and its build is waiting again and enqueued at once, without waiting
+    FileBuild.PATIENCE, or recorded as failed once it has used MAX_ATTEMPTS. Asked when a worker
+    starts (metas.management.commands.db_worker) and after each build; only the workers of
+    this machine can be known gone (metas.publication.workers)."""
+    abandoned = [result for result in DBTaskResult.objects.running()
+                 if result.worker_ids and gone(result.worker_ids[-1])]
+    for result in abandoned:
+        DBTaskResult.objects.filter(pk=result.pk, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED, finished_at=timezone.now(),
+            exception_class_path="metas.publication.workers.gone",
+            traceback=f"Worker {result.worker_ids[-1]} stopped while running this task.",
+        )
+        if result.task_path == rebuild_files.module_path:
+            _requeue(result.args_kwargs["args"][0], result.worker_ids[-1])
+    return len(abandoned)
+
+
+def _requeue(build_pk: int, worker: str) -> None:
+    """The build of a task whose worker is gone: enqueued again (it may have been killed
+    before it started the build, which is then still waiting), or failed for good."""
+    build = FileBuild.objects.filter(
+        pk=build_pk, status__in=[FileBuild.Status.BUILDING, FileBuild.Status.PENDING]).first()
+    if build is None:
+        return
+    if build.status == FileBuild.Status.PENDING:
+        transaction.on_commit(lambda: _enqueue(build.pk))
+        return
+    if build.attempts >= MAX_ATTEMPTS:  # it kills its worker each time (memory, say)
+        _failed(build, RuntimeError(f"The worker {worker} stopped while building the files"))
+        return
+    FileBuild.objects.filter(pk=build.pk).update(status=FileBuild.Status.PENDING,
+                                                 created_at=timezone.now())
+    transaction.on_commit(lambda: _enqueue(build.pk))
 
 
 def _forget_archives(institutions: list[int] | None, reports: list[int] | None) -> None:
@@ -103,6 +145,7 @@ def rebuild_files(build_pk: int) -> str:
     FileBuild.objects.filter(pk=build.pk).update(
         status=FileBuild.Status.DONE, bytes_written=written, finished_at=timezone.now()
     )
+    recover_abandoned()
     recover_lost()
     return "done"
 

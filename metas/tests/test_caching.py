@@ -33,7 +33,7 @@ def page_cache(request, settings):
             pytest.skip(f"No Redis server answers at {REDIS_URL}")
         settings.CACHES = {
             **settings.CACHES,
-            "pages": {"BACKEND": "django_redis.cache.RedisCache",
+            "pages": {"BACKEND": "metas.http.breaker.CircuitBreakerCache",
                       "LOCATION": REDIS_URL, "KEY_PREFIX": f"test-{uuid.uuid4()}"},
         }
     yield caches["pages"]

@@ -410,6 +410,8 @@ def test_it_round_trips_the_imported_sample_report(client, db):
 def disposition(client, export, params):
     response = client.get(reverse(export), params)
     assert response.status_code == 200
+    if response.streaming:
+        b"".join(response.streaming_content)  # sent: its slot is free (metas.http.slots)
     return response["Content-Disposition"]
 
 
@@ -553,11 +555,41 @@ def test_one_client_gets_thirty_files_made_on_request_a_minute(client, august, s
     settings.PROXY_COUNT = 1
     flood = Client(HTTP_X_FORWARDED_FOR="203.0.113.7")
     url = reverse("metas:goal-export-csv")
-    answers = [flood.get(url, {"institucion": "municipio-de-loja", "q": f"w{n}"}).status_code
-               for n in range(31)]
+    answers = []
+    for n in range(31):
+        response = flood.get(url, {"institucion": "municipio-de-loja", "q": f"w{n}"})
+        answers.append(response.status_code)
+        if response.streaming:
+            b"".join(response.streaming_content)  # sent: its slot is free (metas.http.slots)
     assert answers == [200] * 30 + [429]
     limited = flood.get(url, {"institucion": "municipio-de-loja"})
     assert limited["Retry-After"] == "60"
     assert limited.content.decode().startswith("Demasiados archivos hechos a pedido")
     other = Client(HTTP_X_FORWARDED_FOR="198.51.100.4")
     assert other.get(url, {"institucion": "municipio-de-loja"}).status_code == 200
+
+
+@pytest.mark.parametrize("export", ["metas:goal-export-csv", "metas:goal-export-json",
+                                    "metas:goal-export-xlsx",
+                                    "metas:goal-export-datapackage"])
+def test_while_every_slot_makes_a_file_another_is_refused_at_once_and_pages_answer(
+    client, august, settings, export
+):
+    """Files made on request take a node's EXPORT_SLOTS (metas.http.slots), so that readers of
+    the pages keep a worker: one more waits for none of them and is told to come back."""
+    settings.METAS_EXPORT_SLOTS = 1
+    url = reverse("metas:goal-export-csv")
+    making = client.get(url, {"institucion": "municipio-de-loja", "sep": ";"})
+    assert making.status_code == 200 and making.streaming  # being sent, slowly
+
+    refused = client.get(reverse(export), {"institucion": "municipio-de-loja", "q": "agua"})
+    assert (refused.status_code, refused["Retry-After"]) == (503, "10")
+    assert refused.content.decode() == (
+        "El sitio está haciendo otros archivos a pedido en este momento. Vuelva a intentarlo "
+        "en unos segundos, o descargue el conjunto de datos completo, que ya está listo: "
+        "/metas.csv?periodo=todos\n")
+    assert client.get("/").status_code == 200
+
+    assert "Vilcabamba" in b"".join(making.streaming_content).decode()  # all sent: slot free
+    again = client.get(reverse(export), {"institucion": "municipio-de-loja", "q": "agua"})
+    assert again.status_code == 200

@@ -34,6 +34,7 @@ from .staff_helpers import make_user
 
 OUTAGE_NOTICE = "el sitio se está actualizando"
 PAGES = ["/", "/metas/", "/metas/?periodo=todos", "/parroquias/", "/reportes/"]
+BREAKER_SECONDS = 2
 
 
 @pytest.fixture
@@ -44,10 +45,11 @@ def own_redis(settings):
     options = {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25, "IGNORE_EXCEPTIONS": True}
     settings.CACHES = {
         **settings.CACHES,
-        "pages": {"BACKEND": "django_redis.cache.RedisCache",
+        "pages": {"BACKEND": "metas.http.breaker.CircuitBreakerCache",
                   "LOCATION": f"redis://127.0.0.1:{port}/0", "OPTIONS": options,
                   "KEY_PREFIX": f"test-{uuid.uuid4()}"},
     }
+    settings.METAS_CACHE_BREAKER_SECONDS = BREAKER_SECONDS
     settings.DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     settings.DJANGO_REDIS_LOGGER = "metas.cache"
     yield port, servers
@@ -105,10 +107,59 @@ def test_with_redis_killed_pages_render_from_the_database_and_caching_resumes(
 
     servers.append(start_redis(port))
     assert kept_pages(port) == 0
+    # Cached again, without a restart of anything, once the breaker lets a call through.
+    assert seconds_until_cached(client, port) < 5
+
+
+def seconds_until_cached(client, port: int, limit: float = 10) -> float:
     started = time.monotonic()
-    assert client.get("/metas/").status_code == 200
-    assert kept_pages(port) > 0  # cached again, without a restart of anything
-    assert time.monotonic() - started < 5
+    while time.monotonic() - started < limit:
+        assert client.get("/metas/").status_code == 200
+        if kept_pages(port) > 0:
+            break
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def test_a_hung_redis_costs_one_wait_then_pages_skip_the_cache_until_it_answers(
+    august, own_redis
+):
+    """Redis accepting connections and never answering (the real server, SIGSTOPped): the
+    first call waits REDIS_TIMEOUT, then the cache is skipped (metas.http.breaker) and pages
+    render from the database without a wait; caching resumes by itself after SIGCONT."""
+    port, servers = own_redis
+    client = Client()
+    uncached = {}
+    for path in PAGES:
+        started = time.monotonic()
+        client.get(path)
+        uncached[path] = time.monotonic() - started
+    redis.Redis(port=port).flushall()  # every page must render: what a miss costs
+
+    servers[0].send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        assert client.get("/reportes/").status_code == 200
+        assert time.monotonic() - started >= 0.25, "the first call waited for the timeout"
+        for _round in range(2):
+            for path in PAGES:
+                started = time.monotonic()
+                assert client.get(path).status_code == 200, path
+                elapsed = time.monotonic() - started
+                assert elapsed < max(0.3, uncached[path] + 0.15), (path, elapsed)
+    finally:
+        servers[0].send_signal(signal.SIGCONT)
+
+    redis.Redis(port=port).flushall()
+    assert seconds_until_cached(client, port) < BREAKER_SECONDS + 2
+
+
+def test_only_a_failure_to_reach_redis_opens_the_breaker(own_redis):
+    cache = caches["pages"]
+    with pytest.raises(ValueError):
+        cache.incr("never-set")  # Redis answered: the key is missing
+    cache.set("answered", 1)
+    assert cache.get("answered") == 1, "the cache is still asked"
 
 
 # --- The database ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from ..filters import DEFAULT_ORDER, ORDER_CHOICES, GoalFilter
+from ..http import slots
 from ..http.caching import publication_scope, whole_site
 from ..models import Goal
 from ..opendata import datapackage, downloads, filenames, xlsx
@@ -49,6 +50,8 @@ EXPORT_RATE = "30/m"
 # Seconds a reader is asked to wait while a prebuilt file is being prepared (the worker takes a
 # few at most).
 RETRY_AFTER = 15
+# Seconds a reader is asked to wait while every slot for files made on request is taken.
+BUSY_RETRY_AFTER = 10
 
 
 @publication_scope(whole_site)
@@ -70,9 +73,12 @@ def goal_export_csv(request):
     whole_file = separator == COMMA and downloads.selection_for(query) is not None
     if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS, whole_file=whole_file)):
         return refused
+    if (slot := slots.take()) is None:
+        return _busy_response()
     rows = export_goals(filterset.qs)
     response = StreamingHttpResponse(
-        stream_csv(rows, goal_columns(request.build_absolute_uri), separator),
+        slots.Released(stream_csv(rows, goal_columns(request.build_absolute_uri), separator),
+                       slot),
         content_type=CSV_TYPE,
     )
     return _as_attachment(response, filterset, "csv")
@@ -85,6 +91,8 @@ def goal_export_xlsx(request):
         return HttpResponseBadRequest(_invalid_filters_text(filterset), content_type=TEXT_TYPE)
     if (refused := _over_budget(request, filterset, XLSX_MAX_ROWS, _too_many_for_a_workbook)):
         return refused
+    if (slot := slots.take()) is None:
+        return _busy_response()
     # Deleted when closed, which FileResponse does once the body is sent.
     handle = tempfile.TemporaryFile(prefix="metas-", suffix=".xlsx")
     try:
@@ -97,6 +105,8 @@ def goal_export_xlsx(request):
     except BaseException:
         handle.close()
         raise
+    finally:
+        slots.give_back(slot)
     return _as_attachment(FileResponse(handle, content_type=xlsx.CONTENT_TYPE), filterset, "xlsx")
 
 
@@ -120,6 +130,19 @@ def _over_budget(request, filterset, maximum: int, too_many=None,
         text = (too_many or _too_many_rows_text)(request, count, maximum)
         return HttpResponseBadRequest(text, content_type=TEXT_TYPE)
     return None
+
+
+def _busy_response() -> HttpResponse:
+    """Every slot for files made on request is taken (metas.http.slots): a Spanish 503 at once,
+    rather than a worker more held while the pages wait."""
+    text = _(
+        "The site is making other files on request right now. Try again in a few seconds, or "
+        "download the whole data set, which is ready: %(url)s"
+    ) % {"url": reverse("metas:goal-export-csv") + "?periodo=todos"} + "\n"
+    response = HttpResponse(text, content_type=TEXT_TYPE, status=503)
+    response["Retry-After"] = str(BUSY_RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _too_many_for_a_workbook(request, count: int, maximum: int) -> str:
@@ -200,8 +223,12 @@ def goal_export_json(request):
     if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS, count=head["count"],
                                 whole_file=whole_file)):
         return refused
+    if (slot := slots.take()) is None:
+        return _busy_response()
     response = StreamingHttpResponse(
-        stream_json(export_goals(goals), goal_columns(request.build_absolute_uri), head),
+        slots.Released(
+            stream_json(export_goals(goals), goal_columns(request.build_absolute_uri), head),
+            slot),
         content_type="application/json; charset=utf-8",
     )
     return _as_attachment(response, filterset, "json")
@@ -229,7 +256,12 @@ def goal_export_datapackage(request):
             )
         if (refused := _over_budget(request, filterset, STREAM_MAX_ROWS)) is not None:
             return refused
-        descriptor = _filtered(request, params, filterset)
+        if (slot := slots.take()) is None:
+            return _busy_response()
+        try:
+            descriptor = _filtered(request, params, filterset)
+        finally:
+            slots.give_back(slot)
     return HttpResponse(datapackage.dumps(descriptor), content_type="application/json")
 
 

@@ -13,6 +13,7 @@ staff's corrections of what OCR read are kept in its entry, applied whenever it 
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -20,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from ..importer.parsed import InputFile
+from ..importer.parsed import InputFile, Problem
 from ..importer.scanned import Scan
 from ..models import PendingUpload
 
@@ -28,10 +29,12 @@ FOLDER = "pending"
 MAX_AGE = timedelta(days=1)
 
 
-def keep(*, user, institution, period, files: list[InputFile], sheet=None) -> PendingUpload:
+def keep(*, user, institution, period, files: list[InputFile], sheet=None,
+         state=PendingUpload.State.READY) -> PendingUpload:
     """Store the files and the pending upload that points to them; `sheet`, the worksheet the
-    user chose in a workbook of several reports, is kept with them."""
-    pending = PendingUpload(user=user, institution=institution, period=period)
+    user chose in a workbook of several reports, is kept with them. `state` READING: the
+    files are stored before they are read (metas.staff.reading)."""
+    pending = PendingUpload(user=user, institution=institution, period=period, state=state)
     entries = []
     try:
         for number, file in enumerate(files, start=1):
@@ -51,6 +54,41 @@ def keep(*, user, institution, period, files: list[InputFile], sheet=None) -> Pe
         _delete_files(pending.pk, _paths(entries))
         raise
     return pending
+
+
+def keep_readings(pending: PendingUpload, files: list[InputFile]) -> None:
+    """The worker read the upload without a problem: each scan's OCR reading kept beside it,
+    and the upload ready for its preview."""
+    entries = [dict(entry) for entry in pending.files]
+    written = []
+    try:
+        for number, (entry, file) in enumerate(zip(entries, files), start=1):
+            if file.scan is not None and not entry.get("scan"):
+                entry["scan"] = default_storage.save(
+                    f"{FOLDER}/{pending.pk}/{number}.ocr.json",
+                    ContentFile(file.scan.to_json().encode("utf-8")),
+                )
+                written.append(entry["scan"])
+        pending.files, pending.state = entries, PendingUpload.State.READY
+        pending.save(update_fields=["files", "state"])
+    except BaseException:
+        for path in written:
+            default_storage.delete(path)
+        raise
+
+
+def refuse(pending: PendingUpload, problems: list[Problem]) -> None:
+    """The worker found problems in the upload: they are kept for its page, its files go."""
+    pending.state = PendingUpload.State.REFUSED
+    pending.problems = [asdict(problem) for problem in problems]
+    pending.save(update_fields=["state", "problems"])
+    paths, pk = _paths(pending.files), pending.pk
+    transaction.on_commit(lambda: _delete_files(pk, paths))
+
+
+def problems(pending: PendingUpload) -> list[Problem]:
+    """The problems the worker found (refuse())."""
+    return [Problem(**problem) for problem in pending.problems]
 
 
 def _paths(entries: list[dict]) -> list[str]:

@@ -112,7 +112,7 @@ def read(pending: PendingUpload) -> str:
     def report(done: int, total: int) -> None:
         note_progress(pending, done, total)
 
-    note_progress(pending, 0, 0)
+    note_start(pending)
     files = read_scans(pending_uploads.load(pending), report)
     with reporting_progress(report):
         attempt = run_attempt(
@@ -128,9 +128,15 @@ def read(pending: PendingUpload) -> str:
     return "read"
 
 
-def note_progress(pending: PendingUpload, done: int, total: int) -> None:
-    starts = pending.progress.get("starts", 0) + (1 if done == total == 0 else 0)
-    pending.progress = {"done": done, "total": total, "starts": starts,
+def note_start(pending: PendingUpload) -> None:
+    """The task starts reading (again, after a worker stopped halfway: recover_stalled)."""
+    note_progress(pending, 0, 0, starts=pending.progress.get("starts", 0) + 1)
+
+
+def note_progress(pending: PendingUpload, done: int, total: int, starts=None) -> None:
+    """How far the reading is, kept for the page: `done` of `total` pages."""
+    pending.progress = {"done": done, "total": total,
+                        "starts": pending.progress.get("starts", 1) if starts is None else starts,
                         "at": timezone.now().isoformat()}
     PendingUpload.objects.filter(pk=pending.pk).update(progress=pending.progress)
 

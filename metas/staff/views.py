@@ -154,6 +154,9 @@ def _upload_page(request, form, *, problems=()):
         "form": form,
         "problems": problems,
         "institutions": allowed_institutions(request.user),
+        # The user's uploads the worker is still reading: a way back to their pages.
+        "being_read": PendingUpload.objects.filter(
+            user=request.user, state=State.READING, decision="").order_by("created_at"),
     }
     return render(request, "metas/staff/upload.html", context)
 
@@ -243,7 +246,14 @@ def staff_preview(request, pending):
 def _reading_page(request, pending):
     """The page of an upload the worker is reading: how far it is, reloading itself."""
     reading.recover_stalled(pending)
-    response = render(request, "metas/staff/reading.html", reading.reading_context(pending))
+    if pending.state == State.REFUSED:  # stalled once too often
+        return _upload_page(request, UploadForm(user=request.user),
+                            problems=pending_uploads.problems(pending))
+    context = reading.reading_context(pending)
+    # Reloading by itself can be turned off (WCAG 2.2.1): a screen reader starts the page
+    # again at each reload.
+    context["reloads"] = request.GET.get("recarga") != "no"
+    response = render(request, "metas/staff/reading.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -48,6 +48,9 @@ def test_a_scan_is_stored_at_once_and_its_page_waits_for_the_worker_then_is_the_
                                   django_capture_on_commit_callbacks)
     assert pending.state == "reading" and "scan" not in pending.files[0]
     assert not ImportLog.objects.exists()  # the worker's reading writes the log's row
+    # The upload form leads back to it.
+    form = signed_in.get(reverse("metas:staff-upload")).content.decode()
+    assert "todavía se están leyendo" in form and f'href="{address}"' in form
 
     # The worker is not running: the page says the reading waits, and reloads itself.
     page = signed_in.get(address)
@@ -84,7 +87,7 @@ def test_the_page_says_how_far_the_reading_is(signed_in, loja,
                                               django_capture_on_commit_callbacks):  # noqa: F811
     pending, address = upload_now(signed_in, {SCAN_PAGES.name: SCAN_PAGES.read_bytes()}, loja,
                                   django_capture_on_commit_callbacks)
-    reading.note_progress(pending, 0, 0)  # what the worker writes as it starts, then per page
+    reading.note_start(pending)  # what the worker writes as it starts, then after each page
     assert "Leyendo el archivo…" in text_of(signed_in.get(address))
     reading.note_progress(pending, 2, 3)
     page = signed_in.get(address)
@@ -148,12 +151,30 @@ def test_a_reading_whose_worker_stopped_halfway_is_started_again(
     assert "Leído de un PDF escaneado" in text_of(signed_in.get(address))
 
 
+def test_a_reading_stopped_halfway_twice_is_given_up_saying_so(
+        signed_in, loja, django_capture_on_commit_callbacks):  # noqa: F811
+    pending, address = upload_now(signed_in, {SCAN_PAGES.name: SCAN_PAGES.read_bytes()}, loja,
+                                  django_capture_on_commit_callbacks)
+    run_worker_stopped_after_page_one(pending)
+    signed_in.get(address)  # started again…
+    pending.refresh_from_db()
+    run_worker_stopped_after_page_one(pending)  # …and stopped halfway again
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = signed_in.get(address)
+    assert page.status_code == 200
+    assert ("La lectura de los archivos se detuvo a medias dos veces, así que se abandonó"
+            in text_of(page))
+    assert PendingUpload.objects.get().state == "refused"
+    assert not [name for name in media_files() if name.startswith("pending/")]
+
+
 def run_worker_stopped_after_page_one(pending):
     """What a worker killed halfway leaves: the upload "reading", its last page read 11
     minutes ago, its task taken (so no worker runs it again by itself)."""
     from django_tasks_db.models import DBTaskResult
 
-    reading.note_progress(pending, 0, 0)
+    reading.note_start(pending)
     reading.note_progress(pending, 1, 3)
     pending.progress["at"] = (pending.created_at - timedelta(minutes=11)).isoformat()
     PendingUpload.objects.filter(pk=pending.pk).update(progress=pending.progress)

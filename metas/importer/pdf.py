@@ -284,16 +284,19 @@ class Reading:
         pages (the rows of the two parts cannot be matched safely)."""
         if not self.other_parts or self.columns is None:
             return
-        first, fields = self.other_parts[0]
+        fields = self.other_parts[0][1]
+        others = [number for number, part in self.other_parts if part == fields]
         raise Unreadable(Problem(self.file.name, _(
             "The sheet was printed “down, then over”: pages %(pages)s hold the columns "
-            "%(columns)s, and from page %(other)s on come the columns %(others)s. Print the "
+            "%(columns)s, and pages %(other)s the columns %(others)s of the same rows. Each "
+            "goal is thus split between two pages, and the PDF does not say which row of one "
+            "part goes with which row of the other, so the report was not imported. Print the "
             "sheet with all its columns on the width of the page (“fit all columns on one "
             "page”), or upload the spreadsheet."
         ) % {
             "pages": page_range(self.report_pages),
             "columns": ", ".join(f"“{label}”" for label in self.fields.values()),
-            "other": first,
+            "other": page_range(others),
             "others": ", ".join(f"“{label}”" for label in fields.values()),
         }))
 

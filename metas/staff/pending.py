@@ -2,13 +2,16 @@
 
 Their files are kept byte for byte under MEDIA_ROOT/pending/<id>/ with names the server chose
 (1, 2, ...); the names the user gave are only shown. Only uploads the importer read without a
-problem are kept. Once published or cancelled its files go and the row stays, with the
+problem are kept, and those the worker reads (metas.staff.reading: "reading", then "ready" or
+"refused"). Once published or cancelled its files go and the row stays, with the
 decision and the report, so that the same upload posted again is answered with what became of it;
 every pending upload, decided or not, is forgotten a day old.
 
 A scanned PDF keeps its OCR reading beside it (metas.importer.scanned.Scan, as JSON: reading
 the images again would take tens of seconds at each preview and at "Publicar"), and the
-staff's corrections of what OCR read are kept in its entry, applied whenever it is read.
+staff's corrections of what OCR read are kept in its entry, applied whenever it is read. A
+long PDF the worker read keeps its reading too (metas.importer.pdf.PdfReading), for the same
+reason.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..importer.parsed import InputFile, Problem
+from ..importer.pdf import PdfReading
 from ..importer.scanned import Scan
 from ..models import PendingUpload
 
@@ -57,18 +61,19 @@ def keep(*, user, institution, period, files: list[InputFile], sheet=None,
 
 
 def keep_readings(pending: PendingUpload, files: list[InputFile]) -> None:
-    """The worker read the upload without a problem: each scan's OCR reading kept beside it,
-    and the upload ready for its preview."""
+    """The worker read the upload without a problem: each scan's OCR reading and each PDF's
+    reading kept beside it, and the upload ready for its preview."""
     entries = [dict(entry) for entry in pending.files]
     written = []
     try:
         for number, (entry, file) in enumerate(zip(entries, files), start=1):
-            if file.scan is not None and not entry.get("scan"):
-                entry["scan"] = default_storage.save(
-                    f"{FOLDER}/{pending.pk}/{number}.ocr.json",
-                    ContentFile(file.scan.to_json().encode("utf-8")),
-                )
-                written.append(entry["scan"])
+            for key, reading, suffix in (("scan", file.scan, "ocr"), ("pdf", file.reading, "pdf")):
+                if reading is not None and not entry.get(key):
+                    entry[key] = default_storage.save(
+                        f"{FOLDER}/{pending.pk}/{number}.{suffix}.json",
+                        ContentFile(reading.to_json().encode("utf-8")),
+                    )
+                    written.append(entry[key])
         pending.files, pending.state = entries, PendingUpload.State.READY
         pending.save(update_fields=["files", "state"])
     except BaseException:
@@ -92,8 +97,9 @@ def problems(pending: PendingUpload) -> list[Problem]:
 
 
 def _paths(entries: list[dict]) -> list[str]:
-    """Every file an upload keeps: the files, and the OCR reading of a scan."""
-    return [path for entry in entries for path in (entry["path"], entry.get("scan")) if path]
+    """Every file an upload keeps: the files, the OCR reading of a scan, a PDF's reading."""
+    return [path for entry in entries
+            for path in (entry["path"], entry.get("scan"), entry.get("pdf")) if path]
 
 
 def load(pending: PendingUpload) -> list[InputFile]:
@@ -101,8 +107,16 @@ def load(pending: PendingUpload) -> list[InputFile]:
     files = []
     for entry in pending.files:
         with default_storage.open(entry["path"], "rb") as stored:
-            files.append(InputFile(name=entry["name"], data=stored.read(), scan=scan_of(entry)))
+            files.append(InputFile(name=entry["name"], data=stored.read(), scan=scan_of(entry),
+                                   reading=pdf_reading_of(entry)))
     return files
+
+
+def pdf_reading_of(entry: dict) -> PdfReading | None:
+    if not entry.get("pdf"):
+        return None
+    with default_storage.open(entry["pdf"], "rb") as stored:
+        return PdfReading.from_json(stored.read().decode("utf-8"))
 
 
 def scan_of(entry: dict) -> Scan | None:

@@ -33,7 +33,7 @@ from django_tasks import task  # the backport of django.tasks (Django 6)
 
 from ..importer import Problem, run_attempt
 from ..importer.parsed import InputFile
-from ..importer.pdf import reporting_progress
+from ..importer.pdf import read_pdfs, reporting_progress
 from ..models import ImportLog, PendingUpload
 from . import pending as pending_uploads
 from .permissions import may_publish
@@ -115,6 +115,7 @@ def read(pending: PendingUpload) -> str:
     note_start(pending)
     files = read_scans(pending_uploads.load(pending), report)
     with reporting_progress(report):
+        files = read_pdfs(files)  # kept, so that the preview reads no page again
         attempt = run_attempt(
             files, source=ImportLog.Source.WEB, user=pending.user,
             institution=pending.institution, period=pending.period,

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from metas.importer import pdf
 from metas.importer.scanned import Scan
 from metas.models import ImportLog, PendingUpload, Report
 from metas.staff import pending as pending_uploads
@@ -132,8 +133,17 @@ def test_a_long_pdf_is_read_by_the_worker_and_the_months_pdf_in_the_request(
     pending.refresh_from_db()
     assert (pending.state, pending.progress["done"], pending.progress["total"]) == (
         "ready", 13, 13)
-    assert "137 metas" in text_of(signed_in.get(address))
     assert list(ImportLog.objects.values_list("outcome", flat=True)) == ["previewed"] * 2
+    # Its reading is kept: the preview and "Publicar" read no page again (pdfplumber away).
+    assert pending.files[0]["pdf"].endswith("/1.pdf.json")
+    monkeypatch.setattr(pdf, "pdf_reading", no_page_read)
+    assert "137 metas" in text_of(signed_in.get(address))
+    published = signed_in.post(reverse("metas:staff-publish", args=[pending.pk]))
+    assert published.status_code == 302 and Report.objects.get().goals.count() == 137
+
+
+def no_page_read(file, progress=None):
+    raise AssertionError(f"{file.name} was read again")
 
 
 def test_a_reading_whose_worker_stopped_halfway_is_started_again(

@@ -125,11 +125,20 @@ def of_goal(goal: Goal) -> Pace:
     return pace_of(goal.progress, goal.status, goal.months_unchanged, goal.report.period)
 
 
+class _Month(ExtractMonth):
+    """The month of a date; on SQLite with its own strftime() rather than Django's, which
+    calls back into Python for every row (a tenth of a search's time, at every match)."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"CAST(strftime('%%m', {sql}) AS INTEGER)", params
+
+
 def _on_track_in_its_month() -> Q:
     """progress >= on_track_from(the report's month), as one comparison a row: with progress
     stored to two decimals, that is 12 × progress >= 100 × (month - 1), exactly (a chain of
     twelve "month = m and progress >= …" cost SQLite a Python call per goal and month)."""
-    month = ExtractMonth("report__period")
+    month = _Month("report__period")
     return Q(GreaterThanOrEqual(F("progress") * 12, (month - 1) * 100))
 
 

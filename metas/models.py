@@ -692,8 +692,8 @@ class Goal(models.Model):
         return reverse("metas:goal-detail", args=[self.pk])
 
     def ocr_marks(self) -> list[dict]:
-        """The fields OCR read with little confidence (metas.importer.scanned.review), as the
-        goal's page says them: [{"label", "confidence", "corrected"}]."""
+        """The fields OCR read that were marked for review (metas.importer.scanned.review), as
+        the goal's page says them: [{"label", "confidence", "corrected"}]."""
         labels = {
             "unit_code": _("unit code"), "unit_name": _("unit"), "objective": _("objective"),
             "indicator": _("indicator"), "target": _("target"),

@@ -289,6 +289,8 @@ def staff_cancel(request, pending):
         pending = _locked(pending)
         if pending.decision:
             return _decided(request, pending, again=True)
+        if pending.state == State.REFUSED:  # nothing kept to cancel: its page says why
+            return redirect("metas:staff-preview", pk=pending.pk)
         record_attempt(
             source=WEB, outcome=Outcome.CANCELLED, files=pending_uploads.load(pending),
             user=request.user, institution=str(pending.institution or ""),

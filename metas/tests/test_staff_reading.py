@@ -114,6 +114,23 @@ def test_a_scan_with_problems_gives_the_upload_form_with_them_and_its_files_go(
     assert ImportLog.objects.get().outcome == "rejected"
     assert PendingUpload.objects.get().state == "refused"
     assert not [name for name in media_files() if name.startswith("pending/")]
+    # "Cancelar" (a page left open) or "Publicar" now: back to the problems, never a 5xx.
+    for action in ("metas:staff-cancel", "metas:staff-publish"):
+        response = signed_in.post(reverse(action, args=[pending.pk]))
+        assert (response.status_code, response["Location"]) == (302, address)
+
+
+def test_an_upload_cancelled_while_it_waits_is_not_read(
+        signed_in, loja, django_capture_on_commit_callbacks):  # noqa: F811
+    pending, address = upload_now(signed_in, {SCAN_PAGES.name: SCAN_PAGES.read_bytes()}, loja,
+                                  django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(reverse("metas:staff-cancel", args=[pending.pk]))
+    assert response["Location"] == reverse("metas:staff-upload")
+    run_worker()
+    assert list(ImportLog.objects.values_list("outcome", flat=True)) == ["cancelled"]
+    assert PendingUpload.objects.get().state == "reading"  # never read
+    assert not [name for name in media_files() if name.startswith("pending/")]
 
 
 def test_a_long_pdf_is_read_by_the_worker_and_the_months_pdf_in_the_request(

@@ -203,8 +203,7 @@ def staff_preview(request, pending):
     if pending.state == State.READING:
         return _reading_page(request, pending)
     if pending.state == State.REFUSED:
-        return _upload_page(request, UploadForm(user=request.user),
-                            problems=pending_uploads.problems(pending))
+        return _refused_page(request, pending)
     files = pending_uploads.load(pending)
     try:
         result = import_report(
@@ -247,8 +246,7 @@ def _reading_page(request, pending):
     """The page of an upload the worker is reading: how far it is, reloading itself."""
     reading.recover_stalled(pending)
     if pending.state == State.REFUSED:  # stalled once too often
-        return _upload_page(request, UploadForm(user=request.user),
-                            problems=pending_uploads.problems(pending))
+        return _refused_page(request, pending)
     context = reading.reading_context(pending)
     # Reloading by itself can be turned off (WCAG 2.2.1): a screen reader starts the page
     # again at each reload.
@@ -256,6 +254,18 @@ def _reading_page(request, pending):
     response = render(request, "metas/staff/reading.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _refused_page(request, pending):
+    """The upload form with the problems the worker found, the institution, period and sheet
+    as they were chosen, for the files to be sent again."""
+    initial = {
+        "institution": pending.institution_id,
+        "period": pending.period.strftime("%Y-%m") if pending.period else "",
+        "sheet": pending_uploads.sheet(pending) or "",
+    }
+    return _upload_page(request, UploadForm(user=request.user, initial=initial),
+                        problems=pending_uploads.problems(pending))
 
 
 @login_required

@@ -111,6 +111,8 @@ def test_a_scan_with_problems_gives_the_upload_form_with_them_and_its_files_go(
     assert ("blanco.pdf: No se reconoce ninguna tabla en este PDF escaneado: no es un reporte "
             "de metas y objetivos") in text
     assert "Revisar los archivos" in text  # the upload form, to try again
+    html = page.content.decode()
+    assert f'<option value="{loja.pk}" selected>' in html and 'value="2019-08"' in html
     assert ImportLog.objects.get().outcome == "rejected"
     assert PendingUpload.objects.get().state == "refused"
     assert not [name for name in media_files() if name.startswith("pending/")]

@@ -486,7 +486,6 @@ class _Writer:
             name=plan.name, slug=plan.slug, kind=Institution.Kind.MUNICIPALITY,
             canton_id=territory[1] if territory else None,
         )
-        publication.changed(institution.pk)
         gazetteer = self.atlas.gazetteer(territory)
         places = _PlaceNames(self.loja, gazetteer)
         units = self._units(institution, self._levels(institution))
@@ -511,6 +510,7 @@ class _Writer:
         record.record_written(reports)
         for model, model_rows in zip((GoalParish, GoalCanton, GoalNeighbourhood), tag_rows_by_model):
             insert_many(model, model_rows)
+        publication.changed(institution.pk)  # once its goals and tags are all written
         return {
             "goals": goals_written,
             "parish_tags": len(tag_rows_by_model[0]),

@@ -371,6 +371,9 @@ class Report(models.Model):
         _("SHA-256 of the goals"), max_length=64, blank=True, default="", db_default=""
     )
     unchanged_since = models.DateField(_("unchanged since"), null=True, blank=True)
+    # Its institution's `published_at` when its facet tallies (Tally) were last made current:
+    # any other value and the goal list counts its goals instead.
+    tallied_for = models.DateTimeField(_("tallied for"), null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -787,6 +790,24 @@ class GoalNeighbourhood(models.Model):
                 fields=["goal", "neighbourhood"], name="unique_goal_neighbourhood"
             ),
         ]
+
+
+class Tally(models.Model):
+    """How many goals of one report and unit have one value of one of the goal list's facets
+    (metas.filters.tallies), written with the goals by the publication door: a list scoped to
+    institutions, months, levels and units adds up a few of these rows instead of counting its
+    goals. `facet` "goals" counts them all; "parroquia" holds a parish's pk as `value`."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="tallies")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="tallies")
+    facet = models.CharField(_("facet"), max_length=24)
+    value = models.CharField(_("value"), max_length=200)
+    count = models.PositiveIntegerField(_("goals"))
+
+    class Meta:
+        verbose_name = _("facet tally")
+        verbose_name_plural = _("facet tallies")
+        indexes = [models.Index(fields=["report", "facet"], name="metas_tally_report_facet")]
 
 
 class ImportLogQuerySet(models.QuerySet):

@@ -71,7 +71,7 @@ from urllib.parse import urlencode
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from servers import (  # noqa: E402  (bench/servers.py)
-    HOST, PROJECT, Server, collect_static, main_interruptible, prepare_demo, project_env,
+    HOST, PROJECT, Server, collect_static, main_interruptible, manage, prepare_demo, project_env,
     project_server, running, say,
 )
 
@@ -182,7 +182,8 @@ def prepare_data(args, data: Path) -> tuple[str, dict[str, str], bool]:
     env.pop("REDIS_URL", None)
     if reusable:
         say(f"reusing the data in {data}")
-        collect_static(env)  # the static files of the code measured now
+        manage(env, "migrate", "--no-input", "-v0")  # the schema of the code measured now
+        collect_static(env)  # and its static files
         return database_url, env, False
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)

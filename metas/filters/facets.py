@@ -2,77 +2,58 @@
 applies it, like Datasette's facets (a mixin of GoalFilter):
 
     goals.facets(listed_goals, request.path)
+
+A list filtered only by institution, period, level and unit adds up the tallies written at
+publication (tallies.py); any other list counts its goals, with the same conditions.
 """
 from __future__ import annotations
 
-from django.db.models import Count, Q
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Count
 
-from ..accountability import pace, reasons
-from ..models import PROGRESS_BANDS, Goal, GoalParish
+from ..models import Goal, GoalParish, Parish
+from .tallies import COUNTED_FACETS, GOALS, TallyScope, conditions
 
 # Values shown per facet (the most frequent first).
 FACET_SIZE = 8
-# The facets whose values are conditions, all counted in one query: (value, label, condition);
-# "sin_financiamiento" is shown with the progress.
-COUNTED_FACETS = {
-    "avance": [(band.slug, band.label, band.condition) for band in PROGRESS_BANDS],
-    "sin_financiamiento": [("1", _("Lacking financing"), Q(lacks_financing=True))],
-    "ritmo": [(value, label, pace.condition(value)) for value, label in pace.FILTER_CHOICES],
-    "motivo": [
-        (value, label, reasons.condition(value)) for value, label in reasons.FILTER_CHOICES
-    ],
-}
 
 
 class Facets:
-    """Needs a GoalFilter (self.filters, self.form, self.url, self.institution_in_scope)."""
+    """Needs a GoalFilter (self.filters, self.form, self.url, self.institution_in_scope,
+    self.named_institution())."""
+
+    # The number of goals listed, when the tallies gave it (None: the list counts them).
+    tallied_count = None
 
     def facets(self, goals, path: str) -> list[dict]:
         """Counts per value of the list's main filters among `goals` (this list), each value a
         link that applies it, like Datasette's facets: [{"name", "label", "values": [{"label",
-        "count", "url", "selected"}]}]. Two queries (four for one institution), whatever the
-        number of goals: every count of a condition in one, the parishes in another."""
-        listed = Goal.objects.filter(pk__in=goals.order_by().values("pk"))
+        "count", "url", "selected"}]}]. A few queries (two more for one institution), whatever
+        the number of goals."""
+        scope = TallyScope.of(self.form.cleaned_data, self.named_institution())
+        counts = _Tallied(scope) if scope is not None else _Counted(goals)
+        if scope is not None:
+            self.tallied_count = counts.totals.get((GOALS, ""), 0)
         data = self.form.cleaned_data
-        totals = listed.count_each({
-            (name, value): condition
-            for name, values in COUNTED_FACETS.items() for value, _label, condition in values
-        })
         facets = []
         for name, values in COUNTED_FACETS.items():
-            rows = [(value, label, totals[name, value]) for value, label, _q in values]
+            rows = [(value, label, counts.totals.get((name, value), 0))
+                    for value, label, _q in values]
             if name == "sin_financiamiento":
                 facets[-1]["values"] += self._facet(name, rows, path, "1" if data.get(name)
                                                     else None)["values"]
             else:
                 facets.append(self._facet(name, rows, path, data.get(name)))
         if self.institution_in_scope is not None:
-            facets.append(self._grouped_facet(
-                listed, path, "nivel", "unit__level__slug", "unit__level__name", data))
-            facets.append(self._grouped_facet(
-                listed, path, "unidad", "unit__slug", "unit__published_name", data))
-        parishes = (
-            GoalParish.objects.filter(goal__in=listed.values("pk"), via_coverage=False)
-            .values("parish__slug", "parish__name")
-            .annotate(count=Count("goal_id", distinct=True))
-            .order_by("-count", "parish__name")[:FACET_SIZE]
-        )
+            for name, slug_field, label_field in (
+                    ("nivel", "unit__level__slug", "unit__level__name"),
+                    ("unidad", "unit__slug", "unit__published_name")):
+                chosen = data.get(name)
+                rows = [row for row in counts.grouped(slug_field, label_field) if row[0]]
+                facets.append(self._facet(name, rows, path, chosen.slug if chosen else None))
         chosen = data.get("parroquia")
-        facets.append(self._facet("parroquia", [
-            (row["parish__slug"], row["parish__name"], row["count"]) for row in parishes
-        ], path, chosen.slug if chosen else None))
+        facets.append(self._facet("parroquia", counts.parishes(), path,
+                                  chosen.slug if chosen else None))
         return [facet for facet in facets if facet["values"]]
-
-    def _grouped_facet(self, listed, path, name, slug_field, label_field, data) -> dict:
-        rows = (
-            listed.values(slug_field, label_field).annotate(count=Count("pk"))
-            .order_by("-count", label_field)[:FACET_SIZE]
-        )
-        chosen = data.get(name)
-        values = [(row[slug_field], row[label_field], row["count"]) for row in rows
-                  if row[slug_field]]
-        return self._facet(name, values, path, chosen.slug if chosen else None)
 
     def _facet(self, name, values, path, chosen) -> dict:
         return {
@@ -85,3 +66,46 @@ class Facets:
                 if count
             ],
         }
+
+
+class _Counted:
+    """The facets of any list, counted among its goals."""
+
+    def __init__(self, goals):
+        self.ids = goals.order_by().values("pk")
+        self.listed = Goal.objects.filter(pk__in=self.ids)
+        # Counted over the list's own query: through `pk IN (…)` the database would find the
+        # goals twice (half a search's counting, which selects thousands of them).
+        self.totals = goals.order_by().count_each(conditions())
+
+    def grouped(self, slug_field, label_field) -> list[tuple]:
+        rows = (self.listed.values(slug_field, label_field).annotate(count=Count("pk"))
+                .order_by("-count", label_field)[:FACET_SIZE])
+        return [(row[slug_field], row[label_field], row["count"]) for row in rows]
+
+    def parishes(self) -> list[tuple]:
+        rows = (
+            GoalParish.objects.filter(goal__in=self.ids, via_coverage=False)
+            .values("parish__slug", "parish__name")
+            .annotate(count=Count("goal_id", distinct=True))
+            .order_by("-count", "parish__name")[:FACET_SIZE]
+        )
+        return [(row["parish__slug"], row["parish__name"], row["count"]) for row in rows]
+
+
+class _Tallied:
+    """The facets of a list of whole reports, levels and units, added up from their tallies."""
+
+    def __init__(self, scope: TallyScope):
+        self.scope = scope
+        self.totals = scope.counts()
+
+    def grouped(self, slug_field, label_field) -> list[tuple]:
+        return self.scope.grouped(slug_field, label_field, FACET_SIZE)
+
+    def parishes(self) -> list[tuple]:
+        counted = dict(self.scope.parishes(FACET_SIZE))
+        names = Parish.objects.filter(pk__in=counted).values_list("pk", "slug", "name")
+        rows = sorted(((slug, name, counted[pk]) for pk, slug, name in names),
+                      key=lambda row: (-row[2], row[1]))
+        return rows[:FACET_SIZE]

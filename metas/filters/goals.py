@@ -252,6 +252,10 @@ class GoalFilter(CanonicalLinks, Facets, NarrowedChoices, django_filters.FilterS
             queryset = queryset.order_by(*relevance, *ORDERINGS[DEFAULT_ORDER])
         return queryset
 
+    def named_institution(self):
+        """The one institution the valid filters name (see _institution_named)."""
+        return _institution_named(self.form.cleaned_data)
+
     def filter_reports(self, queryset, data):
         """The default scope (each institution's latest report) or the chosen period, through
         the one institution the filters name, if any (Goal.objects.in_scope)."""

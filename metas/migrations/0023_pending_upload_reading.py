@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metas', '0021_file_build'),
+        ('metas', '0022_tally'),
     ]
 
     operations = [

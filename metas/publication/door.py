@@ -8,8 +8,9 @@ the transaction that changed it.
 
 changed() gives the institutions a new `published_at`: the version every page and file that
 shows them is derived from (read by Institution.objects.version()), so no cached page or
-prebuilt file of the old data is served once it commits. It also records, in the same
-transaction, that their prebuilt files are to be rebuilt: the worker does it once the
+prebuilt file of the old data is served once it commits. It counts the goals of the
+reports that changed for the goal list's facets (metas.filters.tallies), and records, in the
+same transaction, that their prebuilt files are to be rebuilt: the worker does it once the
 transaction commits (metas.publication.files), so the request that published returns at once.
 `reports`: the only reports whose rows changed (an import), else every report of those
 institutions is written again (a re-tagging); a withdrawal names none (reports=[]): its parts
@@ -22,7 +23,8 @@ from contextvars import ContextVar
 
 from django.db import transaction
 
-from ..models import Institution
+from ..filters import tallies
+from ..models import Institution, Report
 from . import files
 
 # The institutions whose changes committed within the current together() block.
@@ -33,6 +35,7 @@ def changed(*institution_ids: int, reports: list[int] | None = None) -> None:
     """Mark these institutions' data as changed; their files are rebuilt by the worker after
     the commit (or after the together() block this is called in)."""
     Institution.objects.filter(pk__in=institution_ids).mark_published()
+    _recount(institution_ids, reports)
     batch = _together.get()
     if batch is None:
         files.request(institutions=sorted(institution_ids), reports=reports)
@@ -59,6 +62,19 @@ def together(*, files: bool = True):
         if files:
             # Now, or after the commit of a transaction still open around the block.
             transaction.on_commit(lambda: _request_batch(batch))
+
+
+def _recount(institution_ids, reports: list[int] | None) -> None:
+    """The facet tallies of the reports whose goals changed, in the same transaction (an
+    import's report and the later months whose history it moved; every report of the
+    institutions when none are named), and every report of theirs marked current."""
+    if reports is None:
+        reports = Report.objects.filter(institution__in=institution_ids).values_list(
+            "pk", flat=True)
+    elif reports:
+        reports = tallies.following(reports)
+    tallies.recount(reports)
+    tallies.stamp(institution_ids)
 
 
 def _request_batch(batch: set[int]) -> None:

@@ -52,13 +52,15 @@ def goal_list(request):
     if valid:
         data = goal_filter.form.cleaned_data
         goals = goal_filter.qs
-        page_obj = goals_page(goals, page_number_given, searching=bool(data.get("q")))
+        facets = goal_filter.facets(goals, request.path)
+        page_obj = goals_page(goals, page_number_given, searching=bool(data.get("q")),
+                              count=goal_filter.tallied_count)
         context.update(
             page_obj=page_obj,
             goals=with_parish_relation(page_obj.object_list, data.get("parroquia")),
             search_terms=words(data.get("q", "")),
             parish_chosen=data.get("parroquia"),
-            facets=goal_filter.facets(goals, request.path),
+            facets=facets,
             **scope_statement(goal_filter, request.path),
             **list_links(goal_filter, page_obj),
         )
@@ -115,7 +117,7 @@ def scope_statement(goal_filter, path) -> dict:
     }
 
 
-def goals_page(goals, number, *, searching=False):
+def goals_page(goals, number, *, searching=False, count=None):
     """One page of `goals` (a queryset of public_goals(), ordered), its rows read in ONE query,
     so that a page stays whole while an import replaces goals (a second query could miss rows
     the first one saw).
@@ -123,12 +125,14 @@ def goals_page(goals, number, *, searching=False):
     The page's ids are sorted alone, in a subquery (sorting thousands of goals with their joined
     unit, level and texts to keep fifty is what made the list slow), and the outer query joins
     the fifty rows. A search (ordered by relevance) reads its rows with the total (COUNT(*)
-    OVER ()), in the same query.
+    OVER ()), in the same query. `count`: the number of goals, when already known.
     """
     number = page_number(number)
     if searching:
         return _searched_page(goals, number)
     paginator = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # known from the facets' tallies (a cached property)
     page = paginator.get_page(number)
     page.object_list = list(goals.filter(pk__in=page.object_list))
     return page

@@ -1,0 +1,149 @@
+"""The goal list's facet counts, counted once when goals are published rather than at every
+page that lists them (models.Tally: report × unit × facet value → goals):
+
+    recount(report_ids)              # the publication door, in the transaction that changed them
+    scope = TallyScope.of(data)      # None when the filters ask for more than reports and units
+    scope.counts()                   # {("avance", "0-24"): 12, ..., ("goals", ""): 645}
+
+A list filtered only by institution, period, level and unit (the pages citizens reach from an
+institution, and most of the lists never asked before) then adds up a few dozen rows in place
+of counting its goals against twenty conditions; any other filter counts its goals as before
+(metas.filters.facets), with the same conditions, declared here once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
+
+from ..accountability import pace, reasons
+from ..models import PROGRESS_BANDS, Goal, GoalParish, Institution, Report, Tally, Unit
+
+# The facets whose values are conditions: (value, label, condition); "sin_financiamiento" is
+# shown with the progress.
+COUNTED_FACETS = {
+    "avance": [(band.slug, band.label, band.condition) for band in PROGRESS_BANDS],
+    "sin_financiamiento": [("1", _("Lacking financing"), Q(lacks_financing=True))],
+    "ritmo": [(value, label, pace.condition(value)) for value, label in pace.FILTER_CHOICES],
+    "motivo": [
+        (value, label, reasons.condition(value)) for value, label in reasons.FILTER_CHOICES
+    ],
+}
+GOALS, PARISH = "goals", "parroquia"
+# The filters a tally answers; any other one given counts the goals themselves.
+TALLIED_FILTERS = {"institucion", "periodo", "nivel", "unidad", "orden"}
+# Reports recounted per statement (SQLite's limit of variables in one statement).
+CHUNK = 500
+
+
+def conditions() -> dict[tuple[str, str], Q]:
+    """{(facet, value): condition} of every counted facet value."""
+    return {(name, value): condition
+            for name, values in COUNTED_FACETS.items() for value, _label, condition in values}
+
+
+def recount(report_ids) -> None:
+    """The tallies of these reports written again from their goals (a few queries a chunk)."""
+    report_ids = sorted(set(report_ids))
+    for start in range(0, len(report_ids), CHUNK):
+        chunk = report_ids[start:start + CHUNK]
+        Tally.objects.filter(report_id__in=chunk).delete()
+        Tally.objects.bulk_create([*_counted(chunk), *_parishes(chunk)], batch_size=1000)
+
+
+def stamp(institution_ids) -> None:
+    """Every report of these institutions tallied for their current `published_at` (once the
+    reports whose goals changed were recounted)."""
+    published_at = Institution.objects.filter(pk=OuterRef("institution_id")).values(
+        "published_at")[:1]
+    Report.objects.filter(institution__in=institution_ids).update(
+        tallied_for=Subquery(published_at))
+
+
+def following(report_ids) -> list[int]:
+    """These reports and the later ones of their institutions: an import re-links the
+    history of the months after it (metas.history), which moves their paces."""
+    firsts = {}
+    for institution, period in Report.objects.filter(pk__in=report_ids).values_list(
+            "institution_id", "period"):
+        firsts[institution] = min(period, firsts.get(institution, period))
+    later = Q(pk__in=[])
+    for institution, period in firsts.items():
+        later |= Q(institution_id=institution, period__gte=period)
+    return list(Report.objects.filter(later).values_list("pk", flat=True)) if firsts else []
+
+
+def _counted(report_ids) -> list[Tally]:
+    keys = {f"c{index}": key for index, key in enumerate(conditions())}
+    every = conditions()
+    rows = (Goal.objects.filter(report_id__in=report_ids).order_by()
+            .values("report_id", "unit_id")
+            .annotate(total=Count("pk"),
+                      **{alias: Count("pk", filter=every[key]) for alias, key in keys.items()}))
+    tallies = []
+    for row in rows:
+        place = {"report_id": row["report_id"], "unit_id": row["unit_id"]}
+        tallies.append(Tally(**place, facet=GOALS, value="", count=row["total"]))
+        tallies.extend(Tally(**place, facet=facet, value=value, count=row[alias])
+                       for alias, (facet, value) in keys.items() if row[alias])
+    return tallies
+
+
+def _parishes(report_ids) -> list[Tally]:
+    rows = (GoalParish.objects.filter(goal__report_id__in=report_ids, via_coverage=False)
+            .order_by().values("goal__report_id", "goal__unit_id", "parish_id")
+            .annotate(count=Count("goal_id", distinct=True)))
+    return [Tally(report_id=row["goal__report_id"], unit_id=row["goal__unit_id"], facet=PARISH,
+                  value=str(row["parish_id"]), count=row["count"]) for row in rows]
+
+
+def _given(value) -> bool:
+    return value is not None and value is not False and value != ""
+
+
+@dataclass
+class TallyScope:
+    """The tallies of a list's goals: its reports, narrowed to a level's or a unit's units."""
+
+    tallies: QuerySet
+
+    @classmethod
+    def of(cls, data: dict, institution) -> TallyScope | None:
+        """The scope of valid filters `data` when tallies answer them, else None.
+        `institution`: the one institution they name (GoalFilter's rule), if any."""
+        if any(_given(value) for name, value in data.items() if name not in TALLIED_FILTERS):
+            return None
+        reports = Report.objects.in_scope(institution, data.get("periodo") or None)
+        if data.get("institucion"):
+            reports = reports.filter(institution=data["institucion"])
+        if reports.exclude(tallied_for=F("institution__published_at")).exists():
+            return None  # goals written by something else than the publication door
+        tallies = Tally.objects.filter(report__in=reports.order_by().values("pk"))
+        if data.get("nivel"):
+            tallies = tallies.filter(unit__level=data["nivel"])
+        if data.get("unidad"):
+            tallies = tallies.filter(unit__in=Unit.objects.with_descendants(data["unidad"]))
+        return cls(tallies.order_by())
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """{(facet, value): goals} of every counted value, and (GOALS, "")."""
+        rows = (self.tallies.exclude(facet=PARISH).values_list("facet", "value")
+                .annotate(total=Sum("count")))
+        return {(facet, value): total for facet, value, total in rows}
+
+    def grouped(self, slug_field: str, label_field: str, size: int) -> list[tuple]:
+        """The `size` groups (a level, a unit) with most goals: (slug, label, goals)."""
+        rows = (self.tallies.filter(facet=GOALS).values_list(slug_field, label_field)
+                .annotate(total=Sum("count")).order_by("-total", label_field)[:size])
+        return list(rows)
+
+    def parishes(self, size: int) -> list[tuple]:
+        """The `size` parishes named by most goals: (pk, goals), ties left to the caller."""
+        rows = (self.tallies.filter(facet=PARISH).values_list("value")
+                .annotate(total=Sum("count")).order_by("-total"))
+        ranked = [(int(value), total) for value, total in rows]
+        if len(ranked) <= size:
+            return ranked
+        floor = ranked[size - 1][1]  # every parish tied with the last one shown competes
+        return [row for row in ranked if row[1] >= floor]

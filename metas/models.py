@@ -695,8 +695,8 @@ class Goal(models.Model):
         return reverse("metas:goal-detail", args=[self.pk])
 
     def ocr_marks(self) -> list[dict]:
-        """The fields OCR read with little confidence (metas.importer.scanned.review), as the
-        goal's page says them: [{"label", "confidence", "corrected"}]."""
+        """The fields OCR read that were marked for review (metas.importer.scanned.review), as
+        the goal's page says them: [{"label", "confidence", "corrected"}]."""
         labels = {
             "unit_code": _("unit code"), "unit_name": _("unit"), "objective": _("objective"),
             "indicator": _("indicator"), "target": _("target"),
@@ -893,6 +893,11 @@ class PendingUpload(models.Model):
         PUBLISHED = "published", _("published")
         CANCELLED = "cancelled", _("cancelled")
 
+    class State(models.TextChoices):
+        READING = "reading", _("being read")
+        READY = "ready", _("ready")
+        REFUSED = "refused", _("refused")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
@@ -923,6 +928,16 @@ class PendingUpload(models.Model):
         related_name="+",
         verbose_name=_("published as"),
     )
+    # A scan or a long PDF is read by the worker, off the request (metas.staff.reading): the
+    # upload is "reading" until it is done, then "ready" (the preview) or "refused" (its
+    # problems kept here, its files deleted).
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.READY
+    )
+    # How far the worker read: {"done": pages read, "total": pages, "at": ISO time}; empty
+    # until it starts.
+    progress = models.JSONField(_("progress"), default=dict, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("pending upload")

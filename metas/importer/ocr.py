@@ -18,16 +18,21 @@ metas.importer.scanned.Scan, page by page:
   (metas.importer.pdf.rows_of_blocks): a footer label in the first column, its value in the
   column it starts in.
 
-Each cell keeps Tesseract's confidence: the lowest of its words'. Pages are read WORKERS at a
+Each cell keeps Tesseract's confidence (the lowest of its words') and its words, each with its
+confidence and whether Tesseract's Spanish dictionary has it (metas.importer.scanned decides
+from them which cells the staff should check). Pages are read WORKERS at a
 time, each in its own Tesseract process limited to one thread (OMP_THREAD_LIMIT), and
 `progress(done, total)` is called as each page is done, so that a caller outside a request (a
 worker) can show how far it is. Nothing is downloaded: the Spanish data is Debian's.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
@@ -45,7 +50,7 @@ from PIL import Image
 from . import bounds
 from .parsed import InputFile, Problem
 from .pdf import MIN_PAGE_CHARS, Block, column_of, is_header, rows_of_blocks
-from .scanned import Scan, ScanCell, ScanPage, ScanRow, scanned_table
+from .scanned import NUMBER, Scan, ScanCell, ScanPage, ScanRow, scanned_table, word_core
 from .table import Table, Unreadable
 from .values import metadata_field
 
@@ -398,6 +403,46 @@ def cell_image(file: InputFile, page: ScanPage, box: tuple[int, int, int, int]) 
 
 # --- Tesseract --------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
+def dictionary() -> frozenset[str]:
+    """The words of Tesseract's Spanish dictionary, taken out of its data (spa.traineddata)
+    with Tesseract's own tools (combine_tessdata, dawg2wordlist, Debian's `tesseract-ocr`):
+    about 180,000 words, read in a quarter of a second once per process. Empty when they
+    cannot be read: every short word is then doubtful (metas.importer.scanned)."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="metas-dictionary-") as folder:
+            base = os.path.join(folder, LANGUAGE)
+            traineddata = os.path.join(tessdata_folder(), f"{LANGUAGE}.traineddata")
+            run_tool("combine_tessdata", "-e", traineddata, f"{base}.lstm-word-dawg",
+                     f"{base}.lstm-unicharset")
+            run_tool("dawg2wordlist", f"{base}.lstm-unicharset", f"{base}.lstm-word-dawg",
+                     f"{base}.words")
+            with open(f"{base}.words", encoding="utf-8") as words:
+                return frozenset(line.strip() for line in words if line.strip())
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError) as error:
+        logger.warning("Tesseract's Spanish dictionary cannot be read: %s", error)
+        return frozenset()
+
+
+def tessdata_folder() -> str:
+    """Where Tesseract keeps its language data, as `tesseract --list-langs` says."""
+    if os.environ.get("TESSDATA_PREFIX"):
+        return os.environ["TESSDATA_PREFIX"]
+    listed = subprocess.run([pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
+                            capture_output=True, text=True, timeout=30, check=True)
+    found = re.search(r'"([^"]+)"', listed.stdout + listed.stderr)
+    if found is None:
+        raise OSError("tesseract --list-langs names no folder")
+    return found[1]
+
+
+def run_tool(name: str, *arguments: str) -> None:
+    """One of Tesseract's tools, found beside it."""
+    folder = os.path.dirname(shutil.which(pytesseract.pytesseract.tesseract_cmd) or "")
+    tool = os.path.join(folder, name) if folder else name
+    subprocess.run([tool, *arguments], capture_output=True, timeout=60, check=True)
+
+
 def read_words(frames: list[np.ndarray], psm: int, options: str = "") -> list[list[Word]]:
     """The words Tesseract reads in each image, all read in one run (a multi-page TIFF)."""
     with tempfile.TemporaryDirectory(prefix="metas-ocr-") as folder:
@@ -453,7 +498,19 @@ def reread_numbers(image: np.ndarray, grid: Grid, boxes, words: list[list[Word]]
 def cell_of(words: list[Word], box=None) -> ScanCell:
     text = " ".join(word.text for word in words)
     confidence = min((word.confidence for word in words), default=None)
-    return ScanCell(text, confidence, box)
+    return ScanCell(text, confidence, box, [word_read(word) for word in words])
+
+
+def word_read(word: Word) -> tuple[str, int, bool]:
+    """A word as a ScanCell keeps it: its text, confidence, and whether it is a number or a
+    word of Tesseract's Spanish dictionary, as written or in small letters ("Etapa"), or
+    capitalised when written in capitals ("LOJA"); not a name's capital made small ("lera"
+    is not "Lera")."""
+    core = word_core(word.text)
+    forms = {core, core.lower()} | ({core.capitalize()} if core.isupper() else set())
+    known = bool(core) and (NUMBER.fullmatch(core) is not None
+                            or any(form in dictionary() for form in forms))
+    return word.text, word.confidence, known
 
 
 # --- Rows -------------------------------------------------------------------------------------
@@ -500,7 +557,8 @@ def outside_rows(words: list[Word], grid: Grid | None) -> list[ScanRow]:
             box = row.boxes[column]
             inside = [word for word in words if box and inside_box(word, box)]
             cells.append(ScanCell(text, min((w.confidence for w in inside), default=None),
-                                  tuple(round(value) for value in box) if box else None))
+                                  tuple(round(value) for value in box) if box else None,
+                                  [word_read(w) for w in inside]))
         rows.append(ScanRow(round(row.top), cells, in_table=False))
     return rows
 
@@ -640,5 +698,6 @@ def join_cut_row(rows: list[ScanRow], page_rows: list[ScanRow]) -> None:
                 cell.text = f"{cell.text} {more.text}".strip()
                 known = [c for c in (cell.confidence, more.confidence) if c is not None]
                 cell.confidence = min(known) if known else None
+                cell.words = cell.words + more.words
             page_rows.remove(row)
         return

@@ -23,6 +23,8 @@ class InputFile:
     data: bytes
     # A scanned PDF's OCR reading (metas.importer.scanned.Scan), when it was read before.
     scan: object = field(default=None, compare=False, repr=False)
+    # A born-digital PDF's reading (metas.importer.pdf.PdfReading), when it was read before.
+    reading: object = field(default=None, compare=False, repr=False)
 
     @property
     def sha256(self) -> str:

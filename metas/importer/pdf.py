@@ -31,10 +31,11 @@ the pages.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 from django.utils.translation import gettext as _
@@ -103,7 +104,57 @@ class Block:
         return " ".join(self.lines)
 
 
+@dataclass
+class PdfReading:
+    """What was read in a born-digital PDF: its rows, links, pages and notes. A pending upload
+    keeps it as JSON (metas.staff.pending), so that the preview and "Publicar" of a long PDF,
+    which the worker read, do not read its pages again."""
+
+    rows: list[Row]
+    links: dict[tuple[int, int], str]
+    pages: int
+    notes: list[Problem]
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "rows": [[row.page, row.top, row.cells, row.boxes, row.in_table]
+                     for row in self.rows],
+            "links": [[*key, url] for key, url in self.links.items()],
+            "pages": self.pages,
+            "notes": [asdict(note) for note in self.notes],
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> PdfReading:
+        data = json.loads(text)
+        rows = [Row(page, top, cells, [tuple(box) if box else None for box in boxes], in_table)
+                for page, top, cells, boxes, in_table in data["rows"]]
+        links = {(index, column): url for index, column, url in data["links"]}
+        return cls(rows, links, data["pages"], [Problem(**note) for note in data["notes"]])
+
+
 def read_pdf(file: InputFile, progress: Progress | None = None) -> Table:
+    """The PDF's report table and the text around it: from its kept reading, else read now."""
+    reading = file.reading if isinstance(file.reading, PdfReading) else pdf_reading(file, progress)
+    return to_table(file, reading.rows, reading.links, reading.pages, reading.notes)
+
+
+def read_pdfs(files: list[InputFile]) -> list[InputFile]:
+    """The files, each born-digital PDF among them with its reading (InputFile.reading), so
+    that reading them again (the preview, "Publicar") reads no page. A PDF that cannot be
+    read so (a scan, a damaged file) is left as it is: reading the report says why."""
+    read = []
+    for file in files:
+        if file.data.startswith(b"%PDF-") and file.scan is None and file.reading is None:
+            try:
+                file = InputFile(file.name, file.data, reading=pdf_reading(file))
+            except (Unreadable, NoTextLayer, bounds.OutOfBounds):
+                pass
+        read.append(file)
+    return read
+
+
+def pdf_reading(file: InputFile, progress: Progress | None = None) -> PdfReading:
     """The PDF's report table and the text around it, page by page; `progress(done, total)`
     (else the one of reporting_progress) is told after each page."""
     progress = progress or _progress.get()
@@ -146,7 +197,7 @@ def read_pdf(file: InputFile, progress: Progress | None = None) -> Table:
     reading.check_parts()
     if reading.columns is None:
         raise Unreadable(no_report_problem(file, reading.notes))
-    return to_table(file, reading.rows, reading.links, page_count, reading.notes)
+    return PdfReading(reading.rows, reading.links, page_count, reading.notes)
 
 
 def no_report_problem(file: InputFile, notes) -> Problem:
@@ -284,16 +335,19 @@ class Reading:
         pages (the rows of the two parts cannot be matched safely)."""
         if not self.other_parts or self.columns is None:
             return
-        first, fields = self.other_parts[0]
+        fields = self.other_parts[0][1]
+        others = [number for number, part in self.other_parts if part == fields]
         raise Unreadable(Problem(self.file.name, _(
             "The sheet was printed “down, then over”: pages %(pages)s hold the columns "
-            "%(columns)s, and from page %(other)s on come the columns %(others)s. Print the "
+            "%(columns)s, and pages %(other)s the columns %(others)s of the same rows. Each "
+            "goal is thus split between two pages, and the PDF does not say which row of one "
+            "part goes with which row of the other, so the report was not imported. Print the "
             "sheet with all its columns on the width of the page (“fit all columns on one "
             "page”), or upload the spreadsheet."
         ) % {
             "pages": page_range(self.report_pages),
             "columns": ", ".join(f"“{label}”" for label in self.fields.values()),
-            "other": first,
+            "other": page_range(others),
             "others": ", ".join(f"“{label}”" for label in fields.values()),
         }))
 

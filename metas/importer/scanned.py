@@ -8,9 +8,11 @@ corrections and "Publicar" reuse it instead of reading the images again.
 
 scanned_table() turns a Scan into the same Table the PDF reader produces (each row knowing
 its page and row), with the staff's corrections applied, so that levels, units, footer and
-every "página N, fila M" work unchanged; it also keeps each cell's confidence. review() says
-which of a goal's cells deserve a look before publishing: any read with a confidence below
-REVIEW_CONFIDENCE, and a progress value that did not read as a clean percentage.
+every "página N, fila M" work unchanged; it also keeps each cell's confidence and words. review()
+says which of a goal's cells deserve a look before publishing: one with a doubtful word (read
+with little confidence, or with the shape of an OCR slip: see WORD_CONFIDENCE), a unit code
+its unit's other rows read otherwise, and a progress value that did not read as a clean
+percentage.
 
 Nothing here needs OpenCV or Tesseract: a stored Scan is read without them.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -27,20 +29,38 @@ from .parsed import InputFile, Problem
 from .pdf import Row, to_table
 from .table import Table
 
-# A cell whose lowest word confidence (0-100) is below this is marked for review. Measured on
-# the sample scan (bench/import_bench.py): of the cells OCR read wrong, all but one ("1era"
-# read "lera", at 92) were below it; at 93, 100 of its 137 goals would be marked.
+# Which cells are marked for review, measured on the sample scan (bench/import_bench.py): a
+# cell's lowest word confidence does not tell a misread cell ("1era" read "lera" at 92, as
+# sure as "Vilcabamba" beside it) from the rest (at 93, 100 of the 137 goals would be
+# marked). A word is doubtful when it is read with less than WORD_CONFIDENCE, or when it has
+# the shape of Tesseract's known slips, where no dictionary helps it: a stray symbol ("|" for
+# "I", "¡DB" for "JDB"), a capital after a small letter ("AdministrarCiÓN"), "I", "l", "1"
+# and "|" mixed ("Il" for "II"), digits and letters in one word ("l0%", "1era"), and a short
+# word (an abbreviation, an ordinal, a roman numeral) that neither Tesseract's Spanish
+# dictionary nor the rest of the report has ("lera"), or an abbreviation read once ("Cala.").
+WORD_CONFIDENCE = 60
+SHORT_WORD = 4  # letters
+# A scan kept before words were (none of its words known): a cell whose lowest word
+# confidence is below this is marked; so is a footer's value.
 REVIEW_CONFIDENCE = 90
-# A text read the same in other cells of its column (a unit's name, "Porcentaje de avance")
-# was read from several images and agrees: it is trusted down to this.
-REPEATED_CONFIDENCE = 85
+# What is taken off a word's ends before it is looked up.
+PUNCTUATION = "()[]{}.,;:\"'“”‘’«»"
+STRAY_SYMBOL = re.compile(r"[|¡!¿?<>{}\[\]\\~^_]")
+CAPITAL_AFTER_SMALL = re.compile(r"[a-zß-ÿ][A-ZÀ-Þ]")
+I_L_ONE = re.compile(r"[Il1|]+")
+CLEAN_I_L_ONE = {"I", "II", "III", "1", "11", "111"}
+LETTER = re.compile(r"[^\W\d_]")
+DIGIT = re.compile(r"\d")
+NUMBER = re.compile(r"[\d.,%]+")
+# A unit's code: "6", "6.1".
+UNIT_CODE = re.compile(r"\d{1,3}(?:\.\d{1,3})*")
 # The progress at the start of a target, as the staff write it: "70%", "20% Sólo posee…".
 CLEAN_PERCENT = re.compile(r"\d{1,3}%(?:\s.*)?", re.DOTALL)
 # A target that mentions a number or a percent sign is meant to be a progress value.
 LOOKS_LIKE_PROGRESS = re.compile(r"[\d%]")
 # The goal fields whose cells are checked, in the order the preview lists them.
 FIELDS = ("unit_code", "unit_name", "objective", "indicator", "target")
-SCAN_VERSION = 1
+SCAN_VERSION = 2  # 2: each cell's words
 
 
 @dataclass
@@ -48,6 +68,9 @@ class ScanCell:
     text: str
     confidence: int | None = None  # Tesseract's lowest word confidence; None: no text
     box: tuple[int, int, int, int] | None = None  # (left, top, right, bottom) on the page image
+    # Each word as read: (text, confidence, whether Tesseract's Spanish dictionary has it).
+    # A reading kept before words were has none.
+    words: list[tuple[str, int, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -110,13 +133,15 @@ class Scan:
 
 def row_json(row: ScanRow) -> dict:
     return {"top": row.top, "in_table": row.in_table,
-            "cells": [[cell.text, cell.confidence, cell.box] for cell in row.cells]}
+            "cells": [[cell.text, cell.confidence, cell.box, [list(word) for word in cell.words]]
+                      for cell in row.cells]}
 
 
 def row_of(data: dict) -> ScanRow:
     return ScanRow(data["top"], [
-        ScanCell(text, confidence, tuple(box) if box else None)
-        for text, confidence, box in data["cells"]
+        ScanCell(text, confidence, tuple(box) if box else None,
+                 [tuple(word) for word in (words[0] if words else [])])
+        for text, confidence, box, *words in data["cells"]
     ], data["in_table"])
 
 
@@ -130,6 +155,11 @@ class ScannedTable(Table):
     read: dict[tuple[int, int], str] = field(default_factory=dict)
     # How many cells of each column OCR read as each text: (column, text) -> count.
     repeats: Counter = field(default_factory=Counter)
+    # Each cell's words as read (ScanCell.words), and how many times each word was read in
+    # the whole table (its ends' punctuation taken off).
+    words: dict[tuple[int, int], list[tuple[str, int, bool]]] = field(default_factory=dict)
+    seen: Counter = field(default_factory=Counter)
+    unit_codes: dict[str, Counter] | None = None  # codes_of_units()
     # Text outside the table that is neither a title nor a footer line: (page, text).
     left_out: list[tuple[int, str]] = field(default_factory=list)
 
@@ -154,6 +184,9 @@ def scanned_table(file: InputFile, scan: Scan) -> ScannedTable:
             if cell.text:
                 scanned.confidences[key] = cell.confidence
                 scanned.repeats[(column, cell.text)] += 1
+            if cell.words:
+                scanned.words[key] = cell.words
+                scanned.seen.update(word_core(word[0]) for word in cell.words)
             if cell.box:
                 scanned.boxes[key] = cell.box
             correction = scan.corrections.get((page, line, column))
@@ -193,20 +226,87 @@ def review(table: Table, line: int, columns: dict[str, int]) -> dict | None:
         value = table.confidences.get(key)
         if value is not None:
             confidence[name] = value
-        read = table.read.get(key, table.cells.at[line, column])
-        repeated = table.repeats[(column, read)] > 1
-        if doubtful(name, read, value, repeated):
+        if doubtful_cell(table, line, columns, name):
             marked.append(name)
         if key in table.read:
             corrected.append(name)
     return {"confidence": confidence, "review": marked, "corrected": corrected, "column": where}
 
 
-def doubtful(name: str, text: str, confidence: int | None, repeated: bool = False) -> bool:
-    """Whether a cell OCR read as `text` deserves a look: read with little confidence, or a
-    progress value that is not a clean percentage ("1OO%", "100 %", "l0%")."""
-    threshold = REPEATED_CONFIDENCE if repeated else REVIEW_CONFIDENCE
-    if confidence is not None and confidence < threshold:
+def doubtful_cell(table: ScannedTable, line: int, columns: dict[str, int], name: str) -> bool:
+    """Whether the goal's field `name`, as OCR read it, deserves a look."""
+    key = (line, columns[name])
+    read = ocr_text(table, key)
+    confidence = table.confidences.get(key)
+    if name == "unit_code" and "unit_name" in columns:
+        name_key = (line, columns["unit_name"])
+        return doubtful_code(read, confidence, ocr_text(table, name_key),
+                             codes_of_units(table, columns)[ocr_text(table, name_key)])
+    words = table.words.get(key)
+    repeated = table.repeats[(key[1], read)] > 1
+    return doubtful(name, read, confidence, None if repeated else words, table.seen, repeated)
+
+
+def ocr_text(table: ScannedTable, key: tuple[int, int]) -> str:
+    return table.read.get(key, table.cells.at[key])
+
+
+def doubtful(name: str, text: str, confidence: int | None,
+             words: list[tuple[str, int, bool]] | None = None, seen: Counter | None = None,
+             repeated: bool = False) -> bool:
+    """Whether a cell OCR read as `text` deserves a look: a doubtful word in it (without its
+    words, a reading kept before they were: its lowest confidence below REVIEW_CONFIDENCE;
+    read the same in other cells of its column: trusted), or a progress value that is not a
+    clean percentage ("1OO%", "100 %", "l0%")."""
+    if words:
+        if any(doubtful_word(*word, seen or Counter()) for word in words):
+            return True
+    elif not repeated and confidence is not None and confidence < REVIEW_CONFIDENCE:
         return True
     return name == "target" and bool(LOOKS_LIKE_PROGRESS.search(text)) \
         and not CLEAN_PERCENT.fullmatch(text)
+
+
+def doubtful_word(text: str, confidence: int, known: bool, seen: Counter) -> bool:
+    """A word read with little confidence, or with the shape of an OCR slip (see
+    WORD_CONFIDENCE)."""
+    core = word_core(text)
+    if confidence < WORD_CONFIDENCE or not core or STRAY_SYMBOL.search(core) \
+            or CAPITAL_AFTER_SMALL.search(core) \
+            or (I_L_ONE.fullmatch(core) and core not in CLEAN_I_L_ONE) \
+            or (DIGIT.search(core) and LETTER.search(core)):
+        return True
+    short = len(core) <= SHORT_WORD
+    return short and ((not known and seen[core] < 2) or (text.endswith(".") and seen[core] < 2))
+
+
+def word_core(text: str) -> str:
+    """A word without the punctuation at its ends."""
+    return text.strip(PUNCTUATION)
+
+
+def doubtful_code(code: str, confidence: int | None, unit: str, codes: Counter) -> bool:
+    """Whether a unit's code deserves a look: not a code ("6.1"), a sub-unit's ("Gestión
+    Ambiental - Gestión de Parques") without a dot; read otherwise in more rows of the same
+    unit; read alone (once for its unit) with little confidence. A code read the same for
+    its unit in several rows (several images) is trusted, whatever Tesseract's confidence."""
+    if not UNIT_CODE.fullmatch(code) or ("-" in unit and "." not in code):
+        return True
+    ranked = codes.most_common(2)
+    if len(ranked) > 1 and ranked[1][1] >= codes[code]:
+        return True  # not the code most rows of its unit have
+    if codes[code] >= 2:
+        return False
+    return confidence is not None and confidence < WORD_CONFIDENCE
+
+
+def codes_of_units(table: ScannedTable, columns: dict[str, int]) -> dict[str, Counter]:
+    """The codes read for each unit name: name -> Counter of codes (computed once)."""
+    if table.unit_codes is None:
+        code_column, name_column = columns["unit_code"], columns["unit_name"]
+        table.unit_codes = defaultdict(Counter)
+        for index in table.cells.index:
+            code = ocr_text(table, (index, code_column))
+            if code:
+                table.unit_codes[ocr_text(table, (index, name_column))][code] += 1
+    return table.unit_codes

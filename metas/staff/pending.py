@@ -2,17 +2,21 @@
 
 Their files are kept byte for byte under MEDIA_ROOT/pending/<id>/ with names the server chose
 (1, 2, ...); the names the user gave are only shown. Only uploads the importer read without a
-problem are kept. Once published or cancelled its files go and the row stays, with the
+problem are kept, and those the worker reads (metas.staff.reading: "reading", then "ready" or
+"refused"). Once published or cancelled its files go and the row stays, with the
 decision and the report, so that the same upload posted again is answered with what became of it;
 every pending upload, decided or not, is forgotten a day old.
 
 A scanned PDF keeps its OCR reading beside it (metas.importer.scanned.Scan, as JSON: reading
 the images again would take tens of seconds at each preview and at "Publicar"), and the
-staff's corrections of what OCR read are kept in its entry, applied whenever it is read.
+staff's corrections of what OCR read are kept in its entry, applied whenever it is read. A
+long PDF the worker read keeps its reading too (metas.importer.pdf.PdfReading), for the same
+reason.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -20,7 +24,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from ..importer.parsed import InputFile
+from ..importer.parsed import InputFile, Problem
+from ..importer.pdf import PdfReading
 from ..importer.scanned import Scan
 from ..models import PendingUpload
 
@@ -28,10 +33,12 @@ FOLDER = "pending"
 MAX_AGE = timedelta(days=1)
 
 
-def keep(*, user, institution, period, files: list[InputFile], sheet=None) -> PendingUpload:
+def keep(*, user, institution, period, files: list[InputFile], sheet=None,
+         state=PendingUpload.State.READY) -> PendingUpload:
     """Store the files and the pending upload that points to them; `sheet`, the worksheet the
-    user chose in a workbook of several reports, is kept with them."""
-    pending = PendingUpload(user=user, institution=institution, period=period)
+    user chose in a workbook of several reports, is kept with them. `state` READING: the
+    files are stored before they are read (metas.staff.reading)."""
+    pending = PendingUpload(user=user, institution=institution, period=period, state=state)
     entries = []
     try:
         for number, file in enumerate(files, start=1):
@@ -53,9 +60,46 @@ def keep(*, user, institution, period, files: list[InputFile], sheet=None) -> Pe
     return pending
 
 
+def keep_readings(pending: PendingUpload, files: list[InputFile]) -> None:
+    """The worker read the upload without a problem: each scan's OCR reading and each PDF's
+    reading kept beside it, and the upload ready for its preview."""
+    entries = [dict(entry) for entry in pending.files]
+    written = []
+    try:
+        for number, (entry, file) in enumerate(zip(entries, files), start=1):
+            for key, reading, suffix in (("scan", file.scan, "ocr"), ("pdf", file.reading, "pdf")):
+                if reading is not None and not entry.get(key):
+                    entry[key] = default_storage.save(
+                        f"{FOLDER}/{pending.pk}/{number}.{suffix}.json",
+                        ContentFile(reading.to_json().encode("utf-8")),
+                    )
+                    written.append(entry[key])
+        pending.files, pending.state = entries, PendingUpload.State.READY
+        pending.save(update_fields=["files", "state"])
+    except BaseException:
+        for path in written:
+            default_storage.delete(path)
+        raise
+
+
+def refuse(pending: PendingUpload, problems: list[Problem]) -> None:
+    """The worker found problems in the upload: they are kept for its page, its files go."""
+    pending.state = PendingUpload.State.REFUSED
+    pending.problems = [asdict(problem) for problem in problems]
+    pending.save(update_fields=["state", "problems"])
+    paths, pk = _paths(pending.files), pending.pk
+    transaction.on_commit(lambda: _delete_files(pk, paths))
+
+
+def problems(pending: PendingUpload) -> list[Problem]:
+    """The problems the worker found (refuse())."""
+    return [Problem(**problem) for problem in pending.problems]
+
+
 def _paths(entries: list[dict]) -> list[str]:
-    """Every file an upload keeps: the files, and the OCR reading of a scan."""
-    return [path for entry in entries for path in (entry["path"], entry.get("scan")) if path]
+    """Every file an upload keeps: the files, the OCR reading of a scan, a PDF's reading."""
+    return [path for entry in entries
+            for path in (entry["path"], entry.get("scan"), entry.get("pdf")) if path]
 
 
 def load(pending: PendingUpload) -> list[InputFile]:
@@ -63,8 +107,16 @@ def load(pending: PendingUpload) -> list[InputFile]:
     files = []
     for entry in pending.files:
         with default_storage.open(entry["path"], "rb") as stored:
-            files.append(InputFile(name=entry["name"], data=stored.read(), scan=scan_of(entry)))
+            files.append(InputFile(name=entry["name"], data=stored.read(), scan=scan_of(entry),
+                                   reading=pdf_reading_of(entry)))
     return files
+
+
+def pdf_reading_of(entry: dict) -> PdfReading | None:
+    if not entry.get("pdf"):
+        return None
+    with default_storage.open(entry["pdf"], "rb") as stored:
+        return PdfReading.from_json(stored.read().decode("utf-8"))
 
 
 def scan_of(entry: dict) -> Scan | None:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..importer import ReportInvalid, import_report
 from ..importer.parsed import InputFile
+from ..models import PendingUpload
 from . import pending as pending_uploads
 from .permissions import may_publish
 from .views import _institution_name, _own_pending, forbidden, with_own_pending
@@ -63,6 +64,8 @@ def staff_scan_corrections(request, pending):
     """Keeps the staff's corrections of what OCR read, once the report reads well with them."""
     if pending.decision:
         return redirect("metas:staff-published", pk=pending.pk)
+    if pending.state != PendingUpload.State.READY:  # still being read: its page says so
+        return redirect("metas:staff-preview", pk=pending.pk)
     corrections = _posted_corrections(request.POST, pending)
     files = pending_uploads.load(pending)
     for file in files:

@@ -34,6 +34,7 @@ from ..importer import Problem, ReportInvalid, import_report, record_attempt, ru
 from ..importer.result import form_label, role_label
 from ..models import ImportLog, PendingUpload, Report
 from . import pending as pending_uploads
+from . import reading
 from .files import latest_build_of
 from .filters import ImportLogFilter
 from .forms import UploadForm, UploadLimitHandler, WithdrawForm
@@ -50,6 +51,7 @@ from .scan_review import review_context
 WEB = ImportLog.Source.WEB
 Outcome = ImportLog.Outcome
 Decision = PendingUpload.Decision
+State = PendingUpload.State
 LOG_PAGE_SIZE = 50
 REPORTS_PAGE_SIZE = 50
 
@@ -91,12 +93,10 @@ def _upload(request):
     institution = form.cleaned_data["institution"]
     period = form.cleaned_data["period"]
     sheet = form.cleaned_data["sheet"]
-    # A scan is read by OCR here, once (tens of seconds, within the worker's timeout), and
-    # its reading kept with the upload for the preview and "Publicar".
-    # Imported here: metas.importer.ocr loads OpenCV, which a web worker needs only for uploads.
-    from ..importer.ocr import read_scans
-
-    files = read_scans(form.input_files())
+    files = form.input_files()
+    if may_publish(user, institution) and reading.needs_worker(files):
+        # A scan (OCR) or a long PDF: stored now, read by the worker (metas.staff.reading).
+        return _read_by_worker(request, form, files, institution, period, sheet)
     attempt = _run_web_attempt(
         request, files, institution, period, sheet=sheet, dry_run=True,
         allowed=may_publish(user, institution),
@@ -122,6 +122,20 @@ def _upload(request):
     return redirect("metas:staff-preview", pk=pending.pk)
 
 
+def _read_by_worker(request, form, files, institution, period, sheet):
+    """The files stored as an upload being read; the answer, at once, is its page, which
+    says how far the reading is until it becomes the preview."""
+    pending_uploads.discard_expired()
+    try:
+        pending = reading.start(user=request.user, institution=institution, period=period,
+                                files=files, sheet=sheet)
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        return _disk_full(request, form, files, institution, period)
+    return redirect("metas:staff-preview", pk=pending.pk)
+
+
 def _disk_full(request, form, files, institution, period):
     """No room left for the upload's files: keep() removed what it had written; the log says
     the attempt failed and the staff read why, instead of a 500."""
@@ -140,6 +154,9 @@ def _upload_page(request, form, *, problems=()):
         "form": form,
         "problems": problems,
         "institutions": allowed_institutions(request.user),
+        # The user's uploads the worker is still reading: a way back to their pages.
+        "being_read": PendingUpload.objects.filter(
+            user=request.user, state=State.READING, decision="").order_by("created_at"),
     }
     return render(request, "metas/staff/upload.html", context)
 
@@ -183,6 +200,10 @@ def with_own_pending(view):
 def staff_preview(request, pending):
     if pending.decision:  # Back to a preview already published or cancelled: its files are gone
         return redirect("metas:staff-published", pk=pending.pk)
+    if pending.state == State.READING:
+        return _reading_page(request, pending)
+    if pending.state == State.REFUSED:
+        return _refused_page(request, pending)
     files = pending_uploads.load(pending)
     try:
         result = import_report(
@@ -221,6 +242,32 @@ def staff_preview(request, pending):
     return render(request, "metas/staff/preview.html", context)
 
 
+def _reading_page(request, pending):
+    """The page of an upload the worker is reading: how far it is, reloading itself."""
+    reading.recover_stalled(pending)
+    if pending.state == State.REFUSED:  # stalled once too often
+        return _refused_page(request, pending)
+    context = reading.reading_context(pending)
+    # Reloading by itself can be turned off (WCAG 2.2.1): a screen reader starts the page
+    # again at each reload.
+    context["reloads"] = request.GET.get("recarga") != "no"
+    response = render(request, "metas/staff/reading.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused_page(request, pending):
+    """The upload form with the problems the worker found, the institution, period and sheet
+    as they were chosen, for the files to be sent again."""
+    initial = {
+        "institution": pending.institution_id,
+        "period": pending.period.strftime("%Y-%m") if pending.period else "",
+        "sheet": pending_uploads.sheet(pending) or "",
+    }
+    return _upload_page(request, UploadForm(user=request.user, initial=initial),
+                        problems=pending_uploads.problems(pending))
+
+
 @login_required
 @require_POST
 @with_own_pending
@@ -231,6 +278,8 @@ def staff_publish(request, pending):
         pending = _locked(pending)
         if pending.decision:
             return _decided(request, pending, again=True)
+        if pending.state != State.READY:  # still being read, or refused: its page says so
+            return redirect("metas:staff-preview", pk=pending.pk)
         attempt = _run_web_attempt(
             request, pending_uploads.load(pending), pending.institution, pending.period,
             sheet=pending_uploads.sheet(pending),
@@ -250,6 +299,8 @@ def staff_cancel(request, pending):
         pending = _locked(pending)
         if pending.decision:
             return _decided(request, pending, again=True)
+        if pending.state == State.REFUSED:  # nothing kept to cancel: its page says why
+            return redirect("metas:staff-preview", pk=pending.pk)
         record_attempt(
             source=WEB, outcome=Outcome.CANCELLED, files=pending_uploads.load(pending),
             user=request.user, institution=str(pending.institution or ""),

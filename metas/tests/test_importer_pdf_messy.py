@@ -78,9 +78,11 @@ def test_a_sheet_printed_down_then_over_is_refused_with_its_pages():
     assert [str(problem) for problem in refusal.value.problems] == [
         "partida.pdf: La hoja se imprimió “hacia abajo, luego a la derecha”: las páginas 1–8 "
         "tienen las columnas “No.”, “Descripción de la unidad”, “Objetivo de la unidad”, y "
-        "desde la página 9 siguen las columnas “Indicador”, “Meta cuantificable”. Imprima la "
-        "hoja con todas sus columnas en el ancho de la página (“ajustar todas las columnas en "
-        "una página”), o suba la hoja de cálculo."
+        "las páginas 9–14 las columnas “Indicador”, “Meta cuantificable” de las mismas filas. "
+        "Así cada meta quedó partida entre dos páginas, y el PDF no dice qué fila de una parte "
+        "va con cuál de la otra, por lo que el reporte no se importó. Imprima la hoja con "
+        "todas sus columnas en el ancho de la página (“ajustar todas las columnas en una "
+        "página”), o suba la hoja de cálculo."
     ]
 
 

@@ -4,6 +4,7 @@ that OCR read differently marked for review, each goal knowing its page and row.
 reports its progress per page, is kept as JSON, takes the staff's corrections (checked as any
 cell), and a damaged, blank or oversized scan is refused saying why."""
 import re
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from PIL import Image
 from metas.importer import InputFile, ReportInvalid, read_report
 from metas.importer.ocr import is_scan, read_scan
 from metas.importer.result import form_label
-from metas.importer.scanned import Scan, doubtful
+from metas.importer.scanned import Scan, doubtful, doubtful_code
 
 from .importer_files import sample_file
 from .scan_files import (  # noqa: F401 (fixture)
@@ -100,6 +101,35 @@ def test_a_progress_value_that_is_not_a_clean_percentage_is_marked():
     assert doubtful("target", "NO APLICA, los planes", 96) is False
     assert doubtful("objective", "Educación Ambiental", 89) is True
     assert doubtful("unit_name", "Gestión Ambiental", 87, repeated=True) is False
+
+
+def test_a_cell_is_marked_for_a_word_with_the_shape_of_an_ocr_slip():
+    """Not for its confidence alone: "lera" (for "1era") was read as surely as "Vilcabamba"."""
+    def marked(*words, seen=()):
+        return doubtful("objective", " ".join(word[0] for word in words), 92, list(words),
+                        Counter(seen))
+
+    assert not marked(("Vilcabamba", 92, False), ("Etapa", 96, True))
+    assert not marked(("silvopastoriles", 90, False), ("(adoquinado)", 91, False))
+    assert not marked(("Av.", 96, True), seen=["Av", "Av"])  # an abbreviation read twice
+    for slip in (("lera", 92, False),  # no dictionary has it, nor the rest of the report
+                 ("Il", 85, True), ("(Il", 96, True), ("|", 85, False),  # "II", "I"
+                 ("¡DB", 96, False), ("AdministrarCiÓN", 96, False), ("l0%", 96, False),
+                 ("Cala.", 96, True),  # an abbreviation read once ("Cdla.")
+                 ("Iluminación", 44, True)):  # little confidence
+        assert marked(("Vilcabamba", 92, False), slip), slip
+    assert not marked(("II", 85, True), ("etapa", 96, True))
+
+
+def test_a_unit_code_is_trusted_when_its_units_rows_agree():
+    codes = Counter({"9.1": 18, "91": 2})
+    unit = "Unidad Municipal de Agua Potable y Alcantarillado- Agua Potable"
+    assert not doubtful_code("9.1", 2, unit, codes)  # 18 images read it so
+    assert doubtful_code("91", 96, unit, codes)
+    assert doubtful_code("71", 96, "Gestión de Higiene - Centro Integral", Counter({"71": 1}))
+    assert doubtful_code("7.2", 53, "Gestión de Higiene- Mercados", Counter({"7.2": 1}))
+    assert not doubtful_code("13", 97, "Coordinación General", Counter({"13": 1}))
+    assert doubtful_code("1,3", 97, "Coordinación General", Counter({"1,3": 1}))
 
 
 def test_the_pages_are_straightened_and_progress_is_reported_per_page():
@@ -225,5 +255,7 @@ def test_the_whole_scan_meets_its_targets(tsv):
     assert 1 - len(differing) / (3 * 137) >= 0.97
     unmarked = [(g.location, field, getattr(g, field)) for g, field in differing
                 if field not in g.ocr["review"]]
-    # One cell slips through: "1era" read "lera" with a confidence of 92 (bench/README.md).
-    assert len(unmarked) <= 1, unmarked
+    assert unmarked == []  # "1era" read "lera" at 92 among them: no dictionary has "lera"
+    # And few goals to check: 19 of the 137 when this was written (40 by a cell's lowest
+    # confidence, which let "lera" through).
+    assert sum(bool(g.ocr["review"]) for g in parsed.goals) <= 25

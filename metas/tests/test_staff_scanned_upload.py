@@ -1,7 +1,8 @@
 """Staff upload of a scanned report: the preview says it was read by OCR and lists the goals
 marked for review, each cell with its scanned image; the staff correct them (checked as any
 cell, kept with the upload) and publish; the public pages and exports say "leído de un PDF
-escaneado". OCR runs once, at the upload: the preview and "Publicar" use its kept reading."""
+escaneado". OCR runs once, in the worker after the upload: the preview and "Publicar" use its
+kept reading."""
 import csv
 import io
 import json
@@ -36,9 +37,11 @@ def previewed(client, alicia, loja):
                                 files=[pages_file()])
 
 
-def test_the_upload_reads_the_scan_once_and_keeps_its_reading(client, alicia, loja):
+def test_the_upload_reads_the_scan_once_and_keeps_its_reading(
+        client, alicia, loja, publishing):
     client.force_login(alicia)
-    response = upload(client, {SCAN_PAGES.name: SCAN_PAGES.read_bytes()}, loja, "2019-08")
+    with publishing():  # the worker reads it (test_staff_reading.py)
+        response = upload(client, {SCAN_PAGES.name: SCAN_PAGES.read_bytes()}, loja, "2019-08")
     assert response.status_code == 302, text_of(response)[:3000]
     pending = PendingUpload.objects.get()
     assert response["Location"] == reverse("metas:staff-preview", args=[pending.pk])

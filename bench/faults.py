@@ -52,6 +52,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import redis as redis_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import (  # noqa: E402
@@ -181,6 +182,16 @@ class OwnRedis:
     def flush(self) -> None:
         subprocess.run(["redis-cli", "-p", str(self.port), "flushall"], capture_output=True)
 
+    def keep_empty(self, stop: threading.Event) -> None:
+        """Empties the cache every 20 ms until `stop`: every page then renders, as none is
+        cached during an outage (a single flush let the mix fill it again in a second)."""
+        client = redis_client.Redis(host=HOST, port=self.port)
+        while not stop.wait(0.02):
+            try:
+                client.flushall()
+            except redis_client.RedisError:
+                return
+
     def keys(self) -> int:
         out = subprocess.run(["redis-cli", "-p", str(self.port), "dbsize"],
                              capture_output=True, text=True)
@@ -221,8 +232,17 @@ def scenario_redis(load: Load, redis: OwnRedis, site: Server, phase: float) -> d
         recovered["cached again"] = seconds_until(
             lambda: fetch(site.url + "/metas/?periodo=todos")[0] == 200 and redis.keys() > 0)
 
-    # The throughput to keep is that of pages no cache answers: the cache is emptied first.
-    phases = load.run([("cache emptied", phase, redis.flush), ("Redis killed", phase, redis.kill),
+    # The throughput to keep is that of pages no cache answers: the cache kept empty first.
+    emptied = threading.Event()
+
+    def keep_empty():
+        threading.Thread(target=redis.keep_empty, args=(emptied,), daemon=True).start()
+
+    def kill():
+        emptied.set()
+        redis.kill()
+
+    phases = load.run([("cache kept empty", phase, keep_empty), ("Redis killed", phase, kill),
                        ("Redis back", phase, back)])
     return {"phases": phases, **recovered}
 

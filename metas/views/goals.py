@@ -54,7 +54,7 @@ def goal_list(request):
         goals = goal_filter.qs
         facets = goal_filter.facets(goals, request.path)
         page_obj = goals_page(goals, page_number_given, searching=bool(data.get("q")),
-                              count=goal_filter.tallied_count)
+                              count=goal_filter.listed_count)
         context.update(
             page_obj=page_obj,
             goals=with_parish_relation(page_obj.object_list, data.get("parroquia")),
@@ -124,15 +124,15 @@ def goals_page(goals, number, *, searching=False, count=None):
 
     The page's ids are sorted alone, in a subquery (sorting thousands of goals with their joined
     unit, level and texts to keep fifty is what made the list slow), and the outer query joins
-    the fifty rows. A search (ordered by relevance) reads its rows with the total (COUNT(*)
-    OVER ()), in the same query. `count`: the number of goals, when already known.
+    the fifty rows. `count`: the number of goals, when the facets counted it; else a search
+    (ordered by relevance) reads its rows with the total, in the same query.
     """
     number = page_number(number)
-    if searching:
+    if searching and count is None:
         return _searched_page(goals, number)
     paginator = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE)
     if count is not None:
-        paginator.count = count  # known from the facets' tallies (a cached property)
+        paginator.count = count  # counted with the facets (a cached property)
     page = paginator.get_page(number)
     page.object_list = list(goals.filter(pk__in=page.object_list))
     return page

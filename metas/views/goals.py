@@ -24,6 +24,8 @@ from ..presentation.numbers import percent_text
 from ..search import words
 
 PAGE_SIZE = 50
+# What a list's row never shows: not read, not decoded (a report's compliance check is JSON).
+NOT_IN_ROWS = ("search_text", "ocr", "report__compliance", "report__withdrawal_reason")
 
 
 @publication_scope(whole_site)
@@ -134,7 +136,7 @@ def goals_page(goals, number, *, searching=False, count=None):
     if count is not None:
         paginator.count = count  # counted with the facets (a cached property)
     page = paginator.get_page(number)
-    page.object_list = list(goals.filter(pk__in=page.object_list))
+    page.object_list = list(goals.filter(pk__in=page.object_list).defer(*NOT_IN_ROWS))
     return page
 
 
@@ -163,7 +165,8 @@ def _searched_page(goals, number):
     def rows_of(number):
         start = (number - 1) * PAGE_SIZE
         page_ids = goals.values("pk")[start: start + PAGE_SIZE]
-        return list(goals.filter(pk__in=page_ids).annotate(total=_Count(goals)))
+        return list(goals.filter(pk__in=page_ids).defer(*NOT_IN_ROWS)
+                    .annotate(total=_Count(goals)))
 
     rows = rows_of(number)
     if not rows and number > 1:

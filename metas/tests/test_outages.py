@@ -143,12 +143,18 @@ def test_a_hung_redis_costs_one_wait_then_pages_skip_the_cache_until_it_answers(
         started = time.monotonic()
         assert client.get("/reportes/").status_code == 200
         assert time.monotonic() - started >= 0.25, "the first call waited for the timeout"
+        opened, waits = time.monotonic(), []
         for _round in range(2):
             for path in PAGES:
                 started = time.monotonic()
                 assert client.get(path).status_code == 200, path
                 elapsed = time.monotonic() - started
-                assert elapsed < max(0.3, uncached[path] + 0.15), (path, elapsed)
+                if elapsed >= max(0.3, uncached[path] + 0.15):
+                    waits.append((path, elapsed))
+        # Once every BREAKER_SECONDS one call tries Redis again and waits (a slow machine may
+        # get there within the rounds); every other page skips the cache without a wait.
+        assert len(waits) <= (time.monotonic() - opened) // BREAKER_SECONDS, waits
+        assert all(elapsed < uncached[path] + 0.8 for path, elapsed in waits), waits
     finally:
         servers[0].send_signal(signal.SIGCONT)
 

@@ -21,8 +21,8 @@ class Facets:
     """Needs a GoalFilter (self.filters, self.form, self.url, self.institution_in_scope,
     self.named_institution())."""
 
-    # The number of goals listed, when the tallies gave it (None: the list counts them).
-    tallied_count = None
+    # The number of goals listed, counted with the facets (None before facets()).
+    listed_count = None
 
     def facets(self, goals, path: str) -> list[dict]:
         """Counts per value of the list's main filters among `goals` (this list), each value a
@@ -31,8 +31,7 @@ class Facets:
         the number of goals."""
         scope = TallyScope.of(self.form.cleaned_data, self.named_institution())
         counts = _Tallied(scope) if scope is not None else _Counted(goals)
-        if scope is not None:
-            self.tallied_count = counts.totals.get((GOALS, ""), 0)
+        self.listed_count = counts.totals.get((GOALS, ""), 0)
         data = self.form.cleaned_data
         facets = []
         for name, values in COUNTED_FACETS.items():
@@ -76,7 +75,8 @@ class _Counted:
         self.listed = Goal.objects.filter(pk__in=self.ids)
         # Counted over the list's own query: through `pk IN (…)` the database would find the
         # goals twice (half a search's counting, which selects thousands of them).
-        self.totals = goals.order_by().count_each(conditions())
+        self.totals = goals.order_by().count_each(conditions(), total=Count("pk"))
+        self.totals[GOALS, ""] = self.totals.pop("total")
 
     def grouped(self, slug_field, label_field) -> list[tuple]:
         rows = (self.listed.values(slug_field, label_field).annotate(count=Count("pk"))

@@ -80,7 +80,9 @@ def notice(data_version: datetime | None) -> str:
 
 class OncePerInterval(logging.Filter):
     """A part that is down fails every request the same way: say so in one line per interval
-    (per logger and kind of error), not a traceback per request, which would add to the load."""
+    (per logger and kind of error), not a traceback per request, which would add to the load.
+    The designed 503s (every export slot taken, a file being prepared, the database down) are
+    counted the same way: a flood of refused exports is one line a minute."""
 
     def __init__(self, seconds: float = 60):
         super().__init__()
@@ -89,9 +91,10 @@ class OncePerInterval(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if record.name not in THROTTLED_LOGGERS and not is_outage(error):
+        designed = getattr(record, "status_code", None) == 503  # "busy", "preparing", "down"
+        if record.name not in THROTTLED_LOGGERS and not is_outage(error) and not designed:
             return True
-        key = (record.name, type(error).__name__)
+        key = (record.name, "503" if designed else type(error).__name__)
         now = time.monotonic()
         if now - self.last.get(key, -self.seconds) < self.seconds:
             return False

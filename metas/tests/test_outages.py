@@ -72,6 +72,8 @@ def kept_pages(port: int) -> int:
 def site_log():
     """What the site's configured log handler (settings.LOGGING, its filter included) writes."""
     handler = next(h for h in logging.getLogger().handlers if h.filters)
+    for once in handler.filters:
+        once.last.clear()  # a new interval: what an earlier test logged is not held against it
     written = io.StringIO()
     former = handler.setStream(written)
     yield written
@@ -277,3 +279,17 @@ def test_monitoring_says_when_nobody_runs_the_publication_worker(
 
     run_worker()
     assert fetch(live_server.url + "/salud/")[0] == 200
+
+
+def test_a_flood_of_refused_exports_is_one_line_in_the_log(client, august, settings, site_log):
+    """The designed 503s (every export slot taken) are not errors to log one by one."""
+    settings.METAS_EXPORT_SLOTS = 1
+    making = client.get("/metas.csv", {"institucion": "municipio-de-loja", "sep": ";"})
+    assert making.streaming  # holds the one slot while it is being sent
+    for word in ("agua", "vial", "parque", "riego"):
+        refused = client.get("/metas.json", {"institucion": "municipio-de-loja", "q": word})
+        assert refused.status_code == 503
+    b"".join(making.streaming_content)
+    logged = site_log.getvalue()
+    assert logged.count("Service Unavailable") == 1, logged
+    assert "repeated errors of this kind are left out" in logged

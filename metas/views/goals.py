@@ -24,6 +24,8 @@ from ..presentation.numbers import percent_text
 from ..search import words
 
 PAGE_SIZE = 50
+# What a list's row never shows: not read, not decoded (a report's compliance check is JSON).
+NOT_IN_ROWS = ("search_text", "ocr", "report__compliance", "report__withdrawal_reason")
 
 
 @publication_scope(whole_site)
@@ -54,7 +56,7 @@ def goal_list(request):
         goals = goal_filter.qs
         facets = goal_filter.facets(goals, request.path)
         page_obj = goals_page(goals, page_number_given, searching=bool(data.get("q")),
-                              count=goal_filter.tallied_count)
+                              count=goal_filter.listed_count)
         context.update(
             page_obj=page_obj,
             goals=with_parish_relation(page_obj.object_list, data.get("parroquia")),
@@ -124,17 +126,17 @@ def goals_page(goals, number, *, searching=False, count=None):
 
     The page's ids are sorted alone, in a subquery (sorting thousands of goals with their joined
     unit, level and texts to keep fifty is what made the list slow), and the outer query joins
-    the fifty rows. A search (ordered by relevance) reads its rows with the total (COUNT(*)
-    OVER ()), in the same query. `count`: the number of goals, when already known.
+    the fifty rows. `count`: the number of goals, when the facets counted it; else a search
+    (ordered by relevance) reads its rows with the total, in the same query.
     """
     number = page_number(number)
-    if searching:
+    if searching and count is None:
         return _searched_page(goals, number)
     paginator = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE)
     if count is not None:
-        paginator.count = count  # known from the facets' tallies (a cached property)
+        paginator.count = count  # counted with the facets (a cached property)
     page = paginator.get_page(number)
-    page.object_list = list(goals.filter(pk__in=page.object_list))
+    page.object_list = list(goals.filter(pk__in=page.object_list).defer(*NOT_IN_ROWS))
     return page
 
 
@@ -163,7 +165,8 @@ def _searched_page(goals, number):
     def rows_of(number):
         start = (number - 1) * PAGE_SIZE
         page_ids = goals.values("pk")[start: start + PAGE_SIZE]
-        return list(goals.filter(pk__in=page_ids).annotate(total=_Count(goals)))
+        return list(goals.filter(pk__in=page_ids).defer(*NOT_IN_ROWS)
+                    .annotate(total=_Count(goals)))
 
     rows = rows_of(number)
     if not rows and number > 1:

@@ -20,7 +20,8 @@ of images), read by OCR (metas.importer.ocr) and compared with the TSV: how long
 takes and the peak resident size of the process and of its Tesseract processes, then its
 accuracy: goals, levels, units, progress values and "NO APLICA" found exactly, the share of
 objective, indicator and target cells equal to the TSV's (spaces collapsed), and how many of
-those that differ were not marked for review.
+those that differ were not marked for review; and, with no target, the footer's fields found,
+exact, and marked for review when they differ.
 
 Targets on the reference machine: the sample in under 0.2 s, 10,000 goals in under 3 s, peak
 memory under 250 MB; the sample PDF in under 3 s, 2,000 goals of PDF in under 30 s, peak
@@ -288,7 +289,39 @@ def scan_case() -> bool:
         print("\n".join(map(str, attempt.problems)))
         return False
     print(f"  then imported from its reading in {stored:.2f} s")
-    return accuracy(read_report([file]), seconds, resident)
+    parsed = read_report([file])
+    footer_figures(parsed, scan)
+    return accuracy(parsed, seconds, resident)
+
+
+FOOTER_FIELDS = ("updated_on", "periodicity", "holder_unit", "responsible", "email", "phone",
+                 "link_text")
+
+
+def footer_figures(parsed, scan) -> None:
+    """What OCR read in the footer against the TSV's (no target): the fields found and exact,
+    and those that differ, marked for review in the preview (metas.importer.scanned.
+    doubtful_value, the goal cells' rule) or not."""
+    from metas.importer import InputFile, read_report
+    from metas.importer.scanned import doubtful_value, words_seen
+
+    tsv = read_report([InputFile(SAMPLE.name, SAMPLE.read_bytes())]).metadata
+    read, seen = parsed.metadata, words_seen(scan)
+    found = {name: place for name, place in read.locations.items() if name in FOOTER_FIELDS}
+    differ = [name for name in FOOTER_FIELDS if getattr(read, name) != getattr(tsv, name)]
+    marked, unmarked = [], []
+    for name in differ:
+        if name in found:
+            _file, row, page, _sheet = found[name]
+            values = scan.page(page).rows[row - 1].cells[1:]
+            if any(doubtful_value(cell, seen) for cell in values):
+                marked.append(name)
+                continue
+        unmarked.append(f"{name}: {getattr(read, name)!r}" + ("" if name in found else
+                                                            " (line not found)"))
+    print(f"  footer: {len(found)}/{len(FOOTER_FIELDS)} fields found, "
+          f"{len(FOOTER_FIELDS) - len(differ)} exact; differ and marked for review: {marked}; "
+          f"differ, not marked: {unmarked}")
 
 
 def accuracy(parsed, seconds, resident) -> bool:

@@ -41,7 +41,7 @@ from .table import Table
 WORD_CONFIDENCE = 60
 SHORT_WORD = 4  # letters
 # A scan kept before words were (none of its words known): a cell whose lowest word
-# confidence is below this is marked; so is a footer's value.
+# confidence is below this is marked, a footer's value too (doubtful_value).
 REVIEW_CONFIDENCE = 90
 # What is taken off a word's ends before it is looked up.
 PUNCTUATION = "()[]{}.,;:\"'“”‘’«»"
@@ -177,6 +177,7 @@ def scanned_table(file: InputFile, scan: Scan) -> ScannedTable:
         (page.number, " ".join(cell.text for cell in row.cells if cell.text))
         for page in scan.pages for row in page.left_out
     ]
+    scanned.seen = words_seen(scan)
     for index, row_cells in enumerate(cells, start=1):
         page, line = table.positions[index]
         for column, cell in enumerate(row_cells):
@@ -186,7 +187,6 @@ def scanned_table(file: InputFile, scan: Scan) -> ScannedTable:
                 scanned.repeats[(column, cell.text)] += 1
             if cell.words:
                 scanned.words[key] = cell.words
-                scanned.seen.update(word_core(word[0]) for word in cell.words)
             if cell.box:
                 scanned.boxes[key] = cell.box
             correction = scan.corrections.get((page, line, column))
@@ -194,6 +194,20 @@ def scanned_table(file: InputFile, scan: Scan) -> ScannedTable:
                 scanned.read[key] = cell.text
                 scanned.cells.at[index, column] = correction
     return scanned
+
+
+def words_seen(scan: Scan) -> Counter:
+    """How many times each word was read in the scan's rows, its ends' punctuation taken off
+    (ScannedTable.seen)."""
+    return Counter(word_core(word[0]) for page in scan.pages for row in page.rows
+                   for cell in row.cells for word in cell.words)
+
+
+def doubtful_value(cell: ScanCell, seen: Counter) -> bool:
+    """Whether a footer's value (the update date, the responsible, the e-mail…), as OCR read
+    it, deserves a look: by the goal cells' rule (doubtful()), a doubtful word in it, or, in a
+    reading kept before words were, a lowest confidence below REVIEW_CONFIDENCE."""
+    return bool(cell.text) and doubtful("", cell.text, cell.confidence, cell.words, seen)
 
 
 def left_out_warnings(table: Table) -> list[Problem]:

@@ -6,7 +6,8 @@ worker's timeout (30 s). So the upload (views._upload) only stores the files, as
 upload "reading" (metas.staff.pending.keep), and answers at once with a page that says how far
 the reading is and reloads itself (views.staff_preview shows it while the upload is read):
 
-    if needs_worker(files): pending = start(user, institution, period, files, sheet)
+    stored = for_worker(files)        # None: the request reads them
+    if stored: pending = start(user, institution, period, stored, sheet)
     read_upload                       # the task (django-tasks' database backend), which
                                       # `manage.py db_worker` runs
     reading_context(pending)          # what the page says
@@ -18,6 +19,11 @@ is "refused", its problems kept and its files deleted: the address then shows th
 with them. Small born-digital files (a spreadsheet, a PDF of up to PDF_PAGES_IN_REQUEST
 pages and PDF_BYTES_IN_REQUEST bytes, as the month's report is) are still read in the request:
 under a second or two, and their preview at once.
+
+A ZIP archive holding a scan or a long PDF (the month's files zipped) goes the same way: it is
+stored as its members, each named "archive.zip/member" as the preview names them, so that each
+member is read by the worker and keeps its reading as a bare file would (the scan's review,
+its corrections, "Publicar", read from the member's entry).
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ from django_tasks import task  # the backport of django.tasks (Django 6)
 from ..importer import Problem, run_attempt
 from ..importer.parsed import InputFile
 from ..importer.pdf import read_pdfs, reporting_progress
+from ..importer.sources import expand_archives, is_plain_archive
 from ..models import ImportLog, PendingUpload
 from . import pending as pending_uploads
 from .permissions import may_publish
@@ -52,18 +59,28 @@ MAX_STARTS = 2
 REFRESH_SECONDS = 3  # how often the page reloads itself while the upload is read
 
 
-def needs_worker(files: list[InputFile]) -> bool:
-    """Whether the upload is read by the worker: it has a scan, or a PDF over the limits."""
+def for_worker(files: list[InputFile]) -> list[InputFile] | None:
+    """The files as the worker is to read and keep them, or None when the request reads them
+    (no scan, no PDF over the limits, bare or in a ZIP archive). An archive holding one is
+    replaced by its members; one with problems (a member protected with a password, damaged,
+    or over the bounds) is kept whole, for the worker's reading to say them."""
+    stored, needed = [], False
+    for file in files:
+        members, problems = expand_archives([file])  # [file] itself when not an archive
+        needed = needed or any(worker_reads(member) for member in members)
+        stored.extend(members if is_plain_archive(file.data) and not problems else [file])
+    return stored if needed else None
+
+
+def worker_reads(file: InputFile) -> bool:
+    """Whether the file is read by the worker: a scan, or a PDF over the limits."""
     # Imported here: metas.importer.ocr loads OpenCV, which a web worker needs only for uploads.
     from ..importer.ocr import is_scan
 
-    for file in files:
-        if not file.data.startswith(b"%PDF-"):
-            continue
-        if len(file.data) > PDF_BYTES_IN_REQUEST or page_count(file) > PDF_PAGES_IN_REQUEST \
-                or is_scan(file):
-            return True
-    return False
+    if not file.data.startswith(b"%PDF-"):
+        return False
+    return (len(file.data) > PDF_BYTES_IN_REQUEST or page_count(file) > PDF_PAGES_IN_REQUEST
+            or is_scan(file))
 
 
 def page_count(file: InputFile) -> int:

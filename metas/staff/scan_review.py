@@ -1,12 +1,12 @@
 """What the preview shows of a scanned report: the goals OCR read with a cell marked for
-review (metas.importer.scanned.review) and the footer's values read with little confidence,
+review (metas.importer.scanned.review) and the footer's values whose reading deserves a look,
 each cell with what was read, its confidence and the address of its image
 (scans.staff_scan_cell), for the staff to correct."""
 from __future__ import annotations
 
 from django.urls import reverse
 
-from ..importer.scanned import FIELDS, REVIEW_CONFIDENCE
+from ..importer.scanned import FIELDS, doubtful_value, words_seen
 from .pending import scan_of
 
 
@@ -51,22 +51,25 @@ def goals_to_review(pending, parsed, scans) -> list[dict]:
 
 
 def footer_to_review(pending, parsed, scans) -> list[dict]:
-    """The footer's values (update date, periodicity, responsible…) OCR read with little
-    confidence, or the staff corrected: each beside its label, as the scan has it."""
-    cells = []
+    """The footer's values (update date, periodicity, responsible…) whose reading deserves a
+    look (metas.importer.scanned.doubtful_value, the goal cells' rule), or the staff
+    corrected: each beside its label, as the scan has it."""
+    cells, read = [], {}  # read: file name -> (its Scan, the words seen in it)
     for name, row, page, _sheet in parsed.metadata.locations.values():
         if name not in scans or page is None:
             continue
         number, entry = scans[name]
-        scan = scan_of(entry)
+        if name not in read:
+            scan = scan_of(entry)
+            read[name] = (scan, words_seen(scan))
+        scan, seen = read[name]
         scan_page = scan.page(page)
         if scan_page is None or not 1 <= row <= len(scan_page.rows):
             continue
         label, *values = scan_page.rows[row - 1].cells
         for column, value in enumerate(values, start=1):
             corrected = (page, row, column) in scan.corrections
-            doubtful = value.confidence is not None and value.confidence < REVIEW_CONFIDENCE
-            if value.text and (doubtful or corrected):
+            if doubtful_value(value, seen) or (value.text and corrected):
                 text = scan.corrections.get((page, row, column), value.text)
                 cells.append(cell(pending, (number, page, row, column), label.text, text,
                                   value.confidence, corrected))

@@ -94,9 +94,11 @@ def _upload(request):
     period = form.cleaned_data["period"]
     sheet = form.cleaned_data["sheet"]
     files = form.input_files()
-    if may_publish(user, institution) and reading.needs_worker(files):
-        # A scan (OCR) or a long PDF: stored now, read by the worker (metas.staff.reading).
-        return _read_by_worker(request, form, files, institution, period, sheet)
+    stored = reading.for_worker(files) if may_publish(user, institution) else None
+    if stored:
+        # A scan (OCR) or a long PDF, bare or in a ZIP: stored now, read by the worker
+        # (metas.staff.reading).
+        return _read_by_worker(request, form, stored, institution, period, sheet)
     attempt = _run_web_attempt(
         request, files, institution, period, sheet=sheet, dry_run=True,
         allowed=may_publish(user, institution),

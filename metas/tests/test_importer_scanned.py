@@ -13,7 +13,7 @@ from PIL import Image
 from metas.importer import InputFile, ReportInvalid, read_report
 from metas.importer.ocr import is_scan, read_scan
 from metas.importer.result import form_label
-from metas.importer.scanned import Scan, doubtful, doubtful_code
+from metas.importer.scanned import Scan, ScanCell, doubtful, doubtful_code, doubtful_value
 
 from .importer_files import sample_file
 from .scan_files import (  # noqa: F401 (fixture)
@@ -119,6 +119,19 @@ def test_a_cell_is_marked_for_a_word_with_the_shape_of_an_ocr_slip():
                  ("Iluminación", 44, True)):  # little confidence
         assert marked(("Vilcabamba", 92, False), slip), slip
     assert not marked(("II", 85, True), ("etapa", 96, True))
+
+
+def test_a_footers_value_is_marked_by_the_same_rule():
+    seen = Counter({"Pucha": 1})
+    assert doubtful_value(ScanCell("vhpucha0loja.gob.ec", 93, words=[
+        ("vhpucha0loja.gob.ec", 93, False)]), seen)  # "@" read "0"
+    assert doubtful_value(ScanCell("Mgs. Víctor Pucha", 95, words=[
+        ("Mgs.", 95, False), ("Víctor", 96, True), ("Pucha", 95, False)]), seen)
+    assert not doubtful_value(ScanCell("31/08/2019", 85, words=[("31/08/2019", 85, False)]), seen)
+    # A reading kept before words were: its lowest confidence, as before.
+    assert doubtful_value(ScanCell("Mensual", 85), seen)
+    assert not doubtful_value(ScanCell("Mensual", 95), seen)
+    assert not doubtful_value(ScanCell("", None), seen)
 
 
 def test_a_unit_code_is_trusted_when_its_units_rows_agree():

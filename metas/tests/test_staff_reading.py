@@ -3,7 +3,11 @@ here for real), not inside the staff's request: the upload stores the files and 
 once with a page that says how far the reading is and reloads itself; with the worker stopped
 it says the reading waits and the files are kept (never a 5xx); once read, the same address is
 the preview, or the upload form with the problems. The import log says "previewed" or
-"rejected", as for an upload read in the request."""
+"rejected", as for an upload read in the request. A ZIP archive holding a scan goes the same
+way, its member read once."""
+import io
+import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -208,3 +212,91 @@ def run_worker_stopped_after_page_one(pending):
     pending.progress["at"] = (pending.created_at - timedelta(minutes=11)).isoformat()
     PendingUpload.objects.filter(pk=pending.pk).update(progress=pending.progress)
     DBTaskResult.objects.ready().update(status="RUNNING")
+
+
+def zipped(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    """A ZIP archive of the month's files, as the staff make one."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def ocr_calls(monkeypatch):
+    """Every call of the OCR's entry point (metas.importer.ocr.read_scan), which still reads
+    the pages: the list of the files it read."""
+    from metas.importer import ocr
+
+    calls, real = [], ocr.read_scan
+
+    def counted(file, progress=None):
+        calls.append(file.name)
+        return real(file, progress)
+
+    monkeypatch.setattr(ocr, "read_scan", counted)
+    return calls
+
+
+def test_a_zip_holding_a_scan_is_read_by_the_worker_once_and_its_preview_reads_nothing(
+        signed_in, loja, ocr_calls, django_capture_on_commit_callbacks):  # noqa: F811
+    member = f"agosto.zip/{SCAN_PAGES.name}"
+    files = {"agosto.zip": zipped({SCAN_PAGES.name: SCAN_PAGES.read_bytes(),
+                                   "__MACOSX/._x": b"clutter"})}
+    pending, address = upload_now(signed_in, files, loja, django_capture_on_commit_callbacks)
+    # Stored at once as its member, not read in the request.
+    assert (pending.state, [entry["name"] for entry in pending.files]) == ("reading", [member])
+    assert ocr_calls == []
+    text = text_of(signed_in.get(address))
+    assert "Leyendo el archivo" in text and member in text
+    assert "La lectura está en espera" in text
+
+    run_worker()
+
+    pending.refresh_from_db()
+    assert (pending.state, pending.progress["done"], pending.progress["total"]) == (
+        "ready", 3, 3)
+    assert ocr_calls == [member]  # once, by the worker
+    assert pending.files[0]["scan"].endswith("/1.ocr.json")  # the member's reading, kept
+    preview = signed_in.get(address)
+    assert preview.status_code == 200 and "http-equiv" not in preview.content.decode()
+    text = text_of(preview)
+    assert "Leído de un PDF escaneado" in text and "PDF escaneado leído por OCR, 3 páginas" in text
+    assert "Lo que se publicará 21 metas 7 unidades" in text  # the goals of its 3 pages
+    assert f"{member} SHA-256" in text  # the member, in the table of files
+    assert re.search(r"\d+ metas? tienen? celdas marcadas para revisar", text)
+    image = signed_in.get(reverse("metas:staff-scan-cell", args=[pending.pk, 1, 1, 5, 2]))
+    assert (image.status_code, image.content[:4]) == (200, b"\x89PNG")
+    published = signed_in.post(reverse("metas:staff-publish", args=[pending.pk]))
+    assert published.status_code == 302
+    report = Report.objects.get()
+    assert report.goals.count() == 21
+    assert report.files.get().original_name == member and report.files.get().read_by_ocr
+    assert ocr_calls == [member]  # the preview and "Publicar" read no page again
+    assert list(ImportLog.objects.values_list("outcome", flat=True).order_by("pk")) == [
+        "previewed", "accepted"]
+
+
+def test_a_zip_holding_a_scan_and_a_damaged_file_is_kept_whole_and_refused_by_the_worker(
+        signed_in, loja, ocr_calls, django_capture_on_commit_callbacks):  # noqa: F811
+    archive = bytearray(zipped({SCAN_PAGES.name: SCAN_PAGES.read_bytes(),
+                                "metadatos.csv": b"x" * 4000}, zipfile.ZIP_STORED))
+    at = archive.index(b"x" * 4000) + 100  # in the member's data
+    archive[at] ^= 0xFF  # its CRC no longer matches
+    pending, address = upload_now(signed_in, {"agosto.zip": bytes(archive)}, loja,
+                                  django_capture_on_commit_callbacks)
+    # Not read in the request either; kept as uploaded, for the worker to say what is wrong.
+    assert (pending.state, [entry["name"] for entry in pending.files]) == (
+        "reading", ["agosto.zip"])
+    assert ocr_calls == []
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+
+    text = text_of(signed_in.get(address))
+    assert ("agosto.zip/metadatos.csv: Este archivo del ZIP está dañado. Vuelva a crear el ZIP."
+            in text)
+    assert "Revisar los archivos" in text  # the upload form, to try again
+    assert PendingUpload.objects.get().state == "refused"
+    assert ImportLog.objects.get().outcome == "rejected"
+    assert not [name for name in media_files() if name.startswith("pending/")]

@@ -23,7 +23,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requires_tesseract
 
 
 def text_of(response) -> str:
-    html = response.content.decode()
+    return plain_text(response.content.decode())
+
+
+def plain_text(html: str) -> str:
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
@@ -166,3 +169,39 @@ def test_the_exports_say_which_goals_were_read_by_ocr(client, previewed):
     values = [row[header.index("leido_por_ocr")] for row in
               sheet.iter_rows(min_row=2, values_only=True)]
     assert values and set(values) == {"sí"}
+
+
+def footer_cell(file, label):
+    """The value cell of the footer line `label` in the kept reading of `file`."""
+    row = next(row for page in file.scan.pages for row in page.rows
+               if row.cells[0].text.startswith(label))
+    return next(cell for cell in row.cells[1:] if cell.text)
+
+
+@pytest.fixture
+def scan_read():
+    """SCAN_PAGES with its reading, read before Tesseract goes (without_tesseract)."""
+    return pages_file()
+
+
+def test_the_footers_values_are_marked_by_the_goal_cells_rule_word_by_word(
+        client, alicia, loja, scan_read, without_tesseract):
+    file = scan_read
+    # Read with 92 %, over the old cell-wide threshold (90), but "deI" is a typical OCR slip.
+    link = footer_cell(file, "LINK PARA DESCARGAR")
+    link.text, link.confidence = "Reporte deI GPR", 92
+    link.words = [["Reporte", 96, True], ["deI", 92, False], ["GPR", 92, False]]
+    # Read with 85 %, under it, but a clean date: no word to doubt.
+    date_cell = footer_cell(file, "FECHA ACTUALIZACIÓN")
+    date_cell.confidence, date_cell.words = 85, [["31/08/2019", 85, False]]
+    client.force_login(alicia)
+    pending = pending_uploads.keep(user=alicia, institution=loja, period=date(2019, 8, 1),
+                                   files=[file])
+
+    html = client.get(reverse("metas:staff-preview", args=[pending.pk])).content.decode()
+    footer = html[html.index("Valores del pie leídos con poca confianza"):]
+    footer = plain_text(footer[:footer.index("</fieldset>")])
+    assert "PARA DESCARGAR EL REPORTE DE GOBIERNO POR RESULTADOS (GPR) leída con 92 %" in footer
+    assert "Reporte deI GPR" in footer
+    assert "FECHA ACTUALIZACIÓN" not in footer
+    assert "PERIODICIDAD DE ACTUALIZACIÓN DE LA INFORMACIÓN: leída con 0 %" in footer

@@ -75,8 +75,8 @@ def following(report_ids) -> list[int]:
 
 
 def _counted(report_ids) -> list[Tally]:
-    keys = {f"c{index}": key for index, key in enumerate(conditions())}
     every = conditions()
+    keys = {f"c{index}": key for index, key in enumerate(every)}
     rows = (Goal.objects.filter(report_id__in=report_ids).order_by()
             .values("report_id", "unit_id")
             .annotate(total=Count("pk"),

@@ -87,7 +87,7 @@ class _Counted:
         rows = (
             GoalParish.objects.filter(goal__in=self.ids, via_coverage=False)
             .values("parish__slug", "parish__name")
-            .annotate(count=Count("goal_id", distinct=True))
+            .annotate(count=Count("goal_id"))  # a goal names a parish once (unique_goal_parish)
             .order_by("-count", "parish__name")[:FACET_SIZE]
         )
         return [(row["parish__slug"], row["parish__name"], row["count"]) for row in rows]

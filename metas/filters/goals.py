@@ -45,6 +45,7 @@ from .fields import (
     ORDER_CHOICES,
     ORDERINGS,
     PeriodFilter,
+    ReusedDeclarations,
     SlugChoiceFilter,
     stalled_choices,
 )
@@ -63,7 +64,7 @@ def _percent_field_kwargs():
     return {"min_value": 0, "max_value": 100, "decimal_places": 2}
 
 
-class GoalFilter(CanonicalLinks, Facets, NarrowedChoices, django_filters.FilterSet):
+class GoalFilter(CanonicalLinks, Facets, NarrowedChoices, ReusedDeclarations):
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),

@@ -6,8 +6,10 @@ import re
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from metas.filters import GoalFilter
 from metas.models import Institution, Parish
 
 from .factories import make_goal, make_institution, make_level, make_report, make_unit
@@ -106,3 +108,18 @@ def test_the_kept_options_have_a_memory_of_their_own(client, published):
     caches["pages"].clear()
     _content, queries = page(client, "/metas/?institucion=municipio-de-loja&periodo=2019-07")
     assert not [sql for sql in queries if 'FROM "metas_parish"' in sql]
+
+
+def test_the_form_is_declared_once_and_what_a_request_changes_stays_in_it():
+    """GoalFilter reuses its declarations (ReusedDeclarations): one form class for every
+    request, while each FilterSet has its own filters and each form its own fields."""
+    first, second = GoalFilter(QueryDict("q=agua")), GoalFilter(QueryDict(""))
+    assert type(first.form) is type(second.form)
+    first.form.fields["nivel"].widget.attrs["data-narrowed"] = "1"
+    first.form.fields["orden"].choices = [("avance", "menor avance")]
+    third = GoalFilter(QueryDict("orden=posicion"))
+    assert "data-narrowed" not in third.form.fields["nivel"].widget.attrs
+    assert third.is_valid(), third.form.errors
+    assert all(filter_.parent is third for filter_ in third.filters.values())
+    assert all(filter_.parent is first for filter_ in first.filters.values())
+    assert first.filters["q"].filter.f is first.filters["q"], "a method filter finds its own set"

@@ -15,14 +15,15 @@ answers 200 and not a redirect) and as Datasette's URL for the same rows:
 | --- | --- | --- |
 | level  | `/metas/?institucion=I&periodo=M&nivel=L` | `goals?institution=I&level=L&report_month=M` |
 | unit   | `/metas/?periodo=todos&unidad=U` (a unit without sub-units: every month) | `goals?institution=I&unit=U` |
-| search | `/metas/?q=W&periodo=todos` | `goals?_search="W"*&_searchmode=raw` |
-| parish | `/metas/?periodo=todos&parroquia=S` | `goals?_where=id in (select goal_id from goal_parishes where parish = 'N')` |
+| search | `/metas/?q=W&periodo=todos` (W: a word or two) | `goals?_search="W"*&_searchmode=raw` (each word so) |
+| parish | `/metas/?periodo=todos&parroquia=S` (or `periodo=M`) | `goals?_where=id in (select goal_id from goal_parishes where parish = 'N')` (and `report_month=M`) |
 | goal   | `/metas/<id>/` | `goals/<id>` |
 
 Datasette's list pages also ask for the facets `unit` and `progress_pct` (the project's lists
 count theirs), except the search, as bench/peers/run.py's cached pages do. The words searched
 are the goals' own (folded, as `q` folds them, 4 letters or more, in two goals or more of the
-reports sampled); Datasette's full-text index covers the same five fields as the project's
+reports sampled), alone and (as many) two side by side as the goals write them ("agua
+potable"); Datasette's full-text index covers the same five fields as the project's
 search text (dataset.py) and `"W"*` looks for a word starting with W, as `q` does. The parishes
 are those whose name no other parish named by a goal shares, since Datasette's table holds the
 names the export writes, not the project's parish slugs.
@@ -57,8 +58,8 @@ ID_CHUNK = 5000
 LABELS = {
     "level": "one institution × level × month",
     "unit": "a unit, every month",
-    "search": "search one word, every period",
-    "parish": "a parish, every period",
+    "search": "search one or two words, every period",
+    "parish": "a parish, every period or one month",
     "goal": "a goal page",
 }
 # Families whose pages show one institution's goals: their cost should not grow with the
@@ -147,38 +148,57 @@ def _unit(rnd: random.Random, limit: int) -> Family:
 
 
 def _search(rnd: random.Random, limit: int) -> Family:
+    """Single words and as many adjacent pairs of words ("agua potable") from the goals' own
+    texts, each in two goals or more: over a thousand words alone ran out within a run."""
     from metas.models import Goal, Report
     from metas.search import words
 
     reports = list(Report.objects.published().order_by("pk").values_list("pk", flat=True))
     sampled = _sample(random.Random(0), reports, VOCABULARY_REPORTS)
-    counts = Counter()
+    counts, pairs = Counter(), Counter()
     for text in Goal.objects.filter(report__in=sampled).values_list("search_text", flat=True):
-        counts.update(set(WORD.findall(text)))
+        found = WORD.findall(text)
+        counts.update(set(found))
+        pairs.update({(first, second) for first, second in zip(found, found[1:])
+                      if first != second})
     vocabulary = sorted(word for word, count in counts.items()
                         if count >= 2 and words(word) == [word])
+    known = set(vocabulary)
+    two_words = sorted(pair for pair, count in pairs.items()
+                       if count >= 2 and known.issuperset(pair))
+    # As many pairs as single words: the family stays half searches of one word.
+    searches = [(word,) for word in vocabulary] + _sample(random.Random(0), two_words,
+                                                          len(vocabulary))
     family = Family("search")
-    for word in _sample(rnd, vocabulary, limit):
-        family.project.append(_canonical([("q", word), ("periodo", "todos")]))
-        family.peer.append(_peer([("_search", f'"{word}"*'), ("_searchmode", "raw")],
-                                 facets=False))
+    for terms in _sample(rnd, searches, limit):
+        family.project.append(_canonical([("q", " ".join(terms)), ("periodo", "todos")]))
+        family.peer.append(_peer([("_search", " ".join(f'"{term}"*' for term in terms)),
+                                  ("_searchmode", "raw")], facets=False))
     return family
 
 
 def _parish(rnd: random.Random, limit: int) -> Family:
+    """A parish in every period and in each month whose reports name it: 422 parishes alone ran
+    out within a run at 100 × 12."""
+    from metas import periods
     from metas.models import GoalParish
 
     named = (GoalParish.objects.filter(via_coverage=False)
              .values_list("parish__slug", "parish__name").distinct())
     by_name = Counter(name for _slug, name in named)
-    parishes = sorted((slug, name) for slug, name in named if by_name[name] == 1)
+    months = (GoalParish.objects.filter(via_coverage=False, goal__report__withdrawn_at=None)
+              .values_list("parish__slug", "goal__report__period").distinct())
+    chosen = {slug: name for slug, name in named if by_name[name] == 1}
+    filter_sets = [(slug, None) for slug in sorted(chosen)] + sorted(
+        (slug, periods.slug(period)) for slug, period in months if slug in chosen)
     family = Family("parish")
-    for slug, name in _sample(rnd, parishes, limit):
-        family.project.append(_canonical([("periodo", "todos"), ("parroquia", slug)]))
-        quoted = name.replace("'", "''")
-        family.peer.append(_peer([(
-            "_where", f"id in (select goal_id from goal_parishes where parish = '{quoted}')"
-        )]))
+    for slug, month in _sample(rnd, filter_sets, limit):
+        family.project.append(_canonical([("periodo", month or "todos"), ("parroquia", slug)]))
+        quoted = chosen[slug].replace("'", "''")
+        family.peer.append(_peer([
+            ("_where", f"id in (select goal_id from goal_parishes where parish = '{quoted}')"),
+            *([("report_month", month)] if month else []),
+        ]))
     return family
 
 

@@ -8,7 +8,7 @@ the feeds, so one URL means the same rows everywhere:
 - `fields`: what their URL parameters take (orders, periods, slugs, months), and the fields.
 """
 from .fields import ALL_PERIODS, DEFAULT_ORDER, FORM_ID, ORDER_CHOICES, ORDERINGS, PAGE
-from .goals import GoalFilter, public_goals
+from .goals import GoalFilter, list_rows, public_goals
 from .institutions import InstitutionFilter
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "PAGE",
     "GoalFilter",
     "InstitutionFilter",
+    "list_rows",
     "public_goals",
 ]

@@ -7,10 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from metas.filters import public_goals
-from metas.models import Goal, Report
+from metas.models import Goal, Institution, Report
 from metas.views.goals import _searched_rows
 
-from .factories import make_goal, make_institution, make_report
+from .factories import make_goal, make_institution, make_level, make_report, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +67,48 @@ def test_a_search_page_shows_its_total_and_the_best_matches_first(client, many_m
     assert content.index("Agua</mark>, <mark>agua") < content.index("barrio 0<")
     last = client.get("/metas/?q=agua&periodo=todos&pagina=9").content.decode()
     assert "página 2" in last and "barrio 59" in last
+
+
+def test_rows_of_every_kind_cost_no_query_of_their_own(client):
+    """The list reads its rows' columns once (filters.list_rows): a row showing financing, a
+    reason with its words, a note, a sub-unit, a status instead of a percentage, the search's
+    marks, a parish and its report costs no query beyond a plain row's."""
+    institution = make_institution("Municipio de Loja")
+    report = make_report(institution, "2019-08")
+    level = make_level(institution)
+    plain = make_goal(report, make_unit(institution, "Obras", level=level),
+                      objective="Agua para Vilcabamba", parishes=["vilcabamba"], progress=40)
+    Institution.objects.filter(pk=institution.pk).mark_published()
+    urls = ["/metas/?q=agua&periodo=todos", "/metas/?periodo=todos&parroquia=vilcabamba",
+            "/metas/?institucion=municipio-de-loja"]
+    alone = {url: len(queries_of(client, url)) for url in urls}
+
+    parent = make_unit(institution, "Gestión Ambiental", level=level)
+    make_goal(report, make_unit(institution, "Viveros", parent=parent),
+              objective="Agua de riego en Vilcabamba", parishes=["vilcabamba"], progress=20,
+              lacks_financing=True, note="Sólo posee estudios", reason="solo-estudios",
+              reason_words="Sólo posee estudios", months_unchanged=4)
+    make_goal(report, plain.unit, objective="Agua segura en Vilcabamba",
+              parishes=["vilcabamba"], progress=None, status="not_available",
+              reason="falta-de-financiamiento", reason_words="falta de financiamiento")
+    Institution.objects.filter(pk=institution.pk).mark_published()  # as an import does
+    for url in urls:
+        page, count = rendered_with_queries(client, url)
+        assert count == alone[url], url
+        assert "de riego en Vilcabamba" in page and "segura en Vilcabamba" in page
+    page = rendered_with_queries(client, "/metas/?q=agua&periodo=todos")[0]
+    assert "Sólo posee estudios" in page and "Gestión Ambiental - Viveros" in page
+    assert "Municipio de Loja, agosto de 2019" in page and "<mark>Agua</mark> segura" in page
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return queries
+
+
+def rendered_with_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)

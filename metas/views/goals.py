@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import periods
-from ..filters import PAGE, GoalFilter, public_goals
+from ..filters import PAGE, GoalFilter, list_rows, public_goals
 from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import Goal, GoalParish, ReplacedGoal, Report
 from ..presentation.charts import Bar, bar_chart
@@ -24,8 +24,6 @@ from ..presentation.numbers import percent_text
 from ..search import words
 
 PAGE_SIZE = 50
-# What a list's row never shows: not read, not decoded (a report's compliance check is JSON).
-NOT_IN_ROWS = ("search_text", "ocr", "report__compliance", "report__withdrawal_reason")
 
 
 @publication_scope(whole_site)
@@ -136,7 +134,7 @@ def goals_page(goals, number, *, searching=False, count=None):
     if count is not None:
         paginator.count = count  # counted with the facets (a cached property)
     page = paginator.get_page(number)
-    rows = goals.filter(pk__in=page.object_list).defer(*NOT_IN_ROWS)
+    rows = list_rows(goals.filter(pk__in=page.object_list))
     page.object_list = _searched_rows(page.object_list, rows) if searching else list(rows)
     return page
 
@@ -151,7 +149,7 @@ def _searched_rows(page_ids, rows) -> list:
     """
     for _attempt in range(2):
         ids = list(page_ids.all())
-        found = public_goals().defer(*NOT_IN_ROWS).in_bulk(ids)
+        found = list_rows(public_goals()).in_bulk(ids)
         if len(found) == len(ids):
             return [found[pk] for pk in ids]
     return list(rows)
@@ -182,8 +180,7 @@ def _searched_page(goals, number):
     def rows_of(number):
         start = (number - 1) * PAGE_SIZE
         page_ids = goals.values("pk")[start: start + PAGE_SIZE]
-        return list(goals.filter(pk__in=page_ids).defer(*NOT_IN_ROWS)
-                    .annotate(total=_Count(goals)))
+        return list(list_rows(goals.filter(pk__in=page_ids)).annotate(total=_Count(goals)))
 
     rows = rows_of(number)
     if not rows and number > 1:

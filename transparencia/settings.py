@@ -195,6 +195,9 @@ else:
 # a Spanish 503 at once (metas.http.slots): the other workers stay free for the pages.
 METAS_EXPORT_SLOTS = env_int("EXPORT_SLOTS", 1)
 METAS_CACHE_BREAKER_SECONDS = float(os.environ.get("CACHE_BREAKER_SECONDS", "2"))
+# A search finding more goals than this lists them newest first, uncounted beyond it and
+# without facets, rather than ranking and counting every match (metas.search.broad).
+METAS_BROAD_SEARCH = env_int("BROAD_SEARCH", 5000)
 CACHES = {
     "default": {**_cache, "KEY_PREFIX": "metas"},
     "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,

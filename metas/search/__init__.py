@@ -11,11 +11,16 @@ index is kept by triggers, see the migration that made it):
 - PostgreSQL: a tsvector generated column with a Spanish configuration with unaccent (stems:
   "potable" finds "potables"), GIN-indexed, ranked by ts_rank_cd; pg_trgm indexes the text too.
 Every word must be found, as the start of a word ("alcantarill" finds "alcantarillado").
+
+A broad search (more than settings.METAS_BROAD_SEARCH goals, "agua" finds 27,879 at 100 × 12)
+is not ranked nor counted: `broad(goals)` lists it most recently published first, an order the
+index keeps, so a page reads fifty matches instead of ranking them all (see broad()).
 """
 from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import BooleanField, Expression, F, FloatField, Value
 from django.utils.html import escape
@@ -54,6 +59,25 @@ def search(goals, text: str):
     return goals.filter(search_index__search_text__match=match).annotate(
         rank=F("search_index__rank")
     )
+
+
+def broad(goals):
+    """The goals of a search (search()'s queryset, filtered) listed most recently published
+    first, or None when they are at most settings.METAS_BROAD_SEARCH.
+
+    Ranking and counting every match is what a search costs, and grows with the country (a
+    common word finds a tenth of all goals); relevance among thousands of matches means little,
+    and a reader narrows such a search with another word. Beyond the limit, the matches are
+    counted no further than it (a LIMIT inside the count) and listed in the order of the ids,
+    which SQLite's FTS5 index walks itself, backwards, stopping at the page; on PostgreSQL the
+    goals' primary key gives that order.
+    """
+    limit = settings.METAS_BROAD_SEARCH
+    if goals.order_by().values("pk")[: limit + 1].count() <= limit:
+        return None
+    if connections[goals.db].vendor == "postgresql":
+        return goals.order_by("-pk")
+    return goals.order_by("-search_index__goal_id")
 
 
 class _GoalVector(Expression):

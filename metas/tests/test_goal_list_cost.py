@@ -1,6 +1,8 @@
 """What a cold /metas/ costs the database: a fixed number of queries, and a search that sorts
 its matches as ids alone, then reads the rows of one page by id, without the full-text index
 (joined again, SQLite would read every match a second time)."""
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -35,7 +37,7 @@ def test_a_search_ranks_ids_alone_then_reads_one_page_of_rows_by_id(client, many
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/metas/?q=agua&periodo=todos").status_code == 200
     (rows,) = [q["sql"] for q in queries if '"metas_goal"."objective"' in q["sql"]]
-    (ranked,) = [q["sql"] for q in queries if "LIMIT 50" in q["sql"].upper()]
+    (ranked,) = [q["sql"] for q in queries if re.search(r"LIMIT 50\b", q["sql"].upper())]
     assert '"metas_goal"."objective"' not in ranked, "the matches are sorted as ids alone"
     assert "LIMIT" not in rows.upper()
     assert "metas_goal_fts" not in rows and "search_vector" not in rows
@@ -112,3 +114,43 @@ def rendered_with_queries(client, url):
         response = client.get(url)
     assert response.status_code == 200
     return response.content.decode(), len(queries)
+
+
+def listed(content: str) -> list[str]:
+    return [re.sub(r"</?mark>", "", found) for found in
+            re.findall(r'<h3><a href="/metas/\d+/">(.*?)</a></h3>', content)]
+
+
+def test_a_broad_search_is_listed_newest_first_without_ranking_or_counting_every_match(
+    client, settings, many_matches
+):
+    """More matches than METAS_BROAD_SEARCH (metas.search.broad): the most recently published
+    first, "más de N", no facets; no statement ranks the matches or counts them by facet."""
+    settings.METAS_BROAD_SEARCH = 55
+    make_goal(make_report(make_institution("Municipio de Alamor"), "2018-01"),
+              objective="Agua potable para Alamor")  # the last published, of another month
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/metas/?q=agua&periodo=todos")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Más de 55 metas" in content and "no por relevancia" in content
+    assert "<title>Metas: más de 55 resultados" in content
+    assert "En estos resultados" not in content, "no facets"
+    assert listed(content)[:3] == ["Agua potable para Alamor", "Agua potable para el barrio 59",
+                                   "Agua potable para el barrio 58"]
+    assert len(listed(content)) == 50 and "Página 1 de 2" in content
+    statements = " ".join(query["sql"] for query in queries)
+    assert "rank" not in statements.lower() and "FILTER (WHERE" not in statements
+
+    second = client.get("/metas/?q=agua&periodo=todos&pagina=2").content.decode()
+    assert listed(second) == [f"Agua potable para el barrio {n}" for n in (10, 9, 8, 7, 6)]
+    by_progress = client.get("/metas/?q=agua&periodo=todos&orden=avance").content.decode()
+    assert listed(by_progress)[:2] == ["Agua potable para el barrio 0",
+                                       "Agua potable para el barrio 1"], "the reader's order"
+
+
+def test_a_search_at_the_limit_is_ranked_and_counted(client, settings, many_matches):
+    settings.METAS_BROAD_SEARCH = 60
+    content = client.get("/metas/?q=agua&periodo=todos").content.decode()
+    assert "60 metas" in content and "Más de" not in content
+    assert "En estos resultados" in content

@@ -8,6 +8,7 @@ from datetime import date
 from math import ceil
 from urllib.parse import parse_qsl, urlencode
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import IntegerField, Subquery
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -21,7 +22,7 @@ from ..http.caching import institution_by_slug, publication_scope, whole_site
 from ..models import Goal, GoalParish, ReplacedGoal, Report
 from ..presentation.charts import Bar, bar_chart
 from ..presentation.numbers import percent_text
-from ..search import words
+from ..search import broad, words
 
 PAGE_SIZE = 50
 
@@ -52,14 +53,21 @@ def goal_list(request):
     if valid:
         data = goal_filter.form.cleaned_data
         goals = goal_filter.qs
-        facets = goal_filter.facets(goals, request.path)
+        newest_first = broad(goals) if data.get("q") else None
+        if newest_first is None:
+            facets = goal_filter.facets(goals, request.path)
+            count = goal_filter.listed_count
+        else:  # too many matches to rank and count: metas.search.broad
+            goals = goals if data.get("orden") else newest_first
+            facets, count = [], settings.METAS_BROAD_SEARCH
         page_obj = goals_page(goals, page_number_given, searching=bool(data.get("q")),
-                              count=goal_filter.listed_count)
+                              count=count)
         context.update(
             page_obj=page_obj,
             goals=with_parish_relation(page_obj.object_list, data.get("parroquia")),
             search_terms=words(data.get("q", "")),
             parish_chosen=data.get("parroquia"),
+            broad_search=count if newest_first is not None else None,
             facets=facets,
             **scope_statement(goal_filter, request.path),
             **list_links(goal_filter, page_obj),

@@ -52,32 +52,56 @@ def search(goals, text: str):
     if not terms:  # ("¿?", "a"): nothing to look for, so nothing found, ordered all the same
         return goals.annotate(rank=Value(0.0, output_field=FloatField())).none()
     if connections[goals.db].vendor == "postgresql":
-        query = " & ".join(f"{term}:*" for term in terms)
+        query = _tsquery(terms)
         return goals.filter(_TextSearch(query)).annotate(rank=_TextSearchRank(query))
-    # SQLite: each word a quoted prefix, so nothing typed is read as FTS5 syntax.
-    match = " AND ".join(f'"{term}"*' for term in terms)
-    return goals.filter(search_index__search_text__match=match).annotate(
+    return goals.filter(search_index__search_text__match=_fts5_match(terms)).annotate(
         rank=F("search_index__rank")
     )
 
 
-def broad(goals):
-    """The goals of a search (search()'s queryset, filtered) listed most recently published
-    first, or None when they are at most settings.METAS_BROAD_SEARCH.
+def _tsquery(terms: list[str]) -> str:
+    return " & ".join(f"{term}:*" for term in terms)
+
+
+def _fts5_match(terms: list[str]) -> str:
+    """Each word a quoted prefix, so nothing typed is read as FTS5 syntax."""
+    return " AND ".join(f'"{term}"*' for term in terms)
+
+
+def broad(goals, text: str):
+    """The goals of a search for `text` (search()'s queryset, filtered) listed most recently
+    published first, or None when they are at most settings.METAS_BROAD_SEARCH.
 
     Ranking and counting every match is what a search costs, and grows with the country (a
     common word finds a tenth of all goals); relevance among thousands of matches means little,
     and a reader narrows such a search with another word. Beyond the limit, the matches are
     counted no further than it (a LIMIT inside the count) and listed in the order of the ids,
     which SQLite's FTS5 index walks itself, backwards, stopping at the page; on PostgreSQL the
-    goals' primary key gives that order.
+    goals' primary key gives that order. Most searches find fewer goals in the whole index than
+    the limit, which the index alone tells, without reading the goals.
     """
     limit = settings.METAS_BROAD_SEARCH
+    terms = words(text)
+    if not terms or _index_matches(goals, terms)[: limit + 1].count() <= limit:
+        return None
     if goals.order_by().values("pk")[: limit + 1].count() <= limit:
         return None
     if connections[goals.db].vendor == "postgresql":
         return goals.order_by("-pk")
     return goals.order_by("-search_index__goal_id")
+
+
+def _index_matches(goals, terms: list[str]):
+    """Every goal whose search text holds the words (withdrawn or not, of any period), as
+    the index finds them. (The models are reached from `goals`: metas.apps imports this
+    package before they are loaded.)"""
+    goal_model, database = goals.model, goals.db
+    if connections[database].vendor == "postgresql":
+        return goal_model.objects.using(database).filter(
+            _TextSearch(_tsquery(terms))).values("pk")
+    index = goal_model._meta.get_field("search_index").related_model
+    return index.objects.using(database).filter(
+        search_text__match=_fts5_match(terms)).values("goal_id")
 
 
 class _GoalVector(Expression):

@@ -144,6 +144,9 @@ def test_a_broad_search_is_listed_newest_first_without_ranking_or_counting_every
 
     second = client.get("/metas/?q=agua&periodo=todos&pagina=2").content.decode()
     assert listed(second) == [f"Agua potable para el barrio {n}" for n in (10, 9, 8, 7, 6)]
+    one_month = client.get("/metas/?q=agua&periodo=2018-01").content.decode()
+    assert "1 meta" in one_month and "En estos resultados" in one_month, (
+        "the index finds more than the limit, the list holds fewer: ranked and counted")
     by_progress = client.get("/metas/?q=agua&periodo=todos&orden=avance").content.decode()
     assert listed(by_progress)[:2] == ["Agua potable para el barrio 0",
                                        "Agua potable para el barrio 1"], "the reader's order"

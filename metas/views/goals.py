@@ -53,7 +53,7 @@ def goal_list(request):
     if valid:
         data = goal_filter.form.cleaned_data
         goals = goal_filter.qs
-        newest_first = broad(goals) if data.get("q") else None
+        newest_first = broad(goals, data["q"]) if data.get("q") else None
         if newest_first is None:
             facets = goal_filter.facets(goals, request.path)
             count = goal_filter.listed_count

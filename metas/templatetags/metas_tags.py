@@ -8,6 +8,7 @@ from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.urls import reverse
 from django.utils import formats
 from django.utils.html import escape, format_html, strip_tags
+from django.utils.text import capfirst
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -216,6 +217,29 @@ def _goal_terms(goal, show_institution, parish, matched_text):
         yield gettext("Parish"), "", mark_safe(relation % {"parish": _html(parish.name)})
     if matched_text:
         yield gettext("Words matched"), ' class="matched"', f"«{matched_text}»"
+
+
+@register.simple_tag
+def history_rows(months, goal):
+    """The rows of a goal's history table (views.goals.goal_history's months), as <tr>s: the
+    month (a link, but for this page's), the progress or status, the change. Written here for
+    the reason goal_row is: a template resolving each month's filters and links was a tenth of
+    a goal page's time."""
+    rows, this_page = [], gettext("this page")
+    for month in months:
+        period = _html(capfirst(formats.date_format(month.report.period, "YEAR_MONTH_FORMAT")))
+        if month.pk == goal.pk:
+            heading = f'{period} <span class="muted">({_html(this_page)})</span>'
+        else:
+            url = reverse("metas:goal-detail", args=[month.pk])
+            heading = f'<a href="{_html(url)}">{period}</a>'
+        progress = (percent_text(month.progress, 1) if month.progress is not None
+                    else month.get_status_display())
+        change = month.get_change_display() or "—"
+        rows.append(f'        <tr>\n          <th scope="row">{heading}</th>\n'
+                    f'          <td class="num">{_html(progress)}</td>\n'
+                    f"          <td>{_html(change)}</td>\n        </tr>")
+    return mark_safe("\n".join(rows))
 
 
 @register.filter

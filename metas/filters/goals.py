@@ -35,7 +35,7 @@ from ..models import (
     Province,
     Unit,
 )
-from ..presentation.widgets import QuickSelect
+from ..presentation.widgets import QuickCheckbox, QuickSearchInput, QuickSelect
 from ..search import search
 from .facets import Facets
 from .fields import (
@@ -87,7 +87,7 @@ class GoalFilter(CanonicalLinks, Facets, NarrowedChoices, ReusedDeclarations):
         method="filter_search",
         label=_("Search"),
         max_length=200,
-        widget=forms.SearchInput,
+        widget=QuickSearchInput,
         help_text=_(
             "Looks in the objective, indicator, target, unit and level. Each word is found "
             "at the start of a word; accents and capitals do not matter."
@@ -161,7 +161,7 @@ class GoalFilter(CanonicalLinks, Facets, NarrowedChoices, ReusedDeclarations):
     colectivas = django_filters.BooleanFilter(
         method="filter_collective",
         label=_("Also goals for all its urban or rural parishes together"),
-        widget=forms.CheckboxInput(attrs={"value": "1"}),
+        widget=QuickCheckbox(attrs={"value": "1"}),
     )
     jdb = SlugChoiceFilter(
         field_name="neighbourhoods",
@@ -173,7 +173,7 @@ class GoalFilter(CanonicalLinks, Facets, NarrowedChoices, ReusedDeclarations):
     sin_financiamiento = django_filters.BooleanFilter(
         method="filter_lacking_financing",
         label=_("Only goals lacking financing"),
-        widget=forms.CheckboxInput(attrs={"value": "1"}),
+        widget=QuickCheckbox(attrs={"value": "1"}),
     )
     estancada = django_filters.ChoiceFilter(
         method="filter_stalled",

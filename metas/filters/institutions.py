@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Institution, Province
-from ..presentation.widgets import QuickSelect
+from ..presentation.widgets import QuickSearchInput, QuickSelect
 from ..text import fold
 from .fields import SlugChoiceFilter
 
@@ -30,7 +30,7 @@ class InstitutionFilter(django_filters.FilterSet):
         method="filter_search",
         label=_("Search"),
         max_length=200,
-        widget=forms.SearchInput,
+        widget=QuickSearchInput,
         help_text=_("Accents and capitals do not matter."),
     )
     provincia = SlugChoiceFilter(

@@ -198,6 +198,8 @@ METAS_CACHE_BREAKER_SECONDS = float(os.environ.get("CACHE_BREAKER_SECONDS", "2")
 # A search finding more goals than this lists them newest first, uncounted beyond it and
 # without facets, rather than ranking and counting every match (metas.search.broad).
 METAS_BROAD_SEARCH = env_int("BROAD_SEARCH", 5000)
+if METAS_BROAD_SEARCH < 1:
+    raise ImproperlyConfigured(f"BROAD_SEARCH must be 1 or more, not {METAS_BROAD_SEARCH}")
 CACHES = {
     "default": {**_cache, "KEY_PREFIX": "metas"},
     "pages": {**_cache, "KEY_PREFIX": "metas-pages", "TIMEOUT": 24 * 3600,

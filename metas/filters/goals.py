@@ -17,7 +17,6 @@ NarrowedChoices (narrowing.py).
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 

@@ -13,8 +13,8 @@ index is kept by triggers, see the migration that made it):
 Every word must be found, as the start of a word ("alcantarill" finds "alcantarillado").
 
 A broad search (more than settings.METAS_BROAD_SEARCH goals, "agua" finds 27,879 at 100 × 12)
-is not ranked nor counted: `broad(goals)` lists it most recently published first, an order the
-index keeps, so a page reads fifty matches instead of ranking them all (see broad()).
+is not ranked nor counted: `broad(goals, text)` lists it most recently published first, an
+order the index keeps, so a page reads fifty matches instead of ranking them all.
 """
 from __future__ import annotations
 

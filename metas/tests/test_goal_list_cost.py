@@ -1,7 +1,11 @@
 """What a cold /metas/ costs the database: a fixed number of queries, and a search that sorts
 its matches as ids alone, then reads the rows of one page by id, without the full-text index
 (joined again, SQLite would read every match a second time)."""
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -157,3 +161,15 @@ def test_a_search_at_the_limit_is_ranked_and_counted(client, settings, many_matc
     content = client.get("/metas/?q=agua&periodo=todos").content.decode()
     assert "60 metas" in content and "Más de" not in content
     assert "En estos resultados" in content
+
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def test_a_broad_search_limit_below_one_is_refused_at_start():
+    """BROAD_SEARCH=0 would list no goal of any search that finds one: the site refuses it."""
+    environment = {**os.environ, "BROAD_SEARCH": "0", "DEBUG": "true"}
+    checked = subprocess.run([sys.executable, "manage.py", "check"], cwd=PROJECT,
+                             env=environment, capture_output=True, text=True, timeout=60)
+    assert checked.returncode != 0
+    assert "BROAD_SEARCH must be 1 or more, not 0" in checked.stderr

@@ -5,12 +5,10 @@ aggregated in the database and lists are paginated.
 """
 from dataclasses import dataclass
 from datetime import date
-from math import ceil
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
-from django.db.models import IntegerField, Subquery
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -132,12 +130,9 @@ def goals_page(goals, number, *, searching=False, count=None):
     The page's ids are sorted alone, in a subquery (sorting thousands of goals with their joined
     unit, level and texts to keep fifty is what made the list slow), and the outer query joins
     the fifty rows; a search reads its ids first (_searched_rows). `count`: the number of goals,
-    when the facets counted it; else a search (ordered by relevance) reads its rows with the
-    total, in the same query.
+    when the facets counted it (else the paginator counts them).
     """
     number = page_number(number)
-    if searching and count is None:
-        return _searched_page(goals, number)
     paginator = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE)
     if count is not None:
         paginator.count = count  # counted with the facets (a cached property)
@@ -175,38 +170,6 @@ def page_number(value) -> int:
     except (TypeError, ValueError):
         return 1
     return min(max(number, 1), MAX_PAGE)
-
-
-def _searched_page(goals, number):
-    """The page's rows with the total counted in the same query; past the end, the last page.
-
-    As for any list, the matches are sorted as ids alone, in a subquery, and the outer query
-    reads the fifty rows with their relations (sorting every match of a common word with its
-    joined rows was most of a search's time); the total is a scalar subquery of the same query.
-    """
-
-    def rows_of(number):
-        start = (number - 1) * PAGE_SIZE
-        page_ids = goals.values("pk")[start: start + PAGE_SIZE]
-        return list(list_rows(goals.filter(pk__in=page_ids)).annotate(total=_Count(goals)))
-
-    rows = rows_of(number)
-    if not rows and number > 1:
-        number = max(ceil(goals.count() / PAGE_SIZE), 1)
-        rows = rows_of(number)
-    paginator = Paginator([], PAGE_SIZE)
-    paginator.count = rows[0].total if rows else 0  # Paginator.count is a cached property
-    return Page(rows, number, paginator)
-
-
-class _Count(Subquery):
-    """How many rows a queryset holds, as a scalar subquery of another query."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
-    output_field = IntegerField()
-
-    def __init__(self, queryset):
-        super().__init__(queryset.order_by().values("pk"))
 
 
 @publication_scope(lambda request, pk: {"reports__goals__pk": pk})

@@ -796,10 +796,13 @@ class Tally(models.Model):
     """How many goals of one report and unit have one value of one of the goal list's facets
     (metas.filters.tallies), written with the goals by the publication door: a list scoped to
     institutions, months, levels and units adds up a few of these rows instead of counting its
-    goals. `facet` "goals" counts them all; "parroquia" holds a parish's pk as `value`."""
+    goals. `facet` "goals" counts them all; "parroquia" holds a parish's pk as `value`. With a
+    `parish`, the row counts only the goals that name it (a list filtered by that parish)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="tallies")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="tallies")
+    parish = models.ForeignKey(Parish, on_delete=models.CASCADE, related_name="tallies",
+                               null=True, blank=True)
     facet = models.CharField(_("facet"), max_length=24)
     value = models.CharField(_("value"), max_length=200)
     count = models.PositiveIntegerField(_("goals"))

@@ -3,8 +3,8 @@ applies it, like Datasette's facets (a mixin of GoalFilter):
 
     goals.facets(listed_goals, request.path)
 
-A list filtered only by institution, period, level and unit adds up the tallies written at
-publication (tallies.py); any other list counts its goals, with the same conditions.
+A list filtered only by institution, period, level, unit and parish adds up the tallies written
+at publication (tallies.py); any other list counts its goals, with the same conditions.
 """
 from __future__ import annotations
 
@@ -94,7 +94,8 @@ class _Counted:
 
 
 class _Tallied:
-    """The facets of a list of whole reports, levels and units, added up from their tallies."""
+    """The facets of a list of whole reports, levels, units and parishes, added up from their
+    tallies."""
 
     def __init__(self, scope: TallyScope):
         self.scope = scope

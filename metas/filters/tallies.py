@@ -5,13 +5,16 @@ page that lists them (models.Tally: report × unit × facet value → goals):
     scope = TallyScope.of(data)      # None when the filters ask for more than reports and units
     scope.counts()                   # {("avance", "0-24"): 12, ..., ("goals", ""): 645}
 
-A list filtered only by institution, period, level and unit (the pages citizens reach from an
-institution, and most of the lists never asked before) then adds up a few dozen rows in place
-of counting its goals against twenty conditions; any other filter counts its goals as before
-(metas.filters.facets), with the same conditions, declared here once.
+A list filtered only by institution, period, level, unit and parish (the pages citizens reach
+from an institution or a place, and most of the lists never asked before) then adds up a few
+dozen rows in place of counting its goals against twenty conditions; any other filter counts
+its goals as before (metas.filters.facets), with the same conditions, declared here once. Each
+report and unit is tallied whole, and once more for each parish its goals name (a list filtered
+by that parish).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
@@ -32,7 +35,7 @@ COUNTED_FACETS = {
 }
 GOALS, PARISH = "goals", "parroquia"
 # The filters a tally answers; any other one given counts the goals themselves.
-TALLIED_FILTERS = {"institucion", "periodo", "nivel", "unidad", "orden"}
+TALLIED_FILTERS = {"institucion", "periodo", "nivel", "unidad", "parroquia", "orden"}
 # Reports recounted per statement (SQLite's limit of variables in one statement).
 CHUNK = 500
 
@@ -49,7 +52,9 @@ def recount(report_ids) -> None:
     for start in range(0, len(report_ids), CHUNK):
         chunk = report_ids[start:start + CHUNK]
         Tally.objects.filter(report_id__in=chunk).delete()
-        Tally.objects.bulk_create([*_counted(chunk), *_parishes(chunk)], batch_size=1000)
+        Tally.objects.bulk_create(
+            [*_counted(chunk), *_counted(chunk, by_parish=True), *_parishes(chunk)],
+            batch_size=1000)
 
 
 def stamp(institution_ids) -> None:
@@ -74,16 +79,22 @@ def following(report_ids) -> list[int]:
     return list(Report.objects.filter(later).values_list("pk", flat=True)) if firsts else []
 
 
-def _counted(report_ids) -> list[Tally]:
+def _counted(report_ids, by_parish=False) -> list[Tally]:
+    """The goals of each report and unit (`by_parish`: and parish they name) with each counted
+    facet value."""
     every = conditions()
     keys = {f"c{index}": key for index, key in enumerate(every)}
-    rows = (Goal.objects.filter(report_id__in=report_ids).order_by()
-            .values("report_id", "unit_id")
-            .annotate(total=Count("pk"),
-                      **{alias: Count("pk", filter=every[key]) for alias, key in keys.items()}))
+    goals = Goal.objects.filter(report_id__in=report_ids).order_by()
+    places = ["report_id", "unit_id"]
+    if by_parish:  # a goal names a parish once (unique_goal_parish): counted once in it
+        goals = goals.filter(parish_tags__via_coverage=False)
+        places.append("parish_tags__parish_id")
+    rows = goals.values(*places).annotate(
+        total=Count("pk"), **{alias: Count("pk", filter=every[key]) for alias, key in keys.items()})
     tallies = []
     for row in rows:
-        place = {"report_id": row["report_id"], "unit_id": row["unit_id"]}
+        place = {"report_id": row["report_id"], "unit_id": row["unit_id"],
+                 "parish_id": row.get("parish_tags__parish_id")}
         tallies.append(Tally(**place, facet=GOALS, value="", count=row["total"]))
         tallies.extend(Tally(**place, facet=facet, value=value, count=row[alias])
                        for alias, (facet, value) in keys.items() if row[alias])
@@ -91,11 +102,23 @@ def _counted(report_ids) -> list[Tally]:
 
 
 def _parishes(report_ids) -> list[Tally]:
-    rows = (GoalParish.objects.filter(goal__report_id__in=report_ids, via_coverage=False)
-            .order_by().values("goal__report_id", "goal__unit_id", "parish_id")
-            .annotate(count=Count("goal_id", distinct=True)))
-    return [Tally(report_id=row["goal__report_id"], unit_id=row["goal__unit_id"], facet=PARISH,
-                  value=str(row["parish_id"]), count=row["count"]) for row in rows]
+    """The parishes the goals of each report and unit name; and among the goals that name one
+    parish, the parishes they name (itself included): the parish facet of a list filtered by it."""
+    named: dict[int, set[int]] = {}
+    places: dict[int, tuple[int, int]] = {}
+    tags = GoalParish.objects.filter(goal__report_id__in=report_ids, via_coverage=False)
+    for goal, report, unit, parish in tags.values_list("goal_id", "goal__report_id",
+                                                       "goal__unit_id", "parish_id"):
+        named.setdefault(goal, set()).add(parish)
+        places[goal] = (report, unit)
+    counts = Counter()
+    for goal, parishes in named.items():
+        for parish in parishes:
+            for chosen in (None, *parishes):
+                counts[(*places[goal], chosen, parish)] += 1
+    return [Tally(report_id=report, unit_id=unit, parish_id=chosen, facet=PARISH,
+                  value=str(parish), count=count)
+            for (report, unit, chosen, parish), count in counts.items()]
 
 
 def _given(value) -> bool:
@@ -104,7 +127,8 @@ def _given(value) -> bool:
 
 @dataclass
 class TallyScope:
-    """The tallies of a list's goals: its reports, narrowed to a level's or a unit's units."""
+    """The tallies of a list's goals: its reports, narrowed to a level's or a unit's units,
+    and those of the goals that name a parish when one is chosen."""
 
     tallies: QuerySet
 
@@ -119,7 +143,8 @@ class TallyScope:
             reports = reports.filter(institution=data["institucion"])
         if reports.exclude(tallied_for=F("institution__published_at")).exists():
             return None  # goals written by something else than the publication door
-        tallies = Tally.objects.filter(report__in=reports.order_by().values("pk"))
+        tallies = Tally.objects.filter(report__in=reports.order_by().values("pk"),
+                                       parish=data.get("parroquia"))  # None: every goal
         if data.get("nivel"):
             tallies = tallies.filter(unit__level=data["nivel"])
         if data.get("unidad"):

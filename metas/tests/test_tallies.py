@@ -2,6 +2,7 @@
 goals give when counted: the same page, byte for byte, for every list the tallies answer, after
 an import, a re-import of a month before others, and a withdrawal."""
 import re
+from collections import Counter
 
 import pytest
 from django.core.cache import caches
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from metas import demo, publication
 from metas.importer import InputFile, import_report
-from metas.models import PROGRESS_BANDS, Goal, Institution, ProcessLevel, Report, Tally, Unit
+from metas.models import PROGRESS_BANDS, Goal, GoalParish, Institution, ProcessLevel, Report, Tally, Unit
 from metas.search import search
 
 from .factories import make_goal, make_report
@@ -58,19 +59,38 @@ def scoped_urls() -> list[str]:
         f"/metas/?periodo=todos&unidad={parent.slug}",
         f"/metas/?institucion={cuenca.slug}&nivel={other_level.slug}",  # disagree: no goals
         f"/metas/?institucion={cuenca.slug}&periodo=todos&orden=avance",
+        *(f"/metas/?periodo=todos&parroquia={slug}" for slug in named_parishes()),
+        f"/metas/?institucion={cuenca.slug}&periodo=2019-06&parroquia={named_parishes()[0]}",
+        f"/metas/?periodo=todos&nivel={level.slug}&parroquia={named_parishes()[0]}",
     ]
+
+
+def named_parishes() -> list[str]:
+    """Parishes named by goals: the one named most, one named beside another by a goal (when a
+    goal names two), and the one named least."""
+    tags = GoalParish.objects.filter(via_coverage=False, goal__report__withdrawn_at=None)
+    counts = Counter(tags.values_list("parish__slug", flat=True)).most_common()
+    goals = Counter(tags.values_list("goal_id", flat=True))
+    shared = [goal for goal, count in goals.items() if count > 1][:1]
+    beside = list(tags.filter(goal__in=shared).values_list("parish__slug", flat=True)[:1])
+    return [counts[0][0], *beside, counts[-1][0]]
 
 
 def test_tallied_facets_are_the_counted_ones(client, territory):
     demo.generate(institutions=2, months=3, seed=7)
-    assert Tally.objects.exists()
+    two_parishes = sample_bytes().replace("cacao (Malacatos)".encode(),
+                                          "cacao (Malacatos y Vilcabamba)".encode())
+    import_report([InputFile("loja-lotaip-a4-2019-08.tsv", two_parishes)], period="2019-07")
+    assert Tally.objects.filter(parish__isnull=False).exists()
+    assert len(set(named_parishes())) == 3  # a goal names two parishes
     assert_tallies_agree(client, scoped_urls())
 
 
 def test_other_filters_count_their_goals(client, territory):
     demo.generate(institutions=1, months=2, seed=7)
     for url in ("/metas/?q=agua&periodo=todos", "/metas/?avance=0-24",
-                "/metas/?parroquia=vilcabamba&periodo=todos", "/metas/?avance_min=0"):
+                "/metas/?parroquia=vilcabamba&periodo=todos&colectivas=1",
+                "/metas/?avance_min=0"):
         _html, used = page(client, url)
         assert not used, url
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum,
+)
 from django.utils.translation import gettext_lazy as _
 
 from ..accountability import pace, reasons
@@ -36,8 +38,10 @@ COUNTED_FACETS = {
 GOALS, PARISH = "goals", "parroquia"
 # The filters a tally answers; any other one given counts the goals themselves.
 TALLIED_FILTERS = {"institucion", "periodo", "nivel", "unidad", "parroquia", "orden"}
-# Reports recounted per statement (SQLite's limit of variables in one statement).
+# Reports recounted at a time, and goals whose parishes are read per statement (SQLite's
+# limit of variables in one statement).
 CHUNK = 500
+GOALS_PER_QUERY = 10_000
 
 
 def conditions() -> dict[tuple[str, str], Q]:
@@ -52,9 +56,7 @@ def recount(report_ids) -> None:
     for start in range(0, len(report_ids), CHUNK):
         chunk = report_ids[start:start + CHUNK]
         Tally.objects.filter(report_id__in=chunk).delete()
-        Tally.objects.bulk_create(
-            [*_counted(chunk), *_counted(chunk, by_parish=True), *_parishes(chunk)],
-            batch_size=1000)
+        Tally.objects.bulk_create(_counted(chunk), batch_size=1000)
 
 
 def stamp(institution_ids) -> None:
@@ -79,46 +81,48 @@ def following(report_ids) -> list[int]:
     return list(Report.objects.filter(later).values_list("pk", flat=True)) if firsts else []
 
 
-def _counted(report_ids, by_parish=False) -> list[Tally]:
-    """The goals of each report and unit (`by_parish`: and parish they name) with each counted
-    facet value."""
+def _counted(report_ids) -> list[Tally]:
+    """The tallies of these reports: for each report and unit, and for each parish its goals
+    name, the goals with each counted facet value and the parishes they name (a goal names a
+    parish once: unique_goal_parish).
+
+    Each goal is read once with its conditions as columns, and its parishes by goal id; the
+    adding up is done here. Read through the indexes of the goals' report and the tags' goal,
+    the cost follows the reports recounted, not the size of the country (joined in the
+    database, PostgreSQL preferred to read every tag of every report).
+    """
     every = conditions()
-    keys = {f"c{index}": key for index, key in enumerate(every)}
-    goals = Goal.objects.filter(report_id__in=report_ids).order_by()
-    places = ["report_id", "unit_id"]
-    if by_parish:  # a goal names a parish once (unique_goal_parish): counted once in it
-        goals = goals.filter(parish_tags__via_coverage=False)
-        places.append("parish_tags__parish_id")
-    rows = goals.values(*places).annotate(
-        total=Count("pk"), **{alias: Count("pk", filter=every[key]) for alias, key in keys.items()})
-    tallies = []
-    for row in rows:
-        place = {"report_id": row["report_id"], "unit_id": row["unit_id"],
-                 "parish_id": row.get("parish_tags__parish_id")}
-        tallies.append(Tally(**place, facet=GOALS, value="", count=row["total"]))
-        tallies.extend(Tally(**place, facet=facet, value=value, count=row[alias])
-                       for alias, (facet, value) in keys.items() if row[alias])
-    return tallies
-
-
-def _parishes(report_ids) -> list[Tally]:
-    """The parishes the goals of each report and unit name; and among the goals that name one
-    parish, the parishes they name (itself included): the parish facet of a list filtered by it."""
-    named: dict[int, set[int]] = {}
-    places: dict[int, tuple[int, int]] = {}
-    tags = GoalParish.objects.filter(goal__report_id__in=report_ids, via_coverage=False)
-    for goal, report, unit, parish in tags.values_list("goal_id", "goal__report_id",
-                                                       "goal__unit_id", "parish_id"):
-        named.setdefault(goal, set()).add(parish)
-        places[goal] = (report, unit)
+    flags = {f"c{index}": key for index, key in enumerate(every)}
+    goals = list(
+        Goal.objects.filter(report_id__in=report_ids).order_by()
+        .annotate(**{alias: ExpressionWrapper(every[key], output_field=BooleanField())
+                     for alias, key in flags.items()})
+        .values_list("pk", "report_id", "unit_id", *flags)
+    )
+    named = _named_parishes([goal[0] for goal in goals])
     counts = Counter()
-    for goal, parishes in named.items():
-        for parish in parishes:
-            for chosen in (None, *parishes):
-                counts[(*places[goal], chosen, parish)] += 1
-    return [Tally(report_id=report, unit_id=unit, parish_id=chosen, facet=PARISH,
-                  value=str(parish), count=count)
-            for (report, unit, chosen, parish), count in counts.items()]
+    for pk, report, unit, *met in goals:
+        parishes = named.get(pk, ())
+        values = [(GOALS, ""), *(key for key, flag in zip(flags.values(), met) if flag),
+                  *((PARISH, str(parish)) for parish in parishes)]
+        for chosen in (None, *parishes):
+            for value in values:
+                counts[report, unit, chosen, value] += 1
+    return [Tally(report_id=report, unit_id=unit, parish_id=chosen, facet=facet, value=value,
+                  count=count)
+            for (report, unit, chosen, (facet, value)), count in counts.items()]
+
+
+def _named_parishes(goal_ids: list[int]) -> dict[int, list[int]]:
+    """{goal: the parishes it names} (not those it covers as "the urban parishes")."""
+    named: dict[int, list[int]] = {}
+    for start in range(0, len(goal_ids), GOALS_PER_QUERY):
+        tags = GoalParish.objects.filter(goal_id__in=goal_ids[start:start + GOALS_PER_QUERY],
+                                         via_coverage=False)
+        for goal, parish in tags.order_by("goal_id", "parish_id").values_list("goal_id",
+                                                                             "parish_id"):
+            named.setdefault(goal, []).append(parish)
+    return named
 
 
 def _given(value) -> bool:

@@ -452,8 +452,17 @@ def generate(
                 summary.neighbourhood_tags += counts["neighbourhood_tags"]
                 if progress:
                     progress(index + 1, institutions, plan.name, counts["goals"])
+                if _is_power_of_two(index + 1):
+                    # As the tables double, so that each institution's queries (its tallies,
+                    # the check of its reports) are planned for the data now there, not for
+                    # the first few rows: where autovacuum is off, or slower than the load.
+                    refresh_planner_statistics()
         refresh_planner_statistics()  # query plans depend on them
     return summary
+
+
+def _is_power_of_two(number: int) -> bool:
+    return number & (number - 1) == 0
 
 
 def _delete_institution(name: str) -> None:

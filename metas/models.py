@@ -801,8 +801,9 @@ class Tally(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="tallies")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="tallies")
+    # Indexed with the report (below): alone, "parish IS NULL" looked selective to SQLite.
     parish = models.ForeignKey(Parish, on_delete=models.CASCADE, related_name="tallies",
-                               null=True, blank=True)
+                               null=True, blank=True, db_index=False)
     facet = models.CharField(_("facet"), max_length=24)
     value = models.CharField(_("value"), max_length=200)
     count = models.PositiveIntegerField(_("goals"))
@@ -810,7 +811,11 @@ class Tally(models.Model):
     class Meta:
         verbose_name = _("facet tally")
         verbose_name_plural = _("facet tallies")
-        indexes = [models.Index(fields=["report", "facet"], name="metas_tally_report_facet")]
+        indexes = [
+            # A list's reports, whole (parish NULL) or for one parish; and a parish's reports.
+            models.Index(fields=["report", "parish", "facet"], name="metas_tally_report_parish"),
+            models.Index(fields=["parish", "report"], name="metas_tally_parish_report"),
+        ]
 
 
 class ImportLogQuerySet(models.QuerySet):

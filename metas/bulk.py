@@ -1,4 +1,4 @@
-"""Every hand-written SQL write, for the importer, history and the demo data.
+"""Every hand-written SQL write, for the importer, history, the facet tallies and the demo data.
 
 Reports hold thousands of goals; the ORM's bulk methods were most of an import's time (see each
 function for why). These write many rows in a few statements, on SQLite and PostgreSQL:

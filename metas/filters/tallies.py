@@ -23,6 +23,7 @@ from django.db.models import (
 from django.utils.translation import gettext_lazy as _
 
 from ..accountability import pace, reasons
+from ..bulk import insert_many
 from ..models import PROGRESS_BANDS, Goal, GoalParish, Institution, Report, Tally, Unit
 
 # The facets whose values are conditions: (value, label, condition); "sin_financiamiento" is
@@ -56,7 +57,7 @@ def recount(report_ids) -> None:
     for start in range(0, len(report_ids), CHUNK):
         chunk = report_ids[start:start + CHUNK]
         Tally.objects.filter(report_id__in=chunk).delete()
-        Tally.objects.bulk_create(_counted(chunk), batch_size=1000)
+        insert_many(Tally, _counted(chunk))  # COPY on PostgreSQL: a third of recounting
 
 
 def stamp(institution_ids) -> None:
@@ -81,7 +82,7 @@ def following(report_ids) -> list[int]:
     return list(Report.objects.filter(later).values_list("pk", flat=True)) if firsts else []
 
 
-def _counted(report_ids) -> list[Tally]:
+def _counted(report_ids) -> list[dict]:
     """The tallies of these reports: for each report and unit, and for each parish its goals
     name, the goals with each counted facet value and the parishes they name (a goal names a
     parish once: unique_goal_parish).
@@ -108,8 +109,8 @@ def _counted(report_ids) -> list[Tally]:
         for chosen in (None, *parishes):
             for value in values:
                 counts[report, unit, chosen, value] += 1
-    return [Tally(report_id=report, unit_id=unit, parish_id=chosen, facet=facet, value=value,
-                  count=count)
+    return [{"report": report, "unit": unit, "parish": chosen, "facet": facet, "value": value,
+             "count": count}
             for (report, unit, chosen, (facet, value)), count in counts.items()]
 
 

@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from metas import demo, publication
 from metas.importer import InputFile, import_report
-from metas.models import PROGRESS_BANDS, Goal, GoalParish, Institution, ProcessLevel, Report, Tally, Unit
+from metas.models import (
+    PROGRESS_BANDS, Goal, GoalParish, Institution, ProcessLevel, Report, Tally, Unit,
+)
 from metas.search import search
 
 from .factories import make_goal, make_report

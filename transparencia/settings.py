@@ -147,13 +147,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     })
 
+# PostgreSQL's parallel workers per query: 0 by default. A page's queries read a few hundred
+# rows; starting workers for them cost more than it saved (a parish's page at 1,000
+# institutions: 69 ms of SQL with them, 35 without, bench/README.md) and takes cores other
+# requests need. Empty: the server's own setting (for a pooler that refuses startup options).
+PG_PARALLEL_WORKERS = (None if os.environ.get("PG_PARALLEL_WORKERS", "0").strip() == ""
+                       else env_int("PG_PARALLEL_WORKERS", 0))
+if PG_PARALLEL_WORKERS is not None and PG_PARALLEL_WORKERS < 0:
+    raise ImproperlyConfigured(f"PG_PARALLEL_WORKERS must be 0 or more, not {PG_PARALLEL_WORKERS}")
+
+
+def _postgresql_options(database: dict) -> dict:
+    if database["ENGINE"] == "django.db.backends.postgresql" and PG_PARALLEL_WORKERS is not None:
+        database.setdefault("OPTIONS", {})["options"] = (
+            f"-c max_parallel_workers_per_gather={PG_PARALLEL_WORKERS}")
+    return database
+
+
+_postgresql_options(DATABASES["default"])
+
 # A PostgreSQL streaming replica for the public pages' reads (metas.http.replica); the staff,
 # commands, the worker and every write use the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(
+    DATABASES["replica"] = _postgresql_options(dj_database_url.parse(
         os.environ["DATABASE_REPLICA_URL"],
         conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True,
-    )
+    ))
     # In the test suite the alias is the primary's connection (test_replica.py runs the site
     # against the real replica in a process of its own).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}

@@ -173,3 +173,23 @@ def test_a_broad_search_limit_below_one_is_refused_at_start():
                              env=environment, capture_output=True, text=True, timeout=60)
     assert checked.returncode != 0
     assert "BROAD_SEARCH must be 1 or more, not 0" in checked.stderr
+
+
+def test_the_site_starts_no_parallel_workers_for_its_queries(db):
+    """A page's queries read a few hundred rows: on PostgreSQL the site's connections plan them
+    without parallel workers (PG_PARALLEL_WORKERS, 0), which cost a parish's page at 1,000
+    institutions half its SQL time; SQLite has none to start."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == "0"
+    else:
+        assert "options" not in connection.settings_dict["OPTIONS"]
+
+
+def test_a_negative_number_of_parallel_workers_is_refused_at_start():
+    environment = {**os.environ, "PG_PARALLEL_WORKERS": "-1", "DEBUG": "true"}
+    checked = subprocess.run([sys.executable, "manage.py", "check"], cwd=PROJECT,
+                             env=environment, capture_output=True, text=True, timeout=60)
+    assert checked.returncode != 0
+    assert "PG_PARALLEL_WORKERS must be 0 or more, not -1" in checked.stderr

@@ -8,12 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from metas import demo
 from metas.filters import public_goals
 from metas.models import Goal, Institution, Report
+from metas.views import goals as goals_view
 from metas.views.goals import _searched_rows
 
 from .factories import make_goal, make_institution, make_level, make_report, make_unit
@@ -193,3 +196,25 @@ def test_a_negative_number_of_parallel_workers_is_refused_at_start():
                              env=environment, capture_output=True, text=True, timeout=60)
     assert checked.returncode != 0
     assert "PG_PARALLEL_WORKERS must be 0 or more, not -1" in checked.stderr
+
+
+def test_a_short_list_sorted_whole_is_in_the_order_of_a_long_one(client, monkeypatch, territory):
+    """A list of at most SORTED_WHOLE goals is sorted by an expression of the institution's name
+    (views.goals._sorted_whole, so that PostgreSQL does not walk every institution); the pages
+    are the same, goal for goal, as when it is walked."""
+    demo.generate(institutions=3, months=2, seed=3, build_downloads=False)
+    urls = ["/metas/?periodo=todos", "/metas/?periodo=todos&orden=avance",
+            "/metas/?periodo=todos&orden=unidad&pagina=2", "/metas/?avance=0-24&periodo=todos"]
+
+    def goal_links(url):
+        caches["pages"].clear()
+        html = client.get(url).content.decode()
+        return re.findall(r'<h3><a href="(/metas/\d+/)"', html)
+
+    sorted_whole = [goal_links(url) for url in urls]
+    monkeypatch.setattr(goals_view, "SORTED_WHOLE", 0)  # every list walked
+    assert [goal_links(url) for url in urls] == sorted_whole
+    assert all(len(links) == 50 for links in sorted_whole[:3])
+    institutions = {Goal.objects.get(pk=link.split("/")[2]).report.institution_id
+                    for link in sorted_whole[0] + sorted_whole[2]}
+    assert len(institutions) > 1  # the order across institutions is what is compared

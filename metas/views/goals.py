@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Concat
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -133,6 +135,8 @@ def goals_page(goals, number, *, searching=False, count=None):
     when the facets counted it (else the paginator counts them).
     """
     number = page_number(number)
+    if count is not None and count <= SORTED_WHOLE:
+        goals = _sorted_whole(goals)
     paginator = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE)
     if count is not None:
         paginator.count = count  # counted with the facets (a cached property)
@@ -140,6 +144,22 @@ def goals_page(goals, number, *, searching=False, count=None):
     rows = list_rows(goals.filter(pk__in=page.object_list))
     page.object_list = _searched_rows(page.object_list, rows) if searching else list(rows)
     return page
+
+
+# A list of at most this many goals is sorted whole (_sorted_whole).
+SORTED_WHOLE = 5_000
+INSTITUTION_NAME = "report__institution__name"
+
+
+def _sorted_whole(goals):
+    """`goals` in the same order, the institution's name given as an expression, not as the
+    column: PostgreSQL then sorts the list itself rather than walking the country's institutions
+    in the order of their name's index until a page is found, which for the goals of a few
+    institutions (a parish's) scans the list once for each institution (285 ms a page at 1,000
+    institutions, against 15 sorted). A long list keeps the walk: it stops within a page."""
+    name = Concat(F(INSTITUTION_NAME), Value(""), output_field=CharField())
+    return goals.order_by(*(name if term == INSTITUTION_NAME else term
+                            for term in goals.query.order_by))
 
 
 def _searched_rows(page_ids, rows) -> list:

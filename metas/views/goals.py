@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -135,7 +136,8 @@ def goals_page(goals, number, *, searching=False, count=None):
     when the facets counted it (else the paginator counts them).
     """
     number = page_number(number)
-    if count is not None and count <= SORTED_WHOLE:
+    short = count is not None and count <= SORTED_WHOLE
+    if short and connections[goals.db].vendor == "postgresql":
         goals = _sorted_whole(goals)
     paginator = Paginator(goals.values_list("pk", flat=True), PAGE_SIZE)
     if count is not None:
@@ -156,7 +158,8 @@ def _sorted_whole(goals):
     column: PostgreSQL then sorts the list itself rather than walking the country's institutions
     in the order of their name's index until a page is found, which for the goals of a few
     institutions (a parish's) scans the list once for each institution (285 ms a page at 1,000
-    institutions, against 15 sorted). A long list keeps the walk: it stops within a page."""
+    institutions, against 15 sorted). A long list keeps the walk: it stops within a page.
+    PostgreSQL only: SQLite sorts such a list itself, and sorted it slower given the expression."""
     name = Concat(F(INSTITUTION_NAME), Value(""), output_field=CharField())
     return goals.order_by(*(name if term == INSTITUTION_NAME else term
                             for term in goals.query.order_by))
